@@ -1,0 +1,134 @@
+"""``create_app(settings)``: the Starlette application, wired.
+
+The lifespan opens the process's ``Runtime`` (database, Redis, broker, job queue) and the
+real-time hub; routes serve GraphQL over HTTP and WebSocket, GraphiQL's assets, health
+checks and metrics.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+from typing import Any
+
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.routing import Mount, WebSocketRoute
+
+from fiscus.config import Settings, with_jwt_secret
+from fiscus.domain.errors import AuthenticationFailed
+from fiscus.domain.identity import Principal
+from fiscus.realtime.hub import Hub
+from fiscus.resolvers.loaders import Loaders
+from fiscus.resolvers.root import build_schema
+from fiscus.runtime import Runtime
+from fiscus.schema.context import Context
+from fiscus.schema.limits import QueryLimits, validation_rules
+from fiscus.services.identity.auth import authenticate, revalidate
+from fiscus.transport.graphiql import assets_app, graphiql_html
+from fiscus.transport.http import GraphQLHTTPEndpoint
+from fiscus.transport.websocket import GraphQLWebSocketEndpoint
+
+
+def create_app(settings: Settings) -> Starlette:
+    settings = with_jwt_secret(settings)
+    schema = build_schema()
+    state: dict[str, Any] = {}
+
+    def runtime() -> Runtime:
+        opened: Runtime = state["runtime"]
+        return opened
+
+    async def http_context(request: Request) -> Context:
+        identity = runtime().identity
+        context = Context(
+            identity=identity,
+            loaders=None,
+            hub=state["hub"],
+            bearer_token=_bearer(request.headers.get("authorization")),
+            client_address=request.client.host if request.client else None,
+        )
+        context.loaders = Loaders(identity, context.principal)
+        return context
+
+    async def ws_context(principal: Principal) -> Context:
+        identity = runtime().identity
+        context = Context.for_principal(principal, identity=identity, loaders=None,
+                                        hub=state["hub"])
+        context.loaders = Loaders(identity, context.principal)
+        return context
+
+    async def ws_authenticate(params: dict[str, Any]) -> Principal:
+        token = _bearer(params.get("authorization") or params.get("Authorization"))
+        if not token:
+            raise AuthenticationFailed("TOKEN_INVALID", "Missing bearer token.")
+        return await authenticate(runtime().identity, token)
+
+    async def ws_revalidate(principal: Principal) -> Principal | None:
+        return await revalidate(runtime().identity, principal)
+
+    limits = QueryLimits.from_settings(settings.graphql)
+    http = GraphQLHTTPEndpoint(
+        schema,
+        context_factory=http_context,
+        graphiql_html=graphiql_html() if settings.graphiql_enabled else None,
+        limits=limits,
+        production=settings.is_production,
+        introspection=settings.introspection_enabled,
+    )
+
+    @asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        opened = await Runtime.open(settings)
+        hub = Hub(opened.redis, opened.broker, settings.realtime.subscriber_queue_size)
+        await hub.start()
+        state.update(runtime=opened, hub=hub)
+        app.state.runtime = opened
+        try:
+            yield
+        finally:
+            await hub.stop()
+            await opened.close()
+
+    class _LazyWebSocket:
+        """The WebSocket endpoint needs the hub, which exists once the lifespan ran."""
+
+        endpoint: GraphQLWebSocketEndpoint | None = None
+
+        async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+            if self.endpoint is None:
+                self.endpoint = GraphQLWebSocketEndpoint(
+                    schema,
+                    hub=state["hub"],
+                    authenticate=ws_authenticate,
+                    revalidate=ws_revalidate,
+                    context_factory=ws_context,
+                    settings=settings.realtime,
+                    validation_rules=validation_rules(
+                        limits, settings.is_production,
+                        introspection=settings.introspection_enabled,
+                    ),
+                )
+            await self.endpoint(scope, receive, send)
+
+    routes: list[Any] = [http.route("/graphql"), WebSocketRoute("/graphql", _LazyWebSocket())]
+    if settings.graphiql_enabled:
+        routes.append(Mount("/graphql/assets", app=assets_app(graphiql_asset_directory(settings))))
+    app = Starlette(routes=routes, lifespan=lifespan)
+    app.state.settings = settings
+    app.state.schema = schema
+    return app
+
+
+def graphiql_asset_directory(settings: Settings) -> Path:
+    return settings.data_dir / "graphiql-assets"
+
+
+def _bearer(header: str | None) -> str | None:
+    if not header:
+        return None
+    scheme, _, token = header.partition(" ")
+    if scheme.lower() != "bearer" or not token.strip():
+        return None
+    return token.strip()

@@ -1,0 +1,174 @@
+"""One settings object, read from the environment (prefix ``FISCUS_``) and injected.
+
+Nested groups use a single underscore after the group name:
+``FISCUS_DATABASE_URL`` -> ``settings.database.url``,
+``FISCUS_AUTH_ACCESS_TOKEN_TTL_SECONDS`` -> ``settings.auth.access_token_ttl_seconds``.
+Nothing reads the environment at import time: call ``Settings()`` (or ``load_settings()``)
+and pass the object on.
+"""
+
+from __future__ import annotations
+
+import secrets
+from pathlib import Path
+from typing import Literal
+
+from pydantic import BaseModel, Field, SecretStr
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+Environment = Literal["development", "production", "test"]
+
+
+class DatabaseSettings(BaseModel):
+    url: SecretStr | None = Field(
+        default=None,
+        description="Owner/migration URL (postgresql://...). Unset: embedded PostgreSQL.",
+    )
+    app_user: str = Field(
+        default="fiscus_app",
+        description="Login role the API and workers use: no superuser, no BYPASSRLS, "
+        "owns no table. Created by the migrations.",
+    )
+    app_password: SecretStr = Field(default=SecretStr("fiscus_app"))
+    pool_size: int = 10
+    max_overflow: int = 10
+    statement_timeout_ms: int = 15_000
+    echo: bool = False
+
+
+class RedisSettings(BaseModel):
+    url: str | None = Field(default=None, description="redis://... Unset: embedded Redis.")
+    prefix: str = Field(
+        default="fiscus",
+        description="Namespace for every key and pub/sub channel fiscus uses.",
+    )
+
+
+class AuthSettings(BaseModel):
+    jwt_secret: SecretStr | None = Field(
+        default=None,
+        description="HS256 signing key (at least 32 bytes). Required in production; "
+        "elsewhere generated once and kept in DATA_DIR/jwt-secret.",
+    )
+    jwt_issuer: str = "fiscus"
+    jwt_audience: str = "fiscus-api"
+    access_token_ttl_seconds: int = 15 * 60
+    refresh_token_ttl_seconds: int = 7 * 24 * 3600
+    invitation_ttl_hours: int = 7 * 24
+    password_reset_ttl_minutes: int = 60
+    login_window_seconds: int = 15 * 60
+    login_max_failures_per_account: int = 5
+    login_max_failures_per_address: int = 30
+    password_min_length: int = 10
+
+
+class GraphQLSettings(BaseModel):
+    graphiql: bool | None = Field(
+        default=None, description="Serve GraphiQL. Default: on except in production."
+    )
+    introspection: bool | None = Field(
+        default=None, description="Allow introspection. Default: on except in production."
+    )
+    max_depth: int = 12
+    max_aliases: int = 30
+    max_tokens: int = 2_000
+    max_document_bytes: int = 20_000
+    max_cost: int = 10_000
+    max_page_size: int = 100
+
+
+class SMTPSettings(BaseModel):
+    host: str | None = Field(
+        default=None,
+        description="SMTP server. Unset: mail is logged and written to DATA_DIR/mailbox.",
+    )
+    port: int = 25
+    username: str | None = None
+    password: SecretStr | None = None
+    starttls: bool = False
+    sender: str = "fiscus <no-reply@fiscus.local>"
+
+
+class WorkerSettings(BaseModel):
+    health_check_interval_seconds: int = 10
+    max_jobs: int = 20
+    job_timeout_seconds: int = 60
+
+
+class RealtimeSettings(BaseModel):
+    subscriber_queue_size: int = 256
+    snapshot_ttl_seconds: int = 24 * 3600
+    init_timeout_seconds: float = 5.0
+    max_subscriptions_per_socket: int = 100
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(
+        env_prefix="FISCUS_",
+        env_nested_delimiter="_",
+        env_nested_max_split=1,
+        extra="ignore",
+    )
+
+    env: Environment = "development"
+    data_dir: Path = Path(".fiscus")
+    host: str = "127.0.0.1"
+    port: int = 8000
+    public_url: str | None = Field(
+        default=None, description="Base URL used in emails. Default: http://HOST:PORT"
+    )
+    log_level: str = "INFO"
+    log_json: bool | None = Field(default=None, description="Default: on in production.")
+
+    database: DatabaseSettings = DatabaseSettings()
+    redis: RedisSettings = RedisSettings()
+    auth: AuthSettings = AuthSettings()
+    graphql: GraphQLSettings = GraphQLSettings()
+    smtp: SMTPSettings = SMTPSettings()
+    worker: WorkerSettings = WorkerSettings()
+    realtime: RealtimeSettings = RealtimeSettings()
+
+    @property
+    def is_production(self) -> bool:
+        return self.env == "production"
+
+    @property
+    def graphiql_enabled(self) -> bool:
+        return self.graphql.graphiql if self.graphql.graphiql is not None else not self.is_production
+
+    @property
+    def introspection_enabled(self) -> bool:
+        if self.graphql.introspection is not None:
+            return self.graphql.introspection
+        return not self.is_production
+
+    @property
+    def json_logs(self) -> bool:
+        return self.log_json if self.log_json is not None else self.is_production
+
+    @property
+    def base_url(self) -> str:
+        return self.public_url or f"http://{self.host}:{self.port}"
+
+    @property
+    def embedded(self) -> bool:
+        return self.database.url is None or self.redis.url is None
+
+
+def with_jwt_secret(settings: Settings) -> Settings:
+    """Settings with a signing key: the configured one, else (outside production) a key
+    generated once and kept under the data directory, so every process of one deployment
+    -- API replicas and workers -- verifies the others' tokens."""
+    if settings.auth.jwt_secret is not None:
+        if len(settings.auth.jwt_secret.get_secret_value()) < 32:
+            raise ValueError("FISCUS_AUTH_JWT_SECRET must be at least 32 characters")
+        return settings
+    if settings.is_production:
+        raise ValueError("FISCUS_AUTH_JWT_SECRET must be set in production")
+    path = settings.data_dir / "jwt-secret"
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(secrets.token_urlsafe(48))
+        path.chmod(0o600)
+    auth = settings.auth.model_copy(update={"jwt_secret": SecretStr(path.read_text().strip())})
+    return settings.model_copy(update={"auth": auth})

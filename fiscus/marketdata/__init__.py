@@ -1,0 +1,1 @@
+"""Market data providers: added by the portfolios/market-data issue."""

@@ -1,0 +1,75 @@
+"""Prometheus metrics. One registry per process, exposed at ``/metrics``.
+
+Label values are bounded: operation names are the client's, so unnamed or overly long ones
+are folded into ``anonymous`` / ``other`` by ``operation_label``.
+"""
+
+from __future__ import annotations
+
+import re
+
+from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
+
+REGISTRY = CollectorRegistry(auto_describe=True)
+
+http_requests = Counter(
+    "fiscus_http_requests_total",
+    "HTTP requests by method, route and status.",
+    ["method", "route", "status"],
+    registry=REGISTRY,
+)
+http_request_duration = Histogram(
+    "fiscus_http_request_duration_seconds",
+    "HTTP request duration by method and route.",
+    ["method", "route"],
+    registry=REGISTRY,
+)
+graphql_operations = Counter(
+    "fiscus_graphql_operations_total",
+    "GraphQL operations by type, operation name and outcome (ok, error, invalid).",
+    ["type", "name", "outcome"],
+    registry=REGISTRY,
+)
+graphql_operation_duration = Histogram(
+    "fiscus_graphql_operation_duration_seconds",
+    "GraphQL operation execution time by type and operation name.",
+    ["type", "name"],
+    registry=REGISTRY,
+)
+websockets_open = Gauge(
+    "fiscus_websockets_open", "Open GraphQL WebSocket connections.", registry=REGISTRY
+)
+subscriptions_active = Gauge(
+    "fiscus_subscriptions_active", "Active GraphQL subscriptions.", registry=REGISTRY
+)
+messages_published = Counter(
+    "fiscus_realtime_messages_published_total",
+    "Messages published to Redis pub/sub, by channel kind.",
+    ["channel_kind"],
+    registry=REGISTRY,
+)
+messages_delivered = Counter(
+    "fiscus_realtime_messages_delivered_total",
+    "Subscription payloads written to WebSockets.",
+    registry=REGISTRY,
+)
+messages_dropped = Counter(
+    "fiscus_realtime_messages_dropped_total",
+    "Messages conflated or dropped because a subscriber was slow.",
+    registry=REGISTRY,
+)
+job_runs = Counter(
+    "fiscus_job_runs_total", "Background job runs by job and outcome.", ["job", "outcome"],
+    registry=REGISTRY,
+)
+job_duration = Histogram(
+    "fiscus_job_duration_seconds", "Background job duration by job.", ["job"], registry=REGISTRY
+)
+
+_SAFE_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]{0,63}$")
+
+
+def operation_label(name: str | None) -> str:
+    if not name:
+        return "anonymous"
+    return name if _SAFE_NAME.match(name) else "other"

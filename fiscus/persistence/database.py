@@ -1,0 +1,65 @@
+"""Engines and session factories.
+
+Two roles: the *owner* URL (``settings.database.url``) runs migrations; the API and workers
+connect as the *app* role (``settings.database.app_user``), which owns no table and is
+subject to row-level security.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import URL, make_url
+from sqlalchemy.ext.asyncio import (
+    AsyncEngine,
+    AsyncSession,
+    async_sessionmaker,
+    create_async_engine,
+)
+
+from fiscus.config import DatabaseSettings
+
+
+def owner_url(url: str) -> URL:
+    """The owner URL in the asyncpg dialect."""
+    return make_url(url).set(drivername="postgresql+asyncpg")
+
+
+def app_url(settings: DatabaseSettings) -> URL:
+    if settings.url is None:
+        raise RuntimeError("database.url is not set (embedded services not started?)")
+    return owner_url(settings.url.get_secret_value()).set(
+        username=settings.app_user, password=settings.app_password.get_secret_value()
+    )
+
+
+def sync_owner_url(url: str) -> str:
+    """A URL for alembic's synchronous engine (psycopg is not a dependency: we run alembic
+    over asyncpg with ``run_sync``)."""
+    return owner_url(url).render_as_string(hide_password=False)
+
+
+@dataclass
+class Database:
+    engine: AsyncEngine
+    sessionmaker: async_sessionmaker[AsyncSession]
+
+    @classmethod
+    def connect(cls, settings: DatabaseSettings, *, url: URL | None = None) -> Database:
+        engine = create_async_engine(
+            url or app_url(settings),
+            pool_size=settings.pool_size,
+            max_overflow=settings.max_overflow,
+            pool_pre_ping=True,
+            echo=settings.echo,
+            connect_args={
+                "server_settings": {
+                    "statement_timeout": str(settings.statement_timeout_ms),
+                    "application_name": "fiscus",
+                }
+            },
+        )
+        return cls(engine, async_sessionmaker(engine, expire_on_commit=False, autoflush=False))
+
+    async def dispose(self) -> None:
+        await self.engine.dispose()

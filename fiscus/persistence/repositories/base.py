@@ -1,0 +1,55 @@
+"""The one small base every repository stands on. All SQL lives in repositories."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any, Generic, TypeVar
+from uuid import UUID
+
+from sqlalchemy import Select, func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from fiscus.persistence.models.base import Base
+
+RowT = TypeVar("RowT", bound=Base)
+
+
+class Repository(Generic[RowT]):
+    model: type[RowT]
+
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    async def add(self, row: RowT) -> RowT:
+        self.session.add(row)
+        await self.session.flush()
+        return row
+
+    async def one_or_none(self, statement: Select[tuple[RowT]]) -> RowT | None:
+        return (await self.session.execute(statement)).scalar_one_or_none()
+
+    async def all(self, statement: Select[tuple[RowT]]) -> Sequence[RowT]:
+        return (await self.session.execute(statement)).scalars().all()
+
+    async def count(self, statement: Select[Any]) -> int:
+        total = await self.session.scalar(
+            select(func.count()).select_from(statement.order_by(None).subquery())
+        )
+        return int(total or 0)
+
+
+class TenantRepository(Repository[RowT]):
+    """Filters by the tenant explicitly as well: RLS is the second lock, not the only one."""
+
+    def __init__(self, session: AsyncSession, org_id: UUID | None) -> None:
+        super().__init__(session)
+        self._org_id = org_id
+
+    @property
+    def org_id(self) -> UUID:
+        if self._org_id is None:
+            raise RuntimeError(f"{type(self).__name__} used without a tenant context")
+        return self._org_id
+
+    def select(self) -> Select[tuple[RowT]]:
+        return select(self.model).where(self.model.org_id == self.org_id)  # type: ignore[attr-defined]

@@ -1,0 +1,282 @@
+"""Repositories for users, organizations, memberships, invitations, sessions and audit."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+from uuid import UUID
+
+from sqlalchemy import and_, delete, func, or_, select, text, tuple_, update
+
+from fiscus.persistence.models.identity import (
+    AuditEventRow,
+    AuthSessionRow,
+    InvitationRow,
+    MembershipRow,
+    OrganizationRow,
+    PasswordResetRow,
+    RefreshTokenRow,
+    UserRow,
+)
+from fiscus.persistence.repositories.base import Repository, TenantRepository
+
+
+class UserRepository(Repository[UserRow]):
+    model = UserRow
+
+    async def get(self, user_id: UUID) -> UserRow | None:
+        return await self.session.get(UserRow, user_id)
+
+    async def by_email(self, email: str) -> UserRow | None:
+        return await self.one_or_none(
+            select(UserRow).where(func.lower(UserRow.email) == email.lower())
+        )
+
+    async def many(self, ids: Sequence[UUID]) -> Sequence[UserRow]:
+        if not ids:
+            return []
+        return await self.all(select(UserRow).where(UserRow.id.in_(ids)))
+
+
+class OrganizationRepository(Repository[OrganizationRow]):
+    """Organizations are the tenant root: a user sees those they belong to (RLS)."""
+
+    model = OrganizationRow
+
+    def __init__(self, session: Any, org_id: UUID | None) -> None:
+        super().__init__(session)
+        self._org_id = org_id
+
+    async def get(self, org_id: UUID) -> OrganizationRow | None:
+        return await self.one_or_none(select(OrganizationRow).where(OrganizationRow.id == org_id))
+
+    async def many(self, ids: Sequence[UUID]) -> Sequence[OrganizationRow]:
+        if not ids:
+            return []
+        return await self.all(select(OrganizationRow).where(OrganizationRow.id.in_(ids)))
+
+    async def delete(self, org_id: UUID) -> None:
+        await self.session.execute(delete(OrganizationRow).where(OrganizationRow.id == org_id))
+
+
+class MembershipRepository(TenantRepository[MembershipRow]):
+    model = MembershipRow
+
+    async def get(self, user_id: UUID, *, for_update: bool = False) -> MembershipRow | None:
+        stmt = self.select().where(MembershipRow.user_id == user_id)
+        if for_update:
+            stmt = stmt.with_for_update()
+        return await self.one_or_none(stmt)
+
+    async def owner(self) -> MembershipRow | None:
+        return await self.one_or_none(self.select().where(MembershipRow.role == "owner"))
+
+    async def for_orgs(self, org_ids: Sequence[UUID]) -> Sequence[MembershipRow]:
+        """Members of several organizations at once (a DataLoader batch). The caller's own
+        tenant filter is replaced by the explicit list; RLS still applies."""
+        if not org_ids:
+            return []
+        return await self.all(
+            select(MembershipRow)
+            .where(MembershipRow.org_id.in_(org_ids))
+            .order_by(MembershipRow.org_id, MembershipRow.created_at, MembershipRow.user_id)
+        )
+
+    async def of_user(self, user_id: UUID) -> Sequence[MembershipRow]:
+        """Every membership of one user, across organizations (RLS allows a user's own)."""
+        return await self.all(
+            select(MembershipRow)
+            .where(MembershipRow.user_id == user_id)
+            .order_by(MembershipRow.created_at)
+        )
+
+    async def of_users(self, keys: Sequence[tuple[UUID, UUID]]) -> Sequence[MembershipRow]:
+        if not keys:
+            return []
+        return await self.all(
+            select(MembershipRow).where(
+                tuple_(MembershipRow.org_id, MembershipRow.user_id).in_(keys)
+            )
+        )
+
+    async def remove(self, user_id: UUID) -> None:
+        await self.session.execute(
+            delete(MembershipRow).where(
+                MembershipRow.org_id == self.org_id, MembershipRow.user_id == user_id
+            )
+        )
+
+    async def set_role(self, user_id: UUID, role: str) -> None:
+        await self.session.execute(
+            update(MembershipRow)
+            .where(MembershipRow.org_id == self.org_id, MembershipRow.user_id == user_id)
+            .values(role=role)
+        )
+        await self.session.flush()
+
+
+class InvitationRepository(TenantRepository[InvitationRow]):
+    model = InvitationRow
+
+    async def get(self, invitation_id: UUID) -> InvitationRow | None:
+        return await self.one_or_none(self.select().where(InvitationRow.id == invitation_id))
+
+    async def by_token_hash(self, token_hash: bytes) -> InvitationRow | None:
+        return await self.one_or_none(
+            self.select().where(InvitationRow.token_hash == token_hash).with_for_update()
+        )
+
+    async def pending_for_email(self, email: str) -> InvitationRow | None:
+        return await self.one_or_none(
+            self.select().where(
+                func.lower(InvitationRow.email) == email.lower(),
+                InvitationRow.accepted_at.is_(None),
+                InvitationRow.revoked_at.is_(None),
+            )
+        )
+
+    async def pending_for_orgs(
+        self, org_ids: Sequence[UUID], now: datetime
+    ) -> Sequence[InvitationRow]:
+        if not org_ids:
+            return []
+        return await self.all(
+            select(InvitationRow)
+            .where(
+                InvitationRow.org_id.in_(org_ids),
+                InvitationRow.accepted_at.is_(None),
+                InvitationRow.revoked_at.is_(None),
+                InvitationRow.expires_at > now,
+            )
+            .order_by(InvitationRow.org_id, InvitationRow.created_at)
+        )
+
+    async def purge_expired_everywhere(self, before: datetime) -> int:
+        """Across all tenants, through the migration-owned SECURITY DEFINER function that
+        does only this; the app role itself cannot read other tenants' invitations."""
+        purged = await self.session.scalar(
+            text("SELECT fiscus_purge_expired_invitations(:before)"), {"before": before}
+        )
+        return int(purged or 0)
+
+
+class AuditRepository(TenantRepository[AuditEventRow]):
+    model = AuditEventRow
+
+    async def page(
+        self,
+        *,
+        limit: int,
+        before: tuple[datetime, UUID] | None,
+        actions: Sequence[str] | None,
+        actor_user_id: UUID | None,
+        since: datetime | None,
+        until: datetime | None,
+    ) -> Sequence[AuditEventRow]:
+        """Newest first, keyset-paginated on (occurred_at, id)."""
+        stmt = self.select()
+        if actions:
+            stmt = stmt.where(AuditEventRow.action.in_(actions))
+        if actor_user_id is not None:
+            stmt = stmt.where(AuditEventRow.actor_user_id == actor_user_id)
+        if since is not None:
+            stmt = stmt.where(AuditEventRow.occurred_at >= since)
+        if until is not None:
+            stmt = stmt.where(AuditEventRow.occurred_at < until)
+        if before is not None:
+            at, event_id = before
+            stmt = stmt.where(
+                or_(
+                    AuditEventRow.occurred_at < at,
+                    and_(AuditEventRow.occurred_at == at, AuditEventRow.id < event_id),
+                )
+            )
+        stmt = stmt.order_by(AuditEventRow.occurred_at.desc(), AuditEventRow.id.desc())
+        return await self.all(stmt.limit(limit))
+
+    async def get(self, event_id: UUID) -> AuditEventRow | None:
+        return await self.one_or_none(self.select().where(AuditEventRow.id == event_id))
+
+
+class SessionRepository(Repository[AuthSessionRow]):
+    model = AuthSessionRow
+
+    async def get(self, session_id: UUID) -> AuthSessionRow | None:
+        return await self.session.get(AuthSessionRow, session_id)
+
+    async def access_check(
+        self, *, session_id: UUID, user_id: UUID, org_id: UUID
+    ) -> tuple[bool, str | None]:
+        """One statement per request: is the session live, and the caller's current role."""
+        row = (
+            await self.session.execute(
+                select(
+                    and_(AuthSessionRow.revoked_at.is_(None),
+                         AuthSessionRow.expires_at > func.now()),
+                    MembershipRow.role,
+                )
+                .select_from(AuthSessionRow)
+                .outerjoin(
+                    MembershipRow,
+                    and_(MembershipRow.org_id == org_id,
+                         MembershipRow.user_id == AuthSessionRow.user_id),
+                )
+                .where(AuthSessionRow.id == session_id, AuthSessionRow.user_id == user_id)
+            )
+        ).first()
+        if row is None:
+            return False, None
+        return bool(row[0]), row[1]
+
+    async def refresh_token(self, token_hash: bytes) -> RefreshTokenRow | None:
+        return (
+            await self.session.execute(
+                select(RefreshTokenRow)
+                .where(RefreshTokenRow.token_hash == token_hash)
+                .with_for_update()
+            )
+        ).scalar_one_or_none()
+
+    async def add_refresh_token(self, row: RefreshTokenRow) -> None:
+        self.session.add(row)
+        await self.session.flush()
+
+    async def revoke(self, session_id: UUID, *, at: datetime, reason: str) -> None:
+        await self.session.execute(
+            update(AuthSessionRow)
+            .where(AuthSessionRow.id == session_id, AuthSessionRow.revoked_at.is_(None))
+            .values(revoked_at=at, revoked_reason=reason)
+        )
+
+    async def revoke_all_of_user(self, user_id: UUID, *, at: datetime, reason: str) -> None:
+        await self.session.execute(
+            update(AuthSessionRow)
+            .where(AuthSessionRow.user_id == user_id, AuthSessionRow.revoked_at.is_(None))
+            .values(revoked_at=at, revoked_reason=reason)
+        )
+
+    async def purge_expired(self, before: datetime) -> int:
+        result = await self.session.execute(
+            delete(AuthSessionRow).where(AuthSessionRow.expires_at < before)
+        )
+        return int(result.rowcount or 0)  # type: ignore[attr-defined]
+
+
+class PasswordResetRepository(Repository[PasswordResetRow]):
+    model = PasswordResetRow
+
+    async def by_token_hash(self, token_hash: bytes) -> PasswordResetRow | None:
+        return (
+            await self.session.execute(
+                select(PasswordResetRow)
+                .where(PasswordResetRow.token_hash == token_hash)
+                .with_for_update()
+            )
+        ).scalar_one_or_none()
+
+    async def purge_expired(self, before: datetime) -> int:
+        result = await self.session.execute(
+            delete(PasswordResetRow).where(PasswordResetRow.expires_at < before)
+        )
+        return int(result.rowcount or 0)  # type: ignore[attr-defined]

@@ -1,0 +1,36 @@
+"""The root schema: every area's Query, Mutation and Subscription merged into one.
+
+It lives in ``resolvers`` (not ``schema``) because it imports every resolver; ``schema``
+holds the types, which import no resolver.
+"""
+
+from __future__ import annotations
+
+import strawberry
+from strawberry.tools import merge_types
+
+from fiscus.resolvers.identity import (
+    IdentityMutation,
+    IdentityQuery,
+    IdentitySubscription,
+    Organization,
+)
+from fiscus.schema import identity as identity_types
+
+Query = merge_types("Query", (IdentityQuery,))
+Mutation = merge_types("Mutation", (IdentityMutation,))
+Subscription = merge_types("Subscription", (IdentitySubscription,))
+
+NODE_TYPES = [
+    identity_types.User,
+    identity_types.Member,
+    identity_types.Invitation,
+    identity_types.AuditEvent,
+    Organization,
+]
+
+
+def build_schema() -> strawberry.Schema:
+    return strawberry.Schema(
+        query=Query, mutation=Mutation, subscription=Subscription, types=NODE_TYPES
+    )

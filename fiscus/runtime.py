@@ -1,0 +1,79 @@
+"""The process's shared resources, built the same way by the API and by workers:
+engine and sessionmaker, Redis, broker, job queue and the identity services' context."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from typing import Any
+
+import redis.asyncio as aioredis
+from arq import create_pool
+from arq.connections import ArqRedis, RedisSettings
+
+from fiscus.config import Settings
+from fiscus.persistence.database import Database
+from fiscus.persistence.statements import install_statement_counter
+from fiscus.persistence.uow import Effects, UnitOfWorkFactory
+from fiscus.realtime.broker import Broker
+from fiscus.services.credentials import AccessTokens, PasswordHasher
+from fiscus.services.identity.context import IdentityContext
+from fiscus.services.throttling import LoginThrottle
+
+
+def job_serializer(value: dict[str, Any]) -> bytes:
+    """arq job payloads are JSON (never pickle): ids and primitives only."""
+    return json.dumps(value, separators=(",", ":"), default=str).encode()
+
+
+def job_deserializer(raw: bytes) -> dict[str, Any]:
+    decoded: dict[str, Any] = json.loads(raw)
+    return decoded
+
+
+def queue_name(settings: Settings) -> str:
+    return f"{settings.redis.prefix}:queue"
+
+
+def arq_redis_settings(settings: Settings) -> RedisSettings:
+    if settings.redis.url is None:
+        raise RuntimeError("redis.url is not set (embedded services not started?)")
+    return RedisSettings.from_dsn(settings.redis.url)
+
+
+@dataclass
+class Runtime:
+    settings: Settings
+    db: Database
+    redis: aioredis.Redis
+    broker: Broker
+    queue: ArqRedis
+    identity: IdentityContext
+
+    @classmethod
+    async def open(cls, settings: Settings) -> Runtime:
+        if settings.redis.url is None:
+            raise RuntimeError("redis.url is not set (embedded services not started?)")
+        db = Database.connect(settings.database)
+        install_statement_counter(db.engine)
+        redis = aioredis.Redis.from_url(settings.redis.url)
+        broker = Broker(redis, settings.redis.prefix, settings.realtime.snapshot_ttl_seconds)
+        queue = await create_pool(
+            arq_redis_settings(settings),
+            job_serializer=job_serializer,
+            job_deserializer=job_deserializer,
+            default_queue_name=queue_name(settings),
+        )
+        identity = IdentityContext(
+            settings=settings,
+            uow=UnitOfWorkFactory(db, Effects(publisher=broker, jobs=queue)),
+            hasher=PasswordHasher(),
+            tokens=AccessTokens(settings.auth),
+            throttle=LoginThrottle(redis, settings.redis.prefix, settings.auth),
+        )
+        return cls(settings, db, redis, broker, queue, identity)
+
+    async def close(self) -> None:
+        await self.queue.aclose()
+        await self.redis.aclose()
+        await self.db.dispose()

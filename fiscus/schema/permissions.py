@@ -1,0 +1,63 @@
+"""Every root field declares who may call it, as a permission class (never an ``if``).
+
+``Public`` (anyone), ``Authenticated`` (any logged-in member), or ``requires(Permission.X)``.
+A test walks the schema and fails if a root field declares none.
+"""
+
+from __future__ import annotations
+
+from functools import cache
+from typing import Any
+
+from graphql import GraphQLError
+from strawberry.permission import BasePermission
+from strawberry.types import Info
+
+from fiscus.domain.identity import Permission
+
+
+class Public(BasePermission):
+    message = ""
+
+    def has_permission(self, source: Any, info: Info, **kwargs: Any) -> bool:
+        return True
+
+
+class Authenticated(BasePermission):
+    message = "Authentication required."
+
+    async def has_permission(self, source: Any, info: Info, **kwargs: Any) -> bool:
+        await info.context.require_principal()
+        return True
+
+
+@cache
+def requires(permission: Permission) -> type[BasePermission]:
+    class Requires(BasePermission):
+        message = "You do not have permission to do this."
+        required = permission
+
+        async def has_permission(self, source: Any, info: Info, **kwargs: Any) -> bool:
+            principal = await info.context.require_principal()
+            if not principal.can(permission):
+                raise GraphQLError(
+                    f"Your role does not allow this ({permission.value} required).",
+                    extensions={"code": "FORBIDDEN", "permission": permission.value},
+                )
+            return True
+
+    Requires.__name__ = f"Requires_{permission.name}"
+    return Requires
+
+
+def declared_permission(permission_classes: list[type[BasePermission]]) -> str | None:
+    """What a field declares: 'public', 'authenticated', a permission name, or None."""
+    for cls in permission_classes:
+        if cls is Public:
+            return "public"
+        if cls is Authenticated:
+            return "authenticated"
+        required = getattr(cls, "required", None)
+        if isinstance(required, Permission):
+            return required.value
+    return None

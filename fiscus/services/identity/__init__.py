@@ -1,0 +1,1 @@
+"""Identity and tenancy use cases: accounts, sessions, organizations, members, audit."""

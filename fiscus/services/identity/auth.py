@@ -1,0 +1,356 @@
+"""Sign-up, log-in, token refresh with rotation and reuse detection, log-out, password reset,
+switching organization, and authenticating a request."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import TypeVar
+from uuid import UUID
+
+from fiscus.domain.errors import AuthenticationFailed, FieldIssue, ValidationFailed
+from fiscus.domain.identity import (
+    Organization,
+    Principal,
+    Role,
+    User,
+    check_name,
+    check_password,
+    normalize_email,
+)
+from fiscus.persistence.models.identity import (
+    AuthSessionRow,
+    MembershipRow,
+    OrganizationRow,
+    PasswordResetRow,
+    RefreshTokenRow,
+    UserRow,
+)
+from fiscus.persistence.uow import UnitOfWork
+from fiscus.services.credentials import new_secret_token, token_digest
+from fiscus.services.identity import audit
+from fiscus.services.identity.context import IdentityContext
+
+T = TypeVar("T")
+
+INVALID_CREDENTIALS = "Email or password is incorrect."
+
+
+@dataclass(frozen=True)
+class AuthResult:
+    user: User
+    organization: Organization
+    role: Role
+    access_token: str
+    access_token_expires_at: datetime
+    refresh_token: str
+    refresh_token_expires_at: datetime
+
+
+async def sign_up(
+    ctx: IdentityContext,
+    *,
+    email: str,
+    password: str,
+    display_name: str,
+    organization_name: str,
+) -> AuthResult:
+    issues: list[FieldIssue] = []
+    normalized = _collect(issues, lambda: normalize_email(email))
+    _collect(issues, lambda: check_password(password, min_length=ctx.settings.auth.password_min_length))
+    name = _collect(issues, lambda: check_name(display_name, field_name="displayName"))
+    org_name = _collect(
+        issues, lambda: check_name(organization_name, field_name="organizationName")
+    )
+    if issues:
+        raise ValidationFailed(issues)
+    assert normalized and name and org_name
+    password_hash = await ctx.hasher.hash(password)
+    now = ctx.clock()
+    user_id, org_id = uuid.uuid4(), uuid.uuid4()
+    async with ctx.unit(org_id=org_id, user_id=user_id) as uow:
+        if await uow.users.by_email(normalized) is not None:
+            raise ValidationFailed(
+                [FieldIssue("email", "EMAIL_TAKEN", "An account with this email already exists.")]
+            )
+        user = await uow.users.add(
+            UserRow(id=user_id, email=normalized, display_name=name,
+                    password_hash=password_hash, created_at=now, password_changed_at=now)
+        )
+        org = await _create_organization(uow, org_id=org_id, name=org_name, owner=user, now=now)
+        result = await _start_session(ctx, uow, user, org, Role.OWNER)
+        await uow.commit()
+    return result
+
+
+async def log_in(
+    ctx: IdentityContext,
+    *,
+    email: str,
+    password: str,
+    organization_id: UUID | None,
+    client_address: str | None,
+) -> AuthResult:
+    """Unknown email and wrong password fail identically, after the same argon2 work."""
+    key = email.strip().lower()
+    await ctx.throttle.check(key, client_address)
+    async with ctx.unit() as uow:
+        user = await uow.users.by_email(key) if key else None
+        valid = await ctx.hasher.verify(user.password_hash if user else None, password)
+        if user is None or not valid:
+            await ctx.throttle.record_failure(key, client_address)
+            raise AuthenticationFailed("INVALID_CREDENTIALS", INVALID_CREDENTIALS)
+        await uow.set_tenant(None, user.id)
+        memberships = await uow.memberships.of_user(user.id)
+        chosen = _choose_membership(memberships, organization_id)
+        await uow.set_tenant(chosen.org_id, user.id)
+        org = await uow.organizations.get(chosen.org_id)
+        assert org is not None
+        result = await _start_session(ctx, uow, user, org, Role(chosen.role))
+        await uow.commit()
+    await ctx.throttle.record_success(key)
+    return result
+
+
+async def refresh(ctx: IdentityContext, *, refresh_token: str) -> AuthResult:
+    """Rotates the refresh token. Presenting an already-used one revokes its whole family."""
+    now = ctx.clock()
+    digest = token_digest(refresh_token)
+    async with ctx.unit() as uow:
+        token = await uow.sessions.refresh_token(digest)
+        session = await uow.sessions.get(token.session_id) if token else None
+        if token is None or session is None:
+            raise _invalid_refresh()
+        if token.used_at is not None:
+            await uow.sessions.revoke(session.id, at=now, reason="reuse")
+            audit_user = session.user_id
+            await uow.commit()
+            await _announce_revocation(ctx, audit_user)
+            raise AuthenticationFailed(
+                "TOKEN_REUSED",
+                "This refresh token was already used; the session has been ended for safety.",
+                "refreshToken",
+            )
+        if session.revoked_at is not None or token.expires_at <= now or session.expires_at <= now:
+            raise _invalid_refresh()
+        token.used_at = now
+        user = await uow.users.get(session.user_id)
+        assert user is not None
+        await uow.set_tenant(None, user.id)
+        memberships = await uow.memberships.of_user(user.id)
+        active = [m for m in memberships if m.org_id == session.active_organization_id]
+        chosen = (active or list(memberships) or [None])[0]
+        if chosen is None:
+            await uow.sessions.revoke(session.id, at=now, reason="no-membership")
+            await uow.commit()
+            raise AuthenticationFailed(
+                "NO_MEMBERSHIP", "You are not a member of any organization.", "refreshToken"
+            )
+        await uow.set_tenant(chosen.org_id, user.id)
+        org = await uow.organizations.get(chosen.org_id)
+        assert org is not None
+        result = await _rotate(ctx, uow, session, user, org, Role(chosen.role))
+        await uow.commit()
+    return result
+
+
+async def log_out(ctx: IdentityContext, *, principal: Principal) -> None:
+    async with ctx.unit(user_id=principal.user_id) as uow:
+        await uow.sessions.revoke(principal.session_id, at=ctx.clock(), reason="logout")
+        audit.access_changed(uow, principal.user_id, "logout")
+        await uow.commit()
+
+
+async def switch_organization(
+    ctx: IdentityContext, *, principal: Principal, organization_id: UUID
+) -> AuthResult:
+    async with ctx.unit(org_id=organization_id, user_id=principal.user_id) as uow:
+        membership = await uow.memberships.get(principal.user_id)
+        org = await uow.organizations.get(organization_id)
+        session = await uow.sessions.get(principal.session_id)
+        if membership is None or org is None:
+            raise ValidationFailed(
+                [FieldIssue("organizationId", "NOT_FOUND", "Organization not found.")]
+            )
+        user = await uow.users.get(principal.user_id)
+        assert user is not None and session is not None
+        session.active_organization_id = organization_id
+        result = await _issue(ctx, uow, session, user, org.to_domain(), Role(membership.role))
+        await uow.commit()
+    return result
+
+
+async def request_password_reset(ctx: IdentityContext, *, email: str) -> None:
+    """Always succeeds from the caller's view, so it cannot be used to probe for accounts."""
+    key = email.strip().lower()
+    now = ctx.clock()
+    async with ctx.unit() as uow:
+        user = await uow.users.by_email(key) if key else None
+        if user is None:
+            return
+        token, digest = new_secret_token("pwr_")
+        ttl = timedelta(minutes=ctx.settings.auth.password_reset_ttl_minutes)
+        await uow.password_resets.add(
+            PasswordResetRow(token_hash=digest, user_id=user.id, expires_at=now + ttl, created_at=now)
+        )
+        uow.enqueue(
+            "send_email",
+            job_id=f"email:password-reset:{digest.hex()}",
+            to=user.email,
+            subject="Reset your fiscus password",
+            body=(
+                f"Hello {user.display_name},\n\nSomeone asked to reset the password of your "
+                f"fiscus account. If it was you, use this token with the resetPassword mutation "
+                f"within {ctx.settings.auth.password_reset_ttl_minutes} minutes:\n\n{token}\n\n"
+                f"{ctx.settings.base_url}/graphql\n\nIf it was not you, ignore this email."
+            ),
+        )
+        await uow.commit()
+
+
+async def reset_password(ctx: IdentityContext, *, token: str, new_password: str) -> None:
+    check_password(new_password, min_length=ctx.settings.auth.password_min_length,
+                   field_name="newPassword")
+    now = ctx.clock()
+    password_hash = await ctx.hasher.hash(new_password)
+    async with ctx.unit() as uow:
+        reset = await uow.password_resets.by_token_hash(token_digest(token))
+        if reset is None or reset.used_at is not None or reset.expires_at <= now:
+            raise ValidationFailed(
+                [FieldIssue("token", "TOKEN_INVALID", "This reset link is invalid or has expired.")]
+            )
+        user = await uow.users.get(reset.user_id)
+        assert user is not None
+        reset.used_at = now
+        user.password_hash = password_hash
+        user.password_changed_at = now
+        await uow.sessions.revoke_all_of_user(user.id, at=now, reason="password-reset")
+        audit.access_changed(uow, user.id, "password-reset")
+        await uow.commit()
+
+
+async def authenticate(ctx: IdentityContext, token: str) -> Principal:
+    """Decode the access token, then confirm against the database that its session is live
+    and read the caller's *current* role (a removal or demotion applies to the next
+    request, whatever the token says)."""
+    claimed = ctx.tokens.decode(token)
+    current = await revalidate(ctx, claimed)
+    if current is None:
+        raise AuthenticationFailed("SESSION_ENDED", "Your session has ended; log in again.")
+    return current
+
+
+async def revalidate(ctx: IdentityContext, principal: Principal) -> Principal | None:
+    async with ctx.unit(org_id=principal.org_id, user_id=principal.user_id) as uow:
+        live, role = await uow.sessions.access_check(
+            session_id=principal.session_id, user_id=principal.user_id, org_id=principal.org_id
+        )
+    if not live or role is None:
+        return None
+    if role == principal.role.value:
+        return principal
+    return Principal(principal.user_id, principal.org_id, Role(role), principal.session_id,
+                     principal.expires_at)
+
+
+def _collect(issues: list[FieldIssue], check: Callable[[], T]) -> T | None:
+    """Run one validation, gathering its issues so the caller reports all of them at once."""
+    try:
+        return check()
+    except ValidationFailed as failure:
+        issues.extend(failure.issues)
+        return None
+
+
+def _invalid_refresh() -> AuthenticationFailed:
+    return AuthenticationFailed(
+        "TOKEN_INVALID", "The refresh token is invalid or has expired.", "refreshToken"
+    )
+
+
+def _choose_membership(
+    memberships: Sequence[MembershipRow], organization_id: UUID | None
+) -> MembershipRow:
+    rows = list(memberships)
+    if organization_id is not None:
+        rows = [m for m in rows if m.org_id == organization_id]
+        if not rows:
+            raise ValidationFailed(
+                [FieldIssue("organizationId", "NOT_FOUND", "Organization not found.")]
+            )
+    if not rows:
+        raise AuthenticationFailed(
+            "NO_MEMBERSHIP", "You are not a member of any organization.", None
+        )
+    return rows[0]
+
+
+async def _create_organization(
+    uow: UnitOfWork, *, org_id: UUID, name: str, owner: UserRow, now: datetime
+) -> Organization:
+    org = await uow.organizations.add(
+        OrganizationRow(id=org_id, name=name, created_by=owner.id, created_at=now)
+    )
+    await uow.memberships.add(
+        MembershipRow(org_id=org_id, user_id=owner.id, role=Role.OWNER.value, created_at=now)
+    )
+    await audit.record(
+        uow, org_id=org_id, actor_user_id=owner.id, action="organization.created",
+        subject_type="organization", subject_id=org_id, at=now, details={"name": name},
+    )
+    return org.to_domain()
+
+
+async def _start_session(
+    ctx: IdentityContext, uow: UnitOfWork, user: UserRow, org: Organization | OrganizationRow,
+    role: Role,
+) -> AuthResult:
+    now = ctx.clock()
+    organization = org if isinstance(org, Organization) else org.to_domain()
+    session = await uow.sessions.add(
+        AuthSessionRow(
+            id=uuid.uuid4(), user_id=user.id, active_organization_id=organization.id,
+            expires_at=now + timedelta(seconds=ctx.settings.auth.refresh_token_ttl_seconds),
+            created_at=now,
+        )
+    )
+    return await _issue(ctx, uow, session, user, organization, role)
+
+
+async def _rotate(
+    ctx: IdentityContext, uow: UnitOfWork, session: AuthSessionRow, user: UserRow,
+    org: OrganizationRow, role: Role,
+) -> AuthResult:
+    session.expires_at = ctx.clock() + timedelta(
+        seconds=ctx.settings.auth.refresh_token_ttl_seconds
+    )
+    return await _issue(ctx, uow, session, user, org.to_domain(), role)
+
+
+async def _issue(
+    ctx: IdentityContext, uow: UnitOfWork, session: AuthSessionRow, user: UserRow,
+    org: Organization, role: Role,
+) -> AuthResult:
+    now = ctx.clock()
+    refresh_token, digest = new_secret_token("rt_")
+    refresh_expires = now + timedelta(seconds=ctx.settings.auth.refresh_token_ttl_seconds)
+    await uow.sessions.add_refresh_token(
+        RefreshTokenRow(token_hash=digest, session_id=session.id, expires_at=refresh_expires,
+                        created_at=now)
+    )
+    access = ctx.tokens.issue(
+        user_id=user.id, org_id=org.id, role=role, session_id=session.id, now=now
+    )
+    return AuthResult(
+        user=user.to_domain(), organization=org, role=role, access_token=access.token,
+        access_token_expires_at=access.expires_at, refresh_token=refresh_token,
+        refresh_token_expires_at=refresh_expires,
+    )
+
+
+async def _announce_revocation(ctx: IdentityContext, user_id: UUID) -> None:
+    async with ctx.unit(user_id=user_id) as uow:
+        audit.access_changed(uow, user_id, "session-revoked")
+        await uow.commit()

@@ -1,0 +1,20 @@
+"""Scheduled clean-up of expired credentials (run by the worker's cron)."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from fiscus.services.identity.context import IdentityContext
+
+# Kept a while after expiry so refresh-token reuse is still recognised as reuse.
+GRACE = timedelta(days=1)
+
+
+async def purge_expired_credentials(ctx: IdentityContext) -> dict[str, int]:
+    cutoff = ctx.clock() - GRACE
+    async with ctx.unit() as uow:
+        sessions = await uow.sessions.purge_expired(cutoff)
+        resets = await uow.password_resets.purge_expired(cutoff)
+        invitations = await uow.invitations.purge_expired_everywhere(cutoff)
+        await uow.commit()
+    return {"sessions": sessions, "password_resets": resets, "invitations": invitations}

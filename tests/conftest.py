@@ -1,0 +1,146 @@
+"""Shared fixtures: a real PostgreSQL database and a real Redis, isolated per test.
+
+The suite creates one database per run (``fiscus_test_<pid>``), migrates it once as the
+owner, and empties every table after each test. Redis keys and channels live under a
+unique prefix per run. Set ``FISCUS_TEST_DATABASE_URL`` (an owner/superuser URL of the
+server to create the database on) and ``FISCUS_TEST_REDIS_URL`` to point elsewhere.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import uuid
+from collections.abc import AsyncIterator, Iterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+from typing import Any
+
+import asyncpg
+import httpx
+import pytest
+import redis.asyncio as aioredis
+from pydantic import SecretStr
+from sqlalchemy import make_url
+from starlette.applications import Starlette
+
+from fiscus.app import create_app
+from fiscus.config import Settings
+from fiscus.persistence.migrate import upgrade
+from fiscus.runtime import Runtime
+
+ADMIN_URL = os.environ.get("FISCUS_TEST_DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
+REDIS_URL = os.environ.get("FISCUS_TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
+TEST_SECRET = "test-secret-" + "x" * 40
+
+
+def _plain(url: str) -> str:
+    return make_url(url).set(drivername="postgresql").render_as_string(hide_password=False)
+
+
+@pytest.fixture(scope="session")
+def database_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    name = f"fiscus_test_{os.getpid()}"
+    admin = _plain(ADMIN_URL)
+
+    async def run(sql: str) -> None:
+        connection = await asyncpg.connect(admin)
+        try:
+            await connection.execute(sql)
+        finally:
+            await connection.close()
+
+    asyncio.run(run(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+    asyncio.run(run(f"CREATE DATABASE {name}"))
+    url = make_url(admin).set(database=name).render_as_string(hide_password=False)
+    upgrade(Settings(database={"url": url}, redis={"url": REDIS_URL}))
+    yield url
+    asyncio.run(run(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+
+
+@pytest.fixture(scope="session")
+def redis_prefix() -> str:
+    return f"fiscus-test-{uuid.uuid4().hex[:10]}"
+
+
+@pytest.fixture(scope="session")
+def settings(
+    database_url: str, redis_prefix: str, tmp_path_factory: pytest.TempPathFactory
+) -> Settings:
+    return make_settings(database_url, redis_prefix, tmp_path_factory.mktemp("data"))
+
+
+def make_settings(database_url: str, redis_prefix: str, data_dir: Path, **overrides: Any) -> Settings:
+    values: dict[str, Any] = {
+        "env": "test",
+        "data_dir": data_dir,
+        "database": {"url": database_url, "pool_size": 5, "max_overflow": 5},
+        "redis": {"url": REDIS_URL, "prefix": redis_prefix},
+        "auth": {"jwt_secret": SecretStr(TEST_SECRET), "password_min_length": 10},
+    }
+    values.update(overrides)
+    return Settings(**values)
+
+
+async def _truncate_all(database_url: str) -> None:
+    connection = await asyncpg.connect(_plain(database_url))
+    try:
+        tables = await connection.fetch(
+            "SELECT tablename FROM pg_tables WHERE schemaname = 'public' "
+            "AND tablename <> 'alembic_version'"
+        )
+        if tables:
+            names = ", ".join(t["tablename"] for t in tables)
+            await connection.execute(f"TRUNCATE {names} CASCADE")
+    finally:
+        await connection.close()
+
+
+async def _delete_prefix(prefix: str) -> None:
+    client = aioredis.Redis.from_url(REDIS_URL)
+    try:
+        keys = [k async for k in client.scan_iter(match=f"{prefix}*", count=500)]
+        if keys:
+            await client.delete(*keys)
+    finally:
+        await client.aclose()
+
+
+@pytest.fixture(autouse=True)
+async def _isolation(request: pytest.FixtureRequest) -> AsyncIterator[None]:
+    """Every test starts with empty tables and no Redis keys of this run."""
+    yield
+    if "database_url" in request.fixturenames:
+        await _truncate_all(request.getfixturevalue("database_url"))
+    if "redis_prefix" in request.fixturenames:
+        await _delete_prefix(request.getfixturevalue("redis_prefix"))
+
+
+@pytest.fixture
+async def runtime(settings: Settings) -> AsyncIterator[Runtime]:
+    from fiscus.config import with_jwt_secret
+
+    opened = await Runtime.open(with_jwt_secret(settings))
+    try:
+        yield opened
+    finally:
+        await opened.close()
+
+
+@asynccontextmanager
+async def running(app: Starlette) -> AsyncIterator[httpx.AsyncClient]:
+    async with app.router.lifespan_context(app):
+        transport = httpx.ASGITransport(app=app, client=("203.0.113.7", 40000))
+        async with httpx.AsyncClient(transport=transport, base_url="http://fiscus.test") as client:
+            yield client
+
+
+@pytest.fixture
+async def app(settings: Settings) -> Starlette:
+    return create_app(settings)
+
+
+@pytest.fixture
+async def client(app: Starlette) -> AsyncIterator[httpx.AsyncClient]:
+    async with running(app) as http:
+        yield http

@@ -69,7 +69,7 @@ async def members_page(
         rows = await uow.memberships.all(
             stmt.order_by(MembershipRow.created_at, MembershipRow.user_id).limit(first + 1)
         )
-    items = [r.to_domain() for r in rows[:first]]
+        items = [r.to_domain() for r in rows[:first]]
     return Page(items, len(rows) > first), total
 
 
@@ -113,7 +113,7 @@ async def audit_page(
             limit=first + 1, before=after, actions=actions, actor_user_id=actor_user_id,
             since=since, until=until,
         )
-    return Page([r.to_domain() for r in rows[:first]], len(rows) > first)
+        return Page([r.to_domain() for r in rows[:first]], len(rows) > first)
 
 
 async def audit_event(

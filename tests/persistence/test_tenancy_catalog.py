@@ -1,0 +1,111 @@
+"""The database itself enforces tenancy: read from the catalog, for every table."""
+
+from __future__ import annotations
+
+import asyncpg
+import pytest
+
+from fiscus.config import Settings
+from tests.conftest import _plain
+
+TENANT_ROOTS = {"organizations": "id"}  # the tenant table keyed by the tenant id itself
+
+
+@pytest.fixture
+async def owner(database_url: str):
+    connection = await asyncpg.connect(_plain(database_url))
+    yield connection
+    await connection.close()
+
+
+async def tenant_tables(owner) -> dict[str, str]:
+    rows = await owner.fetch(
+        "SELECT table_name FROM information_schema.columns "
+        "WHERE table_schema = 'public' AND column_name = 'org_id'"
+    )
+    tables = {r["table_name"]: "org_id" for r in rows}
+    tables.update(TENANT_ROOTS)
+    return tables
+
+
+async def test_every_tenant_table_has_forced_rls_with_using_and_with_check(owner):
+    tables = await tenant_tables(owner)
+    assert {"memberships", "invitations", "audit_events", "organizations"} <= set(tables)
+    for table, column in tables.items():
+        flags = await owner.fetchrow(
+            "SELECT relrowsecurity, relforcerowsecurity FROM pg_class "
+            "WHERE relname = $1 AND relnamespace = 'public'::regnamespace", table
+        )
+        assert flags["relrowsecurity"] and flags["relforcerowsecurity"], table
+        policies = await owner.fetch(
+            "SELECT qual, with_check, roles FROM pg_policies "
+            "WHERE schemaname = 'public' AND tablename = $1 AND policyname = 'tenant_isolation'",
+            table,
+        )
+        assert len(policies) == 1, table
+        policy = policies[0]
+        assert "current_setting('app.org_id'" in (policy["qual"] or ""), table
+        assert "current_setting('app.org_id'" in (policy["with_check"] or ""), table
+        assert f"{column} = " in policy["with_check"], table
+
+
+async def test_keys_are_shaped_for_distribution_by_org_id(owner):
+    tables = await tenant_tables(owner)
+    global_tables = {
+        r["tablename"]
+        for r in await owner.fetch("SELECT tablename FROM pg_tables WHERE schemaname='public'")
+    } - set(tables) - {"alembic_version"}
+    for table in global_tables:
+        columns = await owner.fetch(
+            "SELECT column_name FROM information_schema.columns WHERE table_name = $1", table
+        )
+        assert "org_id" not in {c["column_name"] for c in columns}
+    for table, column in tables.items():
+        unique_indexes = await owner.fetch(
+            """
+            SELECT i.relname AS name,
+                   (SELECT a.attname FROM pg_attribute a
+                     WHERE a.attrelid = x.indrelid AND a.attnum = x.indkey[0]) AS first_column
+            FROM pg_index x JOIN pg_class i ON i.oid = x.indexrelid
+            WHERE x.indrelid = $1::regclass AND (x.indisunique OR x.indisprimary)
+            """,
+            table,
+        )
+        assert unique_indexes, table
+        for index in unique_indexes:
+            assert index["first_column"] == column, (table, index["name"])
+        foreign_keys = await owner.fetch(
+            """
+            SELECT c.conname, c.confrelid::regclass::text AS target,
+                   ARRAY(SELECT a.attname FROM unnest(c.conkey) k
+                         JOIN pg_attribute a ON a.attrelid = c.conrelid AND a.attnum = k)
+                     AS columns
+            FROM pg_constraint c WHERE c.contype = 'f' AND c.conrelid = $1::regclass
+            """,
+            table,
+        )
+        for fk in foreign_keys:
+            if fk["target"] in tables:
+                assert column in fk["columns"], (table, fk["conname"])
+
+
+async def test_app_role_is_not_privileged_and_owns_nothing(owner, settings: Settings):
+    role = await owner.fetchrow(
+        "SELECT rolsuper, rolbypassrls, rolcreaterole, rolcreatedb FROM pg_roles "
+        "WHERE rolname = $1", settings.database.app_user,
+    )
+    assert role is not None
+    assert not any(role.values())
+    owned = await owner.fetch(
+        "SELECT tablename FROM pg_tables WHERE schemaname = 'public' AND tableowner = $1",
+        settings.database.app_user,
+    )
+    assert owned == []
+
+
+async def test_audit_log_is_append_only_for_the_app_role(owner, settings: Settings):
+    privileges = await owner.fetch(
+        "SELECT privilege_type FROM information_schema.role_table_grants "
+        "WHERE table_name = 'audit_events' AND grantee = $1", settings.database.app_user,
+    )
+    assert {p["privilege_type"] for p in privileges} == {"SELECT", "INSERT"}

@@ -6,6 +6,8 @@ holds the types, which import no resolver.
 
 from __future__ import annotations
 
+from typing import Any
+
 import strawberry
 from strawberry.tools import merge_types
 
@@ -16,6 +18,7 @@ from fiscus.resolvers.identity import (
     Organization,
 )
 from fiscus.schema import identity as identity_types
+from fiscus.schema.scalars import Money
 
 Query = merge_types("Query", (IdentityQuery,))
 Mutation = merge_types("Mutation", (IdentityMutation,))
@@ -30,7 +33,13 @@ NODE_TYPES = [
 ]
 
 
+class FiscusSchema(strawberry.Schema):
+    def process_errors(self, errors: Any, execution_context: Any = None) -> None:
+        """The transports log unexpected errors once, with the request id; Strawberry's own
+        logging would print them a second time."""
+
+
 def build_schema() -> strawberry.Schema:
-    return strawberry.Schema(
-        query=Query, mutation=Mutation, subscription=Subscription, types=NODE_TYPES
+    return FiscusSchema(
+        query=Query, mutation=Mutation, subscription=Subscription, types=[*NODE_TYPES, Money]
     )

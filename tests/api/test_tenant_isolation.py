@@ -1,0 +1,79 @@
+"""Nothing of one organization is visible to another, through any field or node id."""
+
+from __future__ import annotations
+
+import base64
+import uuid
+
+from tests.api.test_members import INVITE, MEMBERS, SWITCH
+from tests.graphql_client import gql, sign_up
+
+
+def raw_uuid(global_id: str) -> uuid.UUID:
+    return uuid.UUID(base64.urlsafe_b64decode(global_id).decode().split(":", 1)[1])
+
+
+NODE = """query($id: ID!) { node(id: $id) { __typename id
+  ... on User { email } ... on Organization { name } ... on Invitation { email }
+  ... on AuditEvent { action } ... on Member { role } } }"""
+
+
+async def object_ids(client, account) -> dict[str, str]:
+    invited = await gql(client, INVITE, {"email": f"guest-{account.email}", "role": "VIEWER"},
+                        token=account.token)
+    invitation_id = invited["data"]["inviteMember"]["invitation"]["id"]
+    audit = await gql(client, "{ auditLog(first: 1) { edges { node { id } } } }",
+                      token=account.token)
+    members = await gql(client, "{ organization { members { edges { node { id } } } } }",
+                        token=account.token)
+    return {
+        "User": account.user_id,
+        "Organization": account.org_id,
+        "Invitation": invitation_id,
+        "AuditEvent": audit["data"]["auditLog"]["edges"][0]["node"]["id"],
+        "Member": members["data"]["organization"]["members"]["edges"][0]["node"]["id"],
+    }
+
+
+async def test_node_ids_of_another_organization_resolve_to_nothing(client):
+    a = await sign_up(client, "a@example.com", org="Org A")
+    b = await sign_up(client, "b@example.com", org="Org B")
+    ids_a, ids_b = await object_ids(client, a), await object_ids(client, b)
+    for type_name, global_id in ids_a.items():
+        own = await gql(client, NODE, {"id": global_id}, token=a.token)
+        assert own["data"]["node"]["__typename"] == type_name, own  # the control
+        foreign = await gql(client, NODE, {"id": ids_b[type_name]}, token=a.token)
+        assert foreign == {"data": {"node": None}}, (type_name, foreign)
+
+
+async def test_lists_show_only_the_callers_organization(client):
+    a = await sign_up(client, "a@example.com", org="Org A")
+    b = await sign_up(client, "b@example.com", org="Org B")
+    await gql(client, INVITE, {"email": "guest@example.com", "role": "VIEWER"}, token=b.token)
+    members = await gql(client, MEMBERS, token=a.token)
+    assert [e["node"]["user"]["email"] for e in
+            members["data"]["organization"]["members"]["edges"]] == ["a@example.com"]
+    invitations = await gql(client, "{ organization { pendingInvitations { email } } }",
+                            token=a.token)
+    assert invitations["data"]["organization"]["pendingInvitations"] == []
+    audit = await gql(client, "{ auditLog { edges { node { action details } } } }",
+                      token=a.token)
+    assert [e["node"]["details"] for e in audit["data"]["auditLog"]["edges"]] == [
+        {"name": "Org A"}]
+    me = await gql(client, "{ me { memberships { organization { name } } } }", token=a.token)
+    assert me["data"]["me"]["memberships"] == [{"organization": {"name": "Org A"}}]
+
+
+async def test_other_organizations_cannot_be_entered_or_acted_on(client):
+    a = await sign_up(client, "a@example.com", org="Org A")
+    b = await sign_up(client, "b@example.com", org="Org B")
+    switched = await gql(client, SWITCH, {"id": b.org_id}, token=a.token)
+    assert switched["data"]["switchOrganization"]["code"] == "NOT_FOUND"
+    removal = await gql(client, """mutation($u: ID!) { removeMember(input: {userId: $u}) {
+        __typename ... on UserError { code message } } }""", {"u": b.user_id}, token=a.token)
+    assert removal["data"]["removeMember"] == {"__typename": "NotFoundError",
+                                               "code": "NOT_FOUND", "message": "No such member."}
+    login = await gql(client, """mutation($org: ID!) { logIn(input: {email: "a@example.com",
+        password: "correct horse battery staple", organizationId: $org}) {
+        __typename ... on UserError { code } } }""", {"org": b.org_id})
+    assert login["data"]["logIn"] == {"__typename": "ValidationError", "code": "NOT_FOUND"}

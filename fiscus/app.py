@@ -9,12 +9,14 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from functools import partial
 from pathlib import Path
 from typing import Any
 
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.routing import Mount, WebSocketRoute
+from starlette.websockets import WebSocket
 
 from fiscus.config import Settings, with_jwt_secret
 from fiscus.domain.errors import AuthenticationFailed
@@ -24,7 +26,7 @@ from fiscus.resolvers.loaders import Loaders
 from fiscus.resolvers.root import build_schema
 from fiscus.runtime import Runtime
 from fiscus.schema.context import Context
-from fiscus.schema.limits import QueryLimits, validation_rules
+from fiscus.schema.limits import QueryLimits, parse_document, validation_rules
 from fiscus.services.identity.auth import authenticate, revalidate
 from fiscus.transport.graphiql import assets_app, graphiql_html
 from fiscus.transport.http import GraphQLHTTPEndpoint
@@ -85,34 +87,30 @@ def create_app(settings: Settings) -> Starlette:
         await hub.start()
         state.update(runtime=opened, hub=hub)
         app.state.runtime = opened
+        app.state.graphql_ws = GraphQLWebSocketEndpoint(
+            schema,
+            hub=hub,
+            authenticate=ws_authenticate,
+            revalidate=ws_revalidate,
+            context_factory=ws_context,
+            settings=settings.realtime,
+            validation_rules=validation_rules(
+                limits, settings.is_production, introspection=settings.introspection_enabled
+            ),
+            parse_document=partial(parse_document, limits=limits),
+            hide_suggestions=settings.is_production,
+        )
         try:
             yield
         finally:
             await hub.stop()
             await opened.close()
 
-    class _LazyWebSocket:
-        """The WebSocket endpoint needs the hub, which exists once the lifespan ran."""
+    async def graphql_ws(websocket: WebSocket) -> None:
+        endpoint: GraphQLWebSocketEndpoint = websocket.app.state.graphql_ws
+        await endpoint.handle(websocket)
 
-        endpoint: GraphQLWebSocketEndpoint | None = None
-
-        async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
-            if self.endpoint is None:
-                self.endpoint = GraphQLWebSocketEndpoint(
-                    schema,
-                    hub=state["hub"],
-                    authenticate=ws_authenticate,
-                    revalidate=ws_revalidate,
-                    context_factory=ws_context,
-                    settings=settings.realtime,
-                    validation_rules=validation_rules(
-                        limits, settings.is_production,
-                        introspection=settings.introspection_enabled,
-                    ),
-                )
-            await self.endpoint(scope, receive, send)
-
-    routes: list[Any] = [http.route("/graphql"), WebSocketRoute("/graphql", _LazyWebSocket())]
+    routes: list[Any] = [http.route("/graphql"), WebSocketRoute("/graphql", graphql_ws)]
     if settings.graphiql_enabled:
         routes.append(Mount("/graphql/assets", app=assets_app(graphiql_asset_directory(settings))))
     app = Starlette(routes=routes, lifespan=lifespan)

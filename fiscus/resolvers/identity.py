@@ -415,7 +415,7 @@ class IdentitySubscription:
     async def organization_activity(self, info: Info) -> AsyncGenerator[types.AuditEvent, None]:
         principal = await info.context.require_principal()
         channel = channels.org_activity(principal.org_id)
-        async with info.context.hub.subscribe(channel, snapshot=False) as messages:
+        async with info.context.hub.subscribe(channel, replay_snapshot=False) as messages:
             async for envelope in messages:
                 yield types.AuditEvent.from_domain(_audit_event_from(envelope.payload))
 

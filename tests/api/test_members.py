@@ -58,19 +58,20 @@ mutation Transfer($user: ID!) {
 MEMBERS = "{ organization { name members(first: 50) { totalCount edges { node { role user { email } } } } } }"
 
 
-async def invitation_token(app, settings, email: str) -> str:
-    jobs = await app.state.runtime.queue.queued_jobs(queue_name=queue_name(settings))
+async def invitation_token(queue, settings, email: str) -> str:
+    """The token from the invitation email waiting in the job queue."""
+    jobs = await queue.queued_jobs(queue_name=queue_name(settings))
     bodies = [j.kwargs["body"] for j in jobs if j.kwargs.get("to") == email]
     assert bodies, jobs
     return next(w for w in bodies[-1].split() if w.startswith("inv_"))
 
 
-async def join(client, app, settings, owner, email: str, role: str):
+async def join(client, queue, settings, owner, email: str, role: str):
     """Invite ``email`` into owner's organization, sign them up and accept; returns
     (account, token acting in owner's organization)."""
     invited = await gql(client, INVITE, {"email": email, "role": role}, token=owner.token)
     assert invited["data"]["inviteMember"]["__typename"] == "InviteMemberSuccess", invited
-    token = await invitation_token(app, settings, email)
+    token = await invitation_token(queue, settings, email)
     account = await sign_up(client, email, org=f"{email} home")
     accepted = await gql(client, ACCEPT, {"token": token}, token=account.token)
     assert accepted["data"]["acceptInvitation"]["role"] == role
@@ -80,7 +81,7 @@ async def join(client, app, settings, owner, email: str, role: str):
 
 async def test_invite_accept_switch_and_list_members(client, app, settings):
     owner = await sign_up(client, "owner@example.com")
-    bob, bob_token = await join(client, app, settings, owner, "bob@example.com", "MEMBER")
+    bob, bob_token = await join(client, app.state.runtime.queue, settings, owner, "bob@example.com", "MEMBER")
     body = await gql(client, MEMBERS, token=bob_token)
     members = body["data"]["organization"]["members"]
     assert members["totalCount"] == 2
@@ -110,7 +111,7 @@ async def test_invitation_rules(client, app, settings):
                             token=owner.token)
     assert self_invite["data"]["inviteMember"]["code"] == "ALREADY_MEMBER"
 
-    token = await invitation_token(app, settings, "x@example.com")
+    token = await invitation_token(app.state.runtime.queue, settings, "x@example.com")
     stranger = await sign_up(client, "stranger@example.com")
     wrong_person = await gql(client, ACCEPT, {"token": token}, token=stranger.token)
     assert wrong_person["data"]["acceptInvitation"]["code"] == "EMAIL_MISMATCH"
@@ -125,7 +126,7 @@ async def test_invitation_rules(client, app, settings):
 
 async def test_role_change_and_removal_apply_on_the_next_request(client, app, settings):
     owner = await sign_up(client, "owner@example.com")
-    bob, bob_token = await join(client, app, settings, owner, "bob@example.com", "ADMIN")
+    bob, bob_token = await join(client, app.state.runtime.queue, settings, owner, "bob@example.com", "ADMIN")
     assert (await gql(client, MEMBERS, token=bob_token))["data"]["organization"]
     changed = await gql(client, CHANGE_ROLE, {"user": bob.user_id, "role": "VIEWER"},
                         token=owner.token)
@@ -145,7 +146,7 @@ async def test_role_change_and_removal_apply_on_the_next_request(client, app, se
 
 async def test_the_owner_is_protected_and_admins_cannot_escalate(client, app, settings):
     owner = await sign_up(client, "owner@example.com")
-    admin, admin_token = await join(client, app, settings, owner, "admin@example.com", "ADMIN")
+    admin, admin_token = await join(client, app.state.runtime.queue, settings, owner, "admin@example.com", "ADMIN")
     demote_owner = await gql(client, CHANGE_ROLE, {"user": owner.user_id, "role": "VIEWER"},
                              token=admin_token)
     assert demote_owner["data"]["changeMemberRole"]["code"] == "OWNER_PROTECTED"
@@ -159,7 +160,7 @@ async def test_the_owner_is_protected_and_admins_cannot_escalate(client, app, se
 
 async def test_transfer_ownership_keeps_exactly_one_owner(client, app, settings):
     owner = await sign_up(client, "owner@example.com")
-    bob, bob_token = await join(client, app, settings, owner, "bob@example.com", "MEMBER")
+    bob, bob_token = await join(client, app.state.runtime.queue, settings, owner, "bob@example.com", "MEMBER")
     result = await gql(client, TRANSFER, {"user": bob.user_id}, token=owner.token)
     assert result["data"]["transferOwnership"]["newOwner"] == {
         "role": "OWNER", "user": {"email": "bob@example.com"}}
@@ -191,6 +192,6 @@ async def test_create_organization_and_switch(client):
 
 async def test_log_in_into_a_chosen_organization(client, app, settings):
     owner = await sign_up(client, "owner@example.com")
-    await join(client, app, settings, owner, "bob@example.com", "ANALYST")
+    await join(client, app.state.runtime.queue, settings, owner, "bob@example.com", "ANALYST")
     result = await log_in(client, "bob@example.com", PASSWORD, organization_id=owner.org_id)
     assert (result["role"], result["organization"]["name"]) == ("ANALYST", "Acme")

@@ -39,7 +39,7 @@ async def tokens(client, app, settings) -> dict[str, str]:
     owner = await sign_up(client, "owner@example.com")
     found = {"OWNER": owner.token}
     for role in ROLES[1:]:
-        _, token = await join(client, app, settings, owner, f"{role.lower()}@example.com", role)
+        _, token = await join(client, app.state.runtime.queue, settings, owner, f"{role.lower()}@example.com", role)
         found[role] = token
     return found
 

@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import os
+
 import re
 import subprocess
 from pathlib import Path
@@ -64,6 +66,8 @@ def test_graphiql_renders_offline_in_headless_chromium(
     live_server: LiveServer, tmp_path: Path
 ) -> None:
     if not CHROMIUM.exists():
+        if os.environ.get("FISCUS_TEST_REQUIRE_BROWSER"):
+            pytest.fail("chromium is required here (FISCUS_TEST_REQUIRE_BROWSER) but missing")
         pytest.skip("chromium is not installed")
     command = [
         str(CHROMIUM),

@@ -1,16 +1,12 @@
-"""A toy schema and app wrapped by ``GraphQLHTTPEndpoint``, plus a loopback uvicorn runner."""
+"""A toy schema and app wrapped by ``GraphQLHTTPEndpoint``."""
 
 from __future__ import annotations
 
 import enum
-import socket
-import threading
-import time
 from pathlib import Path
 from typing import Any
 
 import strawberry
-import uvicorn
 from graphql import GraphQLError
 from starlette.applications import Starlette
 from starlette.requests import Request
@@ -19,6 +15,9 @@ from starlette.routing import BaseRoute, Mount
 from fiscus.schema.limits import QueryLimits
 from fiscus.transport.graphiql import assets_app, graphiql_html
 from fiscus.transport.http import GraphQLHTTPEndpoint
+from tests.live_server import LiveServer
+
+__all__ = ["LiveServer", "build_app"]
 
 
 @strawberry.enum
@@ -86,32 +85,3 @@ def build_app(
     return Starlette(routes=routes)
 
 
-class LiveServer:
-    def __init__(self, app: Starlette) -> None:
-        self._sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-        self._sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        self._sock.bind(("127.0.0.1", 0))
-        self.port: int = self._sock.getsockname()[1]
-        config = uvicorn.Config(app, log_level="warning", lifespan="off", ws="none")
-        self._server = uvicorn.Server(config)
-        self._thread = threading.Thread(
-            target=self._server.run, kwargs={"sockets": [self._sock]}, daemon=True
-        )
-
-    @property
-    def url(self) -> str:
-        return f"http://127.0.0.1:{self.port}"
-
-    def __enter__(self) -> LiveServer:
-        self._thread.start()
-        deadline = time.monotonic() + 10
-        while not self._server.started:
-            if time.monotonic() > deadline or not self._thread.is_alive():
-                raise RuntimeError("uvicorn did not start")
-            time.sleep(0.02)
-        return self
-
-    def __exit__(self, *_exc: object) -> None:
-        self._server.should_exit = True
-        self._thread.join(timeout=10)
-        self._sock.close()

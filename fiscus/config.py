@@ -74,7 +74,10 @@ class GraphQLSettings(BaseModel):
     max_tokens: int = 2_000
     max_document_bytes: int = 20_000
     max_cost: int = 10_000
-    max_page_size: int = 100
+    max_page_size: int = Field(
+        default=100,
+        description="Cost multiplier of a list field queried without `first`.",
+    )
 
 
 class SMTPSettings(BaseModel):

@@ -1,0 +1,3 @@
+from fiscus.cli import main
+
+raise SystemExit(main())

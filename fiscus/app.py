@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from starlette.applications import Starlette
+from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.routing import Mount, WebSocketRoute
 from starlette.websockets import WebSocket
@@ -21,6 +22,8 @@ from starlette.websockets import WebSocket
 from fiscus.config import Settings, with_jwt_secret
 from fiscus.domain.errors import AuthenticationFailed
 from fiscus.domain.identity import Principal
+from fiscus.observability.middleware import RequestContextMiddleware
+from fiscus.observability.routes import observability_routes
 from fiscus.realtime.hub import Hub
 from fiscus.resolvers.loaders import Loaders
 from fiscus.resolvers.root import build_schema
@@ -110,10 +113,16 @@ def create_app(settings: Settings) -> Starlette:
         endpoint: GraphQLWebSocketEndpoint = websocket.app.state.graphql_ws
         await endpoint.handle(websocket)
 
-    routes: list[Any] = [http.route("/graphql"), WebSocketRoute("/graphql", graphql_ws)]
+    routes: list[Any] = [
+        http.route("/graphql"),
+        WebSocketRoute("/graphql", graphql_ws),
+        *observability_routes(),
+    ]
     if settings.graphiql_enabled:
         routes.append(Mount("/graphql/assets", app=assets_app(graphiql_asset_directory(settings))))
-    app = Starlette(routes=routes, lifespan=lifespan)
+    app = Starlette(
+        routes=routes, lifespan=lifespan, middleware=[Middleware(RequestContextMiddleware)]
+    )
     app.state.settings = settings
     app.state.schema = schema
     return app

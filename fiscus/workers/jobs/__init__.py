@@ -1,0 +1,1 @@
+"""Job functions: ``async def job(ctx, **primitives)``, each a thin call into a service."""

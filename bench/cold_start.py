@@ -62,10 +62,14 @@ def _arguments() -> argparse.Namespace:
 def _start(data_dir: Path, *, graphiql: bool) -> Start:
     port = _free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith("FISCUS_")}
-    env.update({"FISCUS_DATA_DIR": str(data_dir), "FISCUS_LOG_LEVEL": "WARNING",
-                "FISCUS_GRAPHQL_GRAPHIQL": "true" if graphiql else "false"})
-    command = [sys.executable, "-m", "fiscus.cli", "serve", "--port", str(port),
-               "--no-access-log"]
+    env.update(
+        {
+            "FISCUS_DATA_DIR": str(data_dir),
+            "FISCUS_LOG_LEVEL": "WARNING",
+            "FISCUS_GRAPHQL_GRAPHIQL": "true" if graphiql else "false",
+        }
+    )
+    command = [sys.executable, "-m", "fiscus.cli", "serve", "--port", str(port), "--no-access-log"]
     log = data_dir.parent / "serve.log"
     started = time.perf_counter()
     with log.open("wb") as output:
@@ -94,8 +98,9 @@ def _terminate(process: subprocess.Popen[bytes]) -> None:
             process.kill()
 
 
-def _wait_until_serving(process: subprocess.Popen[bytes], base: str,
-                        started: float) -> tuple[float | None, float]:
+def _wait_until_serving(
+    process: subprocess.Popen[bytes], base: str, started: float
+) -> tuple[float | None, float]:
     """(seconds to /health 200 or None if /health is not served, seconds to a query)."""
     health: float | None = None
     with httpx.Client(base_url=base, timeout=2) as client:

@@ -43,8 +43,9 @@ from fiscus.config import Settings
 from fiscus.persistence.migrate import upgrade
 from fiscus.persistence.statements import count_statements
 
-ADMIN_URL = os.environ.get("FISCUS_BENCH_DATABASE_URL",
-                           "postgresql://postgres@127.0.0.1:5432/postgres")
+ADMIN_URL = os.environ.get(
+    "FISCUS_BENCH_DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/postgres"
+)
 REDIS_URL = os.environ.get("FISCUS_BENCH_REDIS_URL", "redis://127.0.0.1:6379/0")
 SECRET = "bench-secret-" + "x" * 40
 PASSWORD = "bench-password-123"
@@ -95,9 +96,13 @@ def _arguments() -> argparse.Namespace:
 def _settings(database: str, prefix: str, data_dir: Path) -> Settings:
     url = make_url(ADMIN_URL).set(database=database).render_as_string(hide_password=False)
     return Settings(
-        env="development", data_dir=data_dir, log_level="WARNING",
-        database={"url": url}, redis={"url": REDIS_URL, "prefix": prefix},
-        auth={"jwt_secret": SecretStr(SECRET)}, graphql={"graphiql": False},
+        env="development",
+        data_dir=data_dir,
+        log_level="WARNING",
+        database={"url": url},
+        redis={"url": REDIS_URL, "prefix": prefix},
+        auth={"jwt_secret": SecretStr(SECRET)},
+        graphql={"graphiql": False},
     )
 
 
@@ -133,8 +138,9 @@ async def _measure(settings: Settings, args: argparse.Namespace, statements: int
         server.wait(30)
 
 
-async def _measure_window(run: Run, server: psutil.Process, warmup: float,
-                          duration: float) -> tuple[float, float]:
+async def _measure_window(
+    run: Run, server: psutil.Process, warmup: float, duration: float
+) -> tuple[float, float]:
     """CPU seconds the server and this load generator used in the measured window."""
     me = psutil.Process()
     await asyncio.sleep(warmup)
@@ -165,15 +171,18 @@ async def _client_loop(base: str, token: str, run: Run, deadline: float) -> None
                     run.errors += 1
 
 
-def _report(run: Run, args: argparse.Namespace, statements: int, server_cpu: float,
-            client_cpu: float) -> None:
+def _report(
+    run: Run, args: argparse.Namespace, statements: int, server_cpu: float, client_cpu: float
+) -> None:
     latencies = sorted(run.latencies)
     if not latencies:
         print("no requests completed")
         return
     cuts = statistics.quantiles(latencies, n=100, method="inclusive")
-    print(f"me_throughput: concurrency={args.concurrency} duration={args.duration:g}s "
-          f"cpus={os.cpu_count()}")
+    print(
+        f"me_throughput: concurrency={args.concurrency} duration={args.duration:g}s "
+        f"cpus={os.cpu_count()}"
+    )
     print(f"  requests        {len(latencies)} ({run.errors} errors)")
     print(f"  requests/s      {len(latencies) / args.duration:.0f}")
     print(f"  latency p50     {cuts[49] * 1000:.2f} ms")
@@ -187,17 +196,28 @@ def _report(run: Run, args: argparse.Namespace, statements: int, server_cpu: flo
 def _start_server(settings: Settings, port: int) -> subprocess.Popen[bytes]:
     assert settings.database.url is not None
     env = {k: v for k, v in os.environ.items() if not k.startswith("FISCUS_")}
-    env.update({
-        "FISCUS_DATABASE_URL": settings.database.url.get_secret_value(),
-        "FISCUS_REDIS_URL": REDIS_URL,
-        "FISCUS_REDIS_PREFIX": settings.redis.prefix,
-        "FISCUS_AUTH_JWT_SECRET": SECRET,
-        "FISCUS_GRAPHQL_GRAPHIQL": "false",
-        "FISCUS_LOG_LEVEL": "WARNING",
-        "FISCUS_DATA_DIR": str(settings.data_dir),
-    })
-    command = [sys.executable, "-m", "fiscus.cli", "serve", "--host", "127.0.0.1",
-               "--port", str(port), "--no-access-log"]
+    env.update(
+        {
+            "FISCUS_DATABASE_URL": settings.database.url.get_secret_value(),
+            "FISCUS_REDIS_URL": REDIS_URL,
+            "FISCUS_REDIS_PREFIX": settings.redis.prefix,
+            "FISCUS_AUTH_JWT_SECRET": SECRET,
+            "FISCUS_GRAPHQL_GRAPHIQL": "false",
+            "FISCUS_LOG_LEVEL": "WARNING",
+            "FISCUS_DATA_DIR": str(settings.data_dir),
+        }
+    )
+    command = [
+        sys.executable,
+        "-m",
+        "fiscus.cli",
+        "serve",
+        "--host",
+        "127.0.0.1",
+        "--port",
+        str(port),
+        "--no-access-log",
+    ]
     return subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL)
 
 
@@ -217,10 +237,20 @@ async def _wait_ready(server: subprocess.Popen[bytes], base: str) -> None:
 
 
 async def _sign_up(client: httpx.AsyncClient, email: str) -> str:
-    response = await client.post("/graphql", json={"query": SIGN_UP, "variables": {"input": {
-        "email": email, "password": PASSWORD, "displayName": "Bench",
-        "organizationName": "Bench Org",
-    }}})
+    response = await client.post(
+        "/graphql",
+        json={
+            "query": SIGN_UP,
+            "variables": {
+                "input": {
+                    "email": email,
+                    "password": PASSWORD,
+                    "displayName": "Bench",
+                    "organizationName": "Bench Org",
+                }
+            },
+        },
+    )
     payload: dict[str, Any] = response.json()["data"]["signUp"]
     if payload["__typename"] != "AuthPayload":
         raise RuntimeError(f"sign-up failed: {payload}")
@@ -229,8 +259,9 @@ async def _sign_up(client: httpx.AsyncClient, email: str) -> str:
 
 
 async def _me(client: httpx.AsyncClient, token: str) -> None:
-    response = await client.post("/graphql", json={"query": ME},
-                                 headers={"authorization": f"Bearer {token}"})
+    response = await client.post(
+        "/graphql", json={"query": ME}, headers={"authorization": f"Bearer {token}"}
+    )
     body = response.json()
     if "errors" in body:
         raise RuntimeError(f"me failed: {body}")
@@ -244,8 +275,7 @@ def _free_port() -> int:
 
 
 async def _admin(sql: str) -> None:
-    plain = make_url(ADMIN_URL).set(drivername="postgresql").render_as_string(
-        hide_password=False)
+    plain = make_url(ADMIN_URL).set(drivername="postgresql").render_as_string(hide_password=False)
     connection = await asyncpg.connect(plain)
     try:
         await connection.execute(sql)

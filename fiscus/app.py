@@ -59,8 +59,9 @@ def create_app(settings: Settings) -> Starlette:
 
     async def ws_context(principal: Principal) -> Context:
         identity = runtime().identity
-        context = Context.for_principal(principal, identity=identity, loaders=None,
-                                        hub=state["hub"])
+        context = Context.for_principal(
+            principal, identity=identity, loaders=None, hub=state["hub"]
+        )
         context.loaders = Loaders(identity, context.principal)
         return context
 

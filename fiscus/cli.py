@@ -81,15 +81,24 @@ def _parser() -> argparse.ArgumentParser:
     serve = commands.add_parser("serve", help="run the API (and, embedded, the worker)")
     serve.add_argument("--host", help="bind address (default FISCUS_HOST, 127.0.0.1)")
     serve.add_argument("--port", type=int, help="port (default FISCUS_PORT, 8000)")
-    serve.add_argument("--with-worker", action="store_true",
-                       help="run the background worker in this process (always on, embedded)")
+    serve.add_argument(
+        "--with-worker",
+        action="store_true",
+        help="run the background worker in this process (always on, embedded)",
+    )
     serve.add_argument("--demo", action="store_true", help="create the demo account first")
     serve.add_argument("--no-access-log", dest="access_log", action="store_false")
-    serve.add_argument("--no-migrate", dest="migrate", action="store_false",
-                       help="skip upgrading the schema (a separate `fiscus migrate` step did)")
-    serve.add_argument("--forwarded-allow-ips",
-                       help="proxies trusted for X-Forwarded-* (uvicorn's; default "
-                       "FORWARDED_ALLOW_IPS or 127.0.0.1)")
+    serve.add_argument(
+        "--no-migrate",
+        dest="migrate",
+        action="store_false",
+        help="skip upgrading the schema (a separate `fiscus migrate` step did)",
+    )
+    serve.add_argument(
+        "--forwarded-allow-ips",
+        help="proxies trusted for X-Forwarded-* (uvicorn's; default "
+        "FORWARDED_ALLOW_IPS or 127.0.0.1)",
+    )
     serve.set_defaults(handler=serve_command)
 
     worker = commands.add_parser("worker", help="run the background job worker")
@@ -113,10 +122,12 @@ def _parser() -> argparse.ArgumentParser:
 
 def serve_command(args: argparse.Namespace) -> int:
     base = Settings()
-    settings = base.model_copy(update={
-        "host": args.host or base.host,
-        "port": args.port if args.port is not None else base.port,
-    })
+    settings = base.model_copy(
+        update={
+            "host": args.host or base.host,
+            "port": args.port if args.port is not None else base.port,
+        }
+    )
     configure_logging(settings)
     with services(settings) as settings:
         settings = with_jwt_secret(settings)
@@ -202,7 +213,9 @@ def ensure_graphiql_assets(settings: Settings) -> None:
         logger.warning(
             "GraphiQL assets could not be fetched from %s (%s). The API works, but the "
             "GraphiQL page will not load until you run: python -m fiscus.transport.assets %s",
-            registry, error, destination,
+            registry,
+            error,
+            destination,
         )
 
 
@@ -214,8 +227,13 @@ async def seed_demo(settings: Settings) -> bool:
 
     runtime = await Runtime.open(settings)
     try:
-        await sign_up(runtime.identity, email=DEMO_EMAIL, password=DEMO_PASSWORD,
-                      display_name=DEMO_DISPLAY_NAME, organization_name=DEMO_ORGANIZATION)
+        await sign_up(
+            runtime.identity,
+            email=DEMO_EMAIL,
+            password=DEMO_PASSWORD,
+            display_name=DEMO_DISPLAY_NAME,
+            organization_name=DEMO_ORGANIZATION,
+        )
     except ValidationFailed as failure:
         if any(issue.code == "EMAIL_TAKEN" for issue in failure.issues):
             return False
@@ -233,7 +251,7 @@ def demo_instructions(settings: Settings, *, created: bool) -> str:
         f"Log in at {graphql_url(settings)} with:\n"
         f'  mutation {{ logIn(input: {{email: "{DEMO_EMAIL}", password: "{DEMO_PASSWORD}"}}) '
         "{ ... on AuthPayload { accessToken } } }\n"
-        'then send the header  Authorization: Bearer <accessToken>  and query { me { role } }.'
+        "then send the header  Authorization: Bearer <accessToken>  and query { me { role } }."
     )
 
 
@@ -278,9 +296,16 @@ async def _serve(settings: Settings, args: argparse.Namespace, *, run_worker: bo
 
     created = await seed_demo(settings) if args.demo else False
     config = uvicorn.Config(
-        create_app(settings), host=settings.host, port=settings.port, lifespan="on",
-        ws="auto", proxy_headers=True, forwarded_allow_ips=args.forwarded_allow_ips,
-        access_log=args.access_log, log_config=None, log_level=settings.log_level.lower(),
+        create_app(settings),
+        host=settings.host,
+        port=settings.port,
+        lifespan="on",
+        ws="auto",
+        proxy_headers=True,
+        forwarded_allow_ips=args.forwarded_allow_ips,
+        access_log=args.access_log,
+        log_config=None,
+        log_level=settings.log_level.lower(),
         timeout_graceful_shutdown=GRACEFUL_SHUTDOWN_SECONDS,
     )
     banner = [f"fiscus is up: GraphiQL and the API at {graphql_url(settings)}"]
@@ -295,8 +320,9 @@ async def _serve(settings: Settings, args: argparse.Namespace, *, run_worker: bo
             await _cancel(worker)
 
 
-async def _until_either_ends(serving: asyncio.Task[None], worker: asyncio.Task[None] | None,
-                             server: _Server) -> None:
+async def _until_either_ends(
+    serving: asyncio.Task[None], worker: asyncio.Task[None] | None, server: _Server
+) -> None:
     """A worker that dies takes the server down with it (and vice versa): one command is
     one complete system, never a half-working one."""
     tasks = {serving} if worker is None else {serving, worker}

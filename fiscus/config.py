@@ -137,7 +137,9 @@ class Settings(BaseSettings):
 
     @property
     def graphiql_enabled(self) -> bool:
-        return self.graphql.graphiql if self.graphql.graphiql is not None else not self.is_production
+        return (
+            self.graphql.graphiql if self.graphql.graphiql is not None else not self.is_production
+        )
 
     @property
     def introspection_enabled(self) -> bool:

@@ -150,8 +150,9 @@ def _quiet(name: str) -> None:
 
 
 def _socket_url(socket_dir: Path, database: str) -> str:
-    url = URL.create("postgresql", username="postgres", database=database,
-                     query={"host": str(socket_dir)})
+    url = URL.create(
+        "postgresql", username="postgres", database=database, query={"host": str(socket_dir)}
+    )
     return url.render_as_string(hide_password=False)
 
 

@@ -107,15 +107,23 @@ def redis_prefix() -> str:
 
 @pytest.fixture(scope="session")
 def settings(
-    database_url: str, redis_url: str, redis_prefix: str,
+    database_url: str,
+    redis_url: str,
+    redis_prefix: str,
     tmp_path_factory: pytest.TempPathFactory,
 ) -> Settings:
-    return make_settings(database_url, redis_prefix, tmp_path_factory.mktemp("data"),
-                         redis_url=redis_url)
+    return make_settings(
+        database_url, redis_prefix, tmp_path_factory.mktemp("data"), redis_url=redis_url
+    )
 
 
 def make_settings(
-    database_url: str, redis_prefix: str, data_dir: Path, *, redis_url: str, **overrides: Any,
+    database_url: str,
+    redis_prefix: str,
+    data_dir: Path,
+    *,
+    redis_url: str,
+    **overrides: Any,
 ) -> Settings:
     values: dict[str, Any] = {
         "env": "test",
@@ -159,8 +167,9 @@ async def _isolation(request: pytest.FixtureRequest) -> AsyncIterator[None]:
     if "database_url" in request.fixturenames:
         await _truncate_all(request.getfixturevalue("database_url"))
     if "redis_prefix" in request.fixturenames:
-        await _delete_prefix(request.getfixturevalue("redis_url"),
-                             request.getfixturevalue("redis_prefix"))
+        await _delete_prefix(
+            request.getfixturevalue("redis_url"), request.getfixturevalue("redis_prefix")
+        )
 
 
 @pytest.fixture

@@ -60,21 +60,45 @@ class Account:
 async def sign_up(
     client: httpx.AsyncClient, email: str, *, org: str = "Acme", name: str = "Ada"
 ) -> Account:
-    body = await gql(client, SIGN_UP, {"input": {
-        "email": email, "password": PASSWORD, "displayName": name, "organizationName": org,
-    }})
+    body = await gql(
+        client,
+        SIGN_UP,
+        {
+            "input": {
+                "email": email,
+                "password": PASSWORD,
+                "displayName": name,
+                "organizationName": org,
+            }
+        },
+    )
     payload = body["data"]["signUp"]
     assert payload["__typename"] == "AuthPayload", body
-    return Account(email, payload["accessToken"], payload["refreshToken"],
-                   payload["user"]["id"], payload["organization"]["id"])
+    return Account(
+        email,
+        payload["accessToken"],
+        payload["refreshToken"],
+        payload["user"]["id"],
+        payload["organization"]["id"],
+    )
 
 
 async def log_in(
-    client: httpx.AsyncClient, email: str, password: str = PASSWORD,
+    client: httpx.AsyncClient,
+    email: str,
+    password: str = PASSWORD,
     organization_id: str | None = None,
 ) -> dict[str, Any]:
-    body = await gql(client, LOG_IN, {"input": {
-        "email": email, "password": password, "organizationId": organization_id,
-    }})
+    body = await gql(
+        client,
+        LOG_IN,
+        {
+            "input": {
+                "email": email,
+                "password": password,
+                "organizationId": organization_id,
+            }
+        },
+    )
     result: dict[str, Any] = body["data"]["logIn"]
     return result

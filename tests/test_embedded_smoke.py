@@ -34,11 +34,13 @@ def _free_port() -> int:
 
 def _child_env(data_dir: Path) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("FISCUS_")}
-    env.update({
-        "FISCUS_DATA_DIR": str(data_dir),
-        "FISCUS_GRAPHQL_GRAPHIQL": "false",  # no npm download in a test
-        "PYTHONUNBUFFERED": "1",
-    })
+    env.update(
+        {
+            "FISCUS_DATA_DIR": str(data_dir),
+            "FISCUS_GRAPHQL_GRAPHIQL": "false",  # no npm download in a test
+            "PYTHONUNBUFFERED": "1",
+        }
+    )
     return env
 
 
@@ -54,7 +56,9 @@ def fiscus_process(data_dir: Path, tmp_path: Path) -> Iterator[Running]:
     with log.open("wb") as output:
         process = subprocess.Popen(
             [sys.executable, "-m", "fiscus.cli", "serve", "--port", str(port), "--no-access-log"],
-            env=_child_env(data_dir), stdout=output, stderr=subprocess.STDOUT,
+            env=_child_env(data_dir),
+            stdout=output,
+            stderr=subprocess.STDOUT,
             cwd=Path(__file__).resolve().parents[1],
         )
     try:
@@ -119,15 +123,29 @@ def test_serve_with_nothing_configured_runs_embedded_services_and_stops_them(
 
     with httpx.Client(base_url=base, timeout=10) as client:
         health = client.get("/health").status_code
-        signed_up = client.post("/graphql", json={"query": SIGN_UP, "variables": {"input": {
-            "email": "smoke@example.com", "password": PASSWORD,
-            "displayName": "Smoke", "organizationName": "Smoke Co",
-        }}}).json()["data"]["signUp"]
+        signed_up = client.post(
+            "/graphql",
+            json={
+                "query": SIGN_UP,
+                "variables": {
+                    "input": {
+                        "email": "smoke@example.com",
+                        "password": PASSWORD,
+                        "displayName": "Smoke",
+                        "organizationName": "Smoke Co",
+                    }
+                },
+            },
+        ).json()["data"]["signUp"]
         assert signed_up["__typename"] == "AuthPayload", signed_up
-        me = client.post("/graphql", json={"query": ME}, headers={
-            "authorization": f"Bearer {signed_up['accessToken']}"}).json()
+        me = client.post(
+            "/graphql",
+            json={"query": ME},
+            headers={"authorization": f"Bearer {signed_up['accessToken']}"},
+        ).json()
     assert me["data"]["me"] == {
-        "role": "OWNER", "user": {"email": "smoke@example.com"},
+        "role": "OWNER",
+        "user": {"email": "smoke@example.com"},
         "organization": {"name": "Smoke Co"},
     }, me
 

@@ -8,8 +8,18 @@ from decimal import ROUND_HALF_EVEN, Decimal, InvalidOperation
 
 _CURRENCY = re.compile(r"^[A-Z]{3}$")
 # ISO 4217 minor units where they differ from 2.
-_MINOR_UNITS = {"JPY": 0, "KRW": 0, "CLP": 0, "ISK": 0, "VND": 0, "BHD": 3, "KWD": 3,
-                "OMR": 3, "JOD": 3, "TND": 3}
+_MINOR_UNITS = {
+    "JPY": 0,
+    "KRW": 0,
+    "CLP": 0,
+    "ISK": 0,
+    "VND": 0,
+    "BHD": 3,
+    "KWD": 3,
+    "OMR": 3,
+    "JOD": 3,
+    "TND": 3,
+}
 
 
 class CurrencyMismatch(ValueError):

@@ -59,7 +59,9 @@ messages_dropped = Counter(
     registry=REGISTRY,
 )
 job_runs = Counter(
-    "fiscus_job_runs_total", "Background job runs by job and outcome.", ["job", "outcome"],
+    "fiscus_job_runs_total",
+    "Background job runs by job and outcome.",
+    ["job", "outcome"],
     registry=REGISTRY,
 )
 job_duration = Histogram(

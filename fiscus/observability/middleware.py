@@ -75,9 +75,7 @@ class RequestContextMiddleware:
             metrics.http_request_duration.labels(method=method, route=route).observe(elapsed)
             _log_access(scope, method, route, status, elapsed)
 
-    async def _websocket(
-        self, scope: Scope, receive: Receive, send: Send, request_id: str
-    ) -> None:
+    async def _websocket(self, scope: Scope, receive: Receive, send: Send, request_id: str) -> None:
         root_path = str(scope.get("root_path", ""))
         accepted = False
         started = time.perf_counter()
@@ -92,8 +90,13 @@ class RequestContextMiddleware:
         try:
             await self.app(scope, receive, send_with_request_id)
         finally:
-            _log_access(scope, "WEBSOCKET", route_template(scope, root_path),
-                        101 if accepted else 403, time.perf_counter() - started)
+            _log_access(
+                scope,
+                "WEBSOCKET",
+                route_template(scope, root_path),
+                101 if accepted else 403,
+                time.perf_counter() - started,
+            )
 
 
 def incoming_request_id(scope: Scope) -> str | None:
@@ -115,7 +118,7 @@ def route_template(scope: Scope, root_path_before: str = "") -> str:
         return UNMATCHED
     if isinstance(route, Mount):
         return template
-    mounted_at = str(scope.get("root_path", ""))[len(root_path_before):]
+    mounted_at = str(scope.get("root_path", ""))[len(root_path_before) :]
     return mounted_at + template
 
 
@@ -131,12 +134,16 @@ def _add_request_id_header(message: Message, request_id: str) -> None:
 
 async def _send_server_error(send: Send) -> None:
     body = b"Internal Server Error"
-    await send({
-        "type": "http.response.start",
-        "status": 500,
-        "headers": [(b"content-type", b"text/plain; charset=utf-8"),
-                    (b"content-length", str(len(body)).encode())],
-    })
+    await send(
+        {
+            "type": "http.response.start",
+            "status": 500,
+            "headers": [
+                (b"content-type", b"text/plain; charset=utf-8"),
+                (b"content-length", str(len(body)).encode()),
+            ],
+        }
+    )
     await send({"type": "http.response.body", "body": body})
 
 
@@ -152,7 +159,10 @@ def _log_access(scope: Scope, method: str, route: str, status: int, elapsed: flo
     access_log.log(
         level,
         "%s %s %s %.1fms",
-        method, path, status, duration_ms,
+        method,
+        path,
+        status,
+        duration_ms,
         extra={
             "method": method,
             "path": path,

@@ -18,7 +18,9 @@ def alembic_config(settings: Settings) -> Config:
         raise RuntimeError("database.url is not set (embedded services not started?)")
     config = Config(str(ALEMBIC_INI))
     url = owner_url(settings.database.url.get_secret_value())
-    config.set_main_option("sqlalchemy.url", url.render_as_string(hide_password=False).replace("%", "%%"))
+    config.set_main_option(
+        "sqlalchemy.url", url.render_as_string(hide_password=False).replace("%", "%%")
+    )
     config.set_main_option("fiscus_app_user", settings.database.app_user)
     config.set_main_option(
         "fiscus_app_password", settings.database.app_password.get_secret_value().replace("%", "%%")

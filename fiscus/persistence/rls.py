@@ -11,7 +11,9 @@ CURRENT_ORG = "NULLIF(current_setting('app.org_id', true), '')::uuid"
 CURRENT_USER = "NULLIF(current_setting('app.user_id', true), '')::uuid"
 
 
-def enable_tenant_rls(table: str, *, column: str = "org_id", read_also: str | None = None) -> list[str]:
+def enable_tenant_rls(
+    table: str, *, column: str = "org_id", read_also: str | None = None
+) -> list[str]:
     """DDL for a tenant table. ``read_also`` widens USING only (never WITH CHECK), for rows a
     user may see outside the current tenant, such as their own memberships."""
     using = f"{column} = {CURRENT_ORG}"

@@ -53,12 +53,16 @@ class Organization(Node):
     ) -> Connection[types.Member]:
         principal = await info.context.require_principal()
         page, total = await queries.members_page(
-            info.context.identity, principal, first=check_first(first),
+            info.context.identity,
+            principal,
+            first=check_first(first),
             after=decode_cursor(after),
         )
         return build_connection(
             [types.Member.from_domain(m) for m in page.items],
-            has_next=page.has_next, had_cursor=after is not None, total_count=total,
+            has_next=page.has_next,
+            had_cursor=after is not None,
+            total_count=total,
             cursor_of=lambda m: encode_cursor(m.joined_at, m.user_id),
         )
 
@@ -73,13 +77,14 @@ class Organization(Node):
 
     @classmethod
     def from_domain(cls, org: domain.Organization) -> Organization:
-        return cls(id=to_global_id("Organization", org.id), name=org.name,
-                   created_at=org.created_at)
+        return cls(
+            id=to_global_id("Organization", org.id), name=org.name, created_at=org.created_at
+        )
 
 
 @strawberry.type(description="The caller: who they are and where they act.")
 class Viewer:
-    role: types.Role
+    role: domain.Role
     permissions: list[str]
     user_id: strawberry.Private[UUID]
     org_id: strawberry.Private[UUID]
@@ -104,7 +109,8 @@ class Viewer:
                 organization=types.OrganizationSummary(
                     id=to_global_id("Organization", org.id), name=org.name
                 ),
-                role=m.role, joined_at=m.created_at,
+                role=m.role,
+                joined_at=m.created_at,
             )
             for m, org in zip(mine, orgs, strict=True)
             if org is not None
@@ -117,8 +123,10 @@ class IdentityQuery:
     async def me(self, info: Info) -> Viewer:
         principal = await info.context.require_principal()
         return Viewer(
-            role=principal.role, permissions=sorted(p.value for p in principal.permissions),
-            user_id=principal.user_id, org_id=principal.org_id,
+            role=principal.role,
+            permissions=sorted(p.value for p in principal.permissions),
+            user_id=principal.user_id,
+            org_id=principal.org_id,
         )
 
     @strawberry.field(permission_classes=[requires(Permission.ORG_READ)])
@@ -132,7 +140,10 @@ class IdentityQuery:
         permission_classes=[requires(Permission.AUDIT_READ)],
     )
     async def audit_log(
-        self, info: Info, first: int = 20, after: str | None = None,
+        self,
+        info: Info,
+        first: int = 20,
+        after: str | None = None,
         filter: types.AuditLogFilter | None = None,
     ) -> Connection[types.AuditEvent]:
         principal = await info.context.require_principal()
@@ -140,7 +151,9 @@ class IdentityQuery:
         if filter and filter.actor_id is not None:
             actor = parse_global_id(filter.actor_id, "User", field="filter.actorId")
         page = await queries.audit_page(
-            info.context.identity, principal, first=check_first(first),
+            info.context.identity,
+            principal,
+            first=check_first(first),
             after=decode_cursor(after),
             actions=filter.actions if filter else None,
             actor_user_id=actor,
@@ -151,7 +164,8 @@ class IdentityQuery:
             page = queries.Page([], False)
         return build_connection(
             [types.AuditEvent.from_domain(e) for e in page.items],
-            has_next=page.has_next, had_cursor=after is not None,
+            has_next=page.has_next,
+            had_cursor=after is not None,
             cursor_of=lambda e: encode_cursor(e.occurred_at, _uuid_of(e.id)),
         )
 
@@ -233,10 +247,16 @@ class IdentityMutation:
     @strawberry.mutation(permission_classes=[Public])
     async def sign_up(self, info: Info, input: types.SignUpInput) -> types.SignUpResult:
         async def run() -> types.AuthPayload:
-            return _auth_payload(await auth.sign_up(
-                info.context.identity, email=input.email, password=input.password,
-                display_name=input.display_name, organization_name=input.organization_name,
-            ))
+            return _auth_payload(
+                await auth.sign_up(
+                    info.context.identity,
+                    email=input.email,
+                    password=input.password,
+                    display_name=input.display_name,
+                    organization_name=input.organization_name,
+                )
+            )
+
         return await _attempt(run)
 
     @strawberry.mutation(permission_classes=[Public])
@@ -244,12 +264,19 @@ class IdentityMutation:
         async def run() -> types.AuthPayload:
             org_id = (
                 _id_input(input.organization_id, "Organization", "organizationId")
-                if input.organization_id else None
+                if input.organization_id
+                else None
             )
-            return _auth_payload(await auth.log_in(
-                info.context.identity, email=input.email, password=input.password,
-                organization_id=org_id, client_address=info.context.client_address,
-            ))
+            return _auth_payload(
+                await auth.log_in(
+                    info.context.identity,
+                    email=input.email,
+                    password=input.password,
+                    organization_id=org_id,
+                    client_address=info.context.client_address,
+                )
+            )
+
         return await _attempt(run)
 
     @strawberry.mutation(permission_classes=[Public])
@@ -260,6 +287,7 @@ class IdentityMutation:
             return _auth_payload(
                 await auth.refresh(info.context.identity, refresh_token=input.refresh_token)
             )
+
         return await _attempt(run)
 
     @strawberry.mutation(
@@ -279,6 +307,7 @@ class IdentityMutation:
         async def run() -> types.RequestPasswordResetSuccess:
             await auth.request_password_reset(info.context.identity, email=input.email)
             return types.RequestPasswordResetSuccess(ok=True)
+
         return await _attempt(run)
 
     @strawberry.mutation(permission_classes=[Public])
@@ -290,6 +319,7 @@ class IdentityMutation:
                 info.context.identity, token=input.token, new_password=input.new_password
             )
             return types.ResetPasswordSuccess(ok=True)
+
         return await _attempt(run)
 
     @strawberry.mutation(permission_classes=[Authenticated])
@@ -300,9 +330,12 @@ class IdentityMutation:
 
         async def run() -> types.AuthPayload:
             org_id = _id_input(input.organization_id, "Organization", "organizationId")
-            return _auth_payload(await auth.switch_organization(
-                info.context.identity, principal=principal, organization_id=org_id
-            ))
+            return _auth_payload(
+                await auth.switch_organization(
+                    info.context.identity, principal=principal, organization_id=org_id
+                )
+            )
+
         return await _attempt(run)
 
     @strawberry.mutation(permission_classes=[Authenticated])
@@ -320,6 +353,7 @@ class IdentityMutation:
                     id=to_global_id("Organization", org.id), name=org.name
                 )
             )
+
         return await _attempt(run)
 
     @strawberry.mutation(permission_classes=[requires(Permission.MEMBERS_MANAGE)])
@@ -330,12 +364,13 @@ class IdentityMutation:
 
         async def run() -> types.InviteMemberSuccess:
             invitation = await members.invite_member(
-                info.context.identity, principal=principal, email=input.email,
+                info.context.identity,
+                principal=principal,
+                email=input.email,
                 role=input.role.value,
             )
-            return types.InviteMemberSuccess(
-                invitation=types.Invitation.from_domain(invitation)
-            )
+            return types.InviteMemberSuccess(invitation=types.Invitation.from_domain(invitation))
+
         return await _attempt(run)
 
     @strawberry.mutation(permission_classes=[Authenticated])
@@ -350,8 +385,13 @@ class IdentityMutation:
             )
             orgs = await queries.organizations_by_id(
                 info.context.identity,
-                domain.Principal(principal.user_id, membership.org_id, membership.role,
-                                 principal.session_id, principal.expires_at),
+                domain.Principal(
+                    principal.user_id,
+                    membership.org_id,
+                    membership.role,
+                    principal.session_id,
+                    principal.expires_at,
+                ),
                 [membership.org_id],
             )
             org = orgs[membership.org_id]
@@ -361,6 +401,7 @@ class IdentityMutation:
                 ),
                 role=membership.role,
             )
+
         return await _attempt(run)
 
     @strawberry.mutation(permission_classes=[requires(Permission.MEMBERS_MANAGE)])
@@ -371,10 +412,13 @@ class IdentityMutation:
 
         async def run() -> types.ChangeMemberRoleSuccess:
             membership = await members.change_member_role(
-                info.context.identity, principal=principal,
-                user_id=_id_input(input.user_id, "User", "userId"), role=input.role.value,
+                info.context.identity,
+                principal=principal,
+                user_id=_id_input(input.user_id, "User", "userId"),
+                role=input.role.value,
             )
             return types.ChangeMemberRoleSuccess(member=types.Member.from_domain(membership))
+
         return await _attempt(run)
 
     @strawberry.mutation(permission_classes=[requires(Permission.MEMBERS_MANAGE)])
@@ -385,9 +429,9 @@ class IdentityMutation:
 
         async def run() -> types.RemoveMemberSuccess:
             user_id = _id_input(input.user_id, "User", "userId")
-            await members.remove_member(info.context.identity, principal=principal,
-                                        user_id=user_id)
+            await members.remove_member(info.context.identity, principal=principal, user_id=user_id)
             return types.RemoveMemberSuccess(removed_user_id=input.user_id)
+
         return await _attempt(run)
 
     @strawberry.mutation(permission_classes=[requires(Permission.OWNERSHIP_TRANSFER)])
@@ -398,10 +442,12 @@ class IdentityMutation:
 
         async def run() -> types.TransferOwnershipSuccess:
             membership = await members.transfer_ownership(
-                info.context.identity, principal=principal,
+                info.context.identity,
+                principal=principal,
                 user_id=_id_input(input.user_id, "User", "userId"),
             )
             return types.TransferOwnershipSuccess(new_owner=types.Member.from_domain(membership))
+
         return await _attempt(run)
 
 

@@ -15,19 +15,19 @@ from fiscus.domain.errors import (
     ValidationFailed,
 )
 
-ErrorCodeEnum = strawberry.enum(ErrorCode, name="ErrorCode")
+strawberry.enum(ErrorCode, name="ErrorCode")  # registers the domain enum; annotate with it
 
 
 @strawberry.interface(description="An expected failure the client can act on.")
 class UserError:
-    code: ErrorCodeEnum
+    code: ErrorCode
     field: str | None = strawberry.field(description="Input path of the offending field.")
     message: str
 
 
 @strawberry.type
 class FieldProblem:
-    code: ErrorCodeEnum
+    code: ErrorCode
     field: str | None
     message: str
 
@@ -68,13 +68,18 @@ def to_user_error(error: DomainError) -> UserError:
             FieldProblem(code=ErrorCode(i.code), field=_field(i.field), message=i.message)
             for i in error.issues
         ]
-        return ValidationError(code=code, field=_field(error.field), message=error.message,
-                               problems=problems)
+        return ValidationError(
+            code=code, field=_field(error.field), message=error.message, problems=problems
+        )
     if isinstance(error, NotFound):
         return NotFoundError(code=code, field=_field(error.field), message=error.message)
     if isinstance(error, RateLimited):
-        return RateLimitedError(code=code, field=None, message=error.message,
-                                retry_after_seconds=error.retry_after_seconds)
+        return RateLimitedError(
+            code=code,
+            field=None,
+            message=error.message,
+            retry_after_seconds=error.retry_after_seconds,
+        )
     if isinstance(error, AuthenticationFailed):
         return AuthenticationError(code=code, field=_field(error.field), message=error.message)
     if isinstance(error, RuleViolation):

@@ -4,7 +4,7 @@ nested objects come through the request's DataLoaders (``info.context.loaders``)
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated, Any
+from typing import Annotated, Any, cast
 
 import strawberry
 from strawberry.scalars import JSON
@@ -20,7 +20,9 @@ from fiscus.schema.errors import (
 )
 from fiscus.schema.relay import Node, to_global_id
 
-Role = strawberry.enum(domain.Role, name="Role")
+# Registers the domain enum with Strawberry (it returns the same class): annotate with it.
+strawberry.enum(domain.Role, name="Role")
+Role = domain.Role
 
 
 @strawberry.type
@@ -32,8 +34,12 @@ class User(Node):
 
     @classmethod
     def from_domain(cls, user: domain.User) -> User:
-        return cls(id=to_global_id("User", user.id), email=user.email,
-                   display_name=user.display_name, created_at=user.created_at)
+        return cls(
+            id=to_global_id("User", user.id),
+            email=user.email,
+            display_name=user.display_name,
+            created_at=user.created_at,
+        )
 
 
 @strawberry.type(description="An organization's name, as seen by any of its members.")
@@ -45,14 +51,14 @@ class OrganizationSummary:
 @strawberry.type(description="One of the caller's memberships, in any organization.")
 class Membership:
     organization: OrganizationSummary
-    role: Role
+    role: domain.Role
     joined_at: datetime
 
 
 @strawberry.type
 class Member(Node):
     id: strawberry.ID
-    role: Role
+    role: domain.Role
     joined_at: datetime
     user_id: strawberry.Private[Any]
 
@@ -65,7 +71,9 @@ class Member(Node):
     def from_domain(cls, membership: domain.Membership) -> Member:
         return cls(
             id=to_global_id("Member", f"{membership.org_id}.{membership.user_id}"),
-            role=membership.role, joined_at=membership.created_at, user_id=membership.user_id,
+            role=membership.role,
+            joined_at=membership.created_at,
+            user_id=membership.user_id,
         )
 
 
@@ -73,7 +81,7 @@ class Member(Node):
 class Invitation(Node):
     id: strawberry.ID
     email: str
-    role: Role
+    role: domain.Role
     created_at: datetime
     expires_at: datetime
     accepted_at: datetime | None
@@ -87,9 +95,12 @@ class Invitation(Node):
     @classmethod
     def from_domain(cls, invitation: domain.Invitation) -> Invitation:
         return cls(
-            id=to_global_id("Invitation", invitation.id), email=invitation.email,
-            role=invitation.role, created_at=invitation.created_at,
-            expires_at=invitation.expires_at, accepted_at=invitation.accepted_at,
+            id=to_global_id("Invitation", invitation.id),
+            email=invitation.email,
+            role=invitation.role,
+            created_at=invitation.created_at,
+            expires_at=invitation.expires_at,
+            accepted_at=invitation.accepted_at,
             invited_by_id=invitation.invited_by,
         )
 
@@ -114,9 +125,13 @@ class AuditEvent(Node):
     @classmethod
     def from_domain(cls, event: domain.AuditEvent) -> AuditEvent:
         return cls(
-            id=to_global_id("AuditEvent", event.id), occurred_at=event.occurred_at,
-            action=event.action, subject_type=event.subject_type, subject_id=event.subject_id,
-            details=event.details, actor_user_id=event.actor_user_id,
+            id=to_global_id("AuditEvent", event.id),
+            occurred_at=event.occurred_at,
+            action=event.action,
+            subject_type=event.subject_type,
+            subject_id=event.subject_id,
+            details=cast(JSON, event.details),
+            actor_user_id=event.actor_user_id,
         )
 
 
@@ -139,7 +154,7 @@ class AuthPayload:
     refresh_token_expires_at: datetime
     user: User
     organization: OrganizationSummary
-    role: Role
+    role: domain.Role
 
 
 @strawberry.input
@@ -211,7 +226,7 @@ class CreateOrganizationSuccess:
 @strawberry.input
 class InviteMemberInput:
     email: str
-    role: Role
+    role: domain.Role
 
 
 @strawberry.type
@@ -227,13 +242,13 @@ class AcceptInvitationInput:
 @strawberry.type
 class AcceptInvitationSuccess:
     organization: OrganizationSummary
-    role: Role
+    role: domain.Role
 
 
 @strawberry.input
 class ChangeMemberRoleInput:
     user_id: strawberry.ID
-    role: Role
+    role: domain.Role
 
 
 @strawberry.type
@@ -262,9 +277,7 @@ class TransferOwnershipSuccess:
 
 
 def _union(name: str, *types: Any) -> Any:
-    return Annotated[
-        types[0] if len(types) == 1 else _or(types), strawberry.union(name)
-    ]
+    return Annotated[types[0] if len(types) == 1 else _or(types), strawberry.union(name)]
 
 
 def _or(types: tuple[Any, ...]) -> Any:
@@ -289,17 +302,21 @@ CreateOrganizationResult = _union(
     "CreateOrganizationResult", CreateOrganizationSuccess, ValidationError
 )
 InviteMemberResult = _union("InviteMemberResult", InviteMemberSuccess, ValidationError)
-AcceptInvitationResult = _union(
-    "AcceptInvitationResult", AcceptInvitationSuccess, ValidationError
-)
+AcceptInvitationResult = _union("AcceptInvitationResult", AcceptInvitationSuccess, ValidationError)
 ChangeMemberRoleResult = _union(
-    "ChangeMemberRoleResult", ChangeMemberRoleSuccess, ValidationError, NotFoundError,
+    "ChangeMemberRoleResult",
+    ChangeMemberRoleSuccess,
+    ValidationError,
+    NotFoundError,
     RuleViolationError,
 )
 RemoveMemberResult = _union(
     "RemoveMemberResult", RemoveMemberSuccess, ValidationError, NotFoundError, RuleViolationError
 )
 TransferOwnershipResult = _union(
-    "TransferOwnershipResult", TransferOwnershipSuccess, ValidationError, NotFoundError,
+    "TransferOwnershipResult",
+    TransferOwnershipSuccess,
+    ValidationError,
+    NotFoundError,
     RuleViolationError,
 )

@@ -69,7 +69,12 @@ class AccessTokens:
         self._key = settings.jwt_secret.get_secret_value()
 
     def issue(
-        self, *, user_id: uuid.UUID, org_id: uuid.UUID, role: Role, session_id: uuid.UUID,
+        self,
+        *,
+        user_id: uuid.UUID,
+        org_id: uuid.UUID,
+        role: Role,
+        session_id: uuid.UUID,
         now: datetime | None = None,
     ) -> IssuedAccessToken:
         issued = now or datetime.now(UTC)
@@ -87,7 +92,7 @@ class AccessTokens:
             "exp": int(expires.timestamp()),
         }
         token = jwt.encode(claims, self._key, algorithm=ALGORITHM, headers={"typ": "JWT"})
-        return IssuedAccessToken(token, datetime.fromtimestamp(claims["exp"], UTC))
+        return IssuedAccessToken(token, expires.replace(microsecond=0))
 
     def decode(self, token: str) -> Principal:
         """Pins the algorithm; requires and checks iss, aud, exp, sub and token type."""

@@ -18,11 +18,19 @@ class LoginThrottle:
 
     def _keys(self, email: str, address: str | None) -> list[tuple[str, int]]:
         account = hashlib.sha256(email.lower().encode()).hexdigest()[:32]
-        keys = [(f"{self._prefix}:login-failures:account:{account}",
-                 self._settings.login_max_failures_per_account)]
+        keys = [
+            (
+                f"{self._prefix}:login-failures:account:{account}",
+                self._settings.login_max_failures_per_account,
+            )
+        ]
         if address:
-            keys.append((f"{self._prefix}:login-failures:address:{address}",
-                         self._settings.login_max_failures_per_address))
+            keys.append(
+                (
+                    f"{self._prefix}:login-failures:address:{address}",
+                    self._settings.login_max_failures_per_address,
+                )
+            )
         return keys
 
     async def check(self, email: str, address: str | None) -> None:

@@ -47,8 +47,11 @@ def worker_settings(settings: Settings) -> dict[str, Any]:
 
     return {
         "functions": [
-            func(measured("send_email", email.send_email), name="send_email",
-                 max_tries=email.MAX_TRIES),
+            func(
+                measured("send_email", email.send_email),
+                name="send_email",
+                max_tries=email.MAX_TRIES,
+            ),
         ],
         "cron_jobs": [
             cron(

@@ -36,10 +36,16 @@ async def test_unknown_email_and_wrong_password_fail_identically(client):
     started = time.perf_counter()
     unknown = await log_in(client, "nobody@example.com", "not the password at all")
     unknown_seconds = time.perf_counter() - started
-    assert wrong_password == unknown == {
-        "__typename": "AuthenticationError", "code": "INVALID_CREDENTIALS", "field": None,
-        "message": "Email or password is incorrect.",
-    }
+    assert (
+        wrong_password
+        == unknown
+        == {
+            "__typename": "AuthenticationError",
+            "code": "INVALID_CREDENTIALS",
+            "field": None,
+            "message": "Email or password is incorrect.",
+        }
+    )
     # Both paths verify an argon2 hash: neither is an order of magnitude faster.
     assert unknown_seconds > wrong_password_seconds / 5
     assert wrong_password_seconds > unknown_seconds / 5
@@ -49,7 +55,8 @@ async def test_login_is_throttled_per_account(client, settings):
     await sign_up(client, "ada@example.com")
     for _ in range(settings.auth.login_max_failures_per_account):
         assert (await log_in(client, "ada@example.com", "wrong password!"))["code"] == (
-            "INVALID_CREDENTIALS")
+            "INVALID_CREDENTIALS"
+        )
     throttled = await log_in(client, "ada@example.com")  # even the right password
     assert throttled["__typename"] == "RateLimitedError"
     assert throttled["code"] == "RATE_LIMITED"
@@ -86,15 +93,21 @@ async def test_refresh_rotates_and_reuse_revokes_the_family(client):
 
 async def test_garbage_refresh_token_is_rejected(client):
     result = (await gql(client, REFRESH, {"token": "rt_nonsense"}))["data"]["refreshToken"]
-    assert result == {"__typename": "AuthenticationError", "code": "TOKEN_INVALID",
-                      "field": "input.refreshToken",
-                      "message": "The refresh token is invalid or has expired."}
+    assert result == {
+        "__typename": "AuthenticationError",
+        "code": "TOKEN_INVALID",
+        "field": "input.refreshToken",
+        "message": "The refresh token is invalid or has expired.",
+    }
 
 
 async def test_log_out_ends_the_session_at_once(client):
     account = await sign_up(client, "ada@example.com")
-    body = await gql(client, "mutation { logOut(input: {}) { ... on LogOutSuccess { ok } } }",
-                     token=account.token)
+    body = await gql(
+        client,
+        "mutation { logOut(input: {}) { ... on LogOutSuccess { ok } } }",
+        token=account.token,
+    )
     assert body["data"]["logOut"] == {"ok": True}
     after = await gql(client, ME, token=account.token)
     assert after["errors"][0]["extensions"]["code"] == "UNAUTHENTICATED"
@@ -130,33 +143,50 @@ async def test_password_reset_end_to_end(app, client, settings):
     reset = """mutation($token: String!, $pw: String!) { resetPassword(input: {token: $token,
         newPassword: $pw}) { __typename ... on UserError { code field } } }"""
     weak = await gql(client, reset, {"token": token, "pw": "short"})
-    assert weak["data"]["resetPassword"] == {"__typename": "ValidationError",
-                                             "code": "WEAK_PASSWORD", "field": "input.newPassword"}
+    assert weak["data"]["resetPassword"] == {
+        "__typename": "ValidationError",
+        "code": "WEAK_PASSWORD",
+        "field": "input.newPassword",
+    }
     done = await gql(client, reset, {"token": token, "pw": "a brand new passphrase"})
     assert done["data"]["resetPassword"]["__typename"] == "ResetPasswordSuccess"
     again = await gql(client, reset, {"token": token, "pw": "another new passphrase"})
     assert again["data"]["resetPassword"]["code"] == "TOKEN_INVALID"
     assert (await log_in(client, "ada@example.com"))["code"] == "INVALID_CREDENTIALS"
     assert (await log_in(client, "ada@example.com", "a brand new passphrase"))[
-        "__typename"] == "AuthPayload"
+        "__typename"
+    ] == "AuthPayload"
 
 
 async def test_sign_up_reports_every_invalid_field_and_writes_nothing(client):
-    body = await gql(client, """mutation { signUp(input: {email: "nope", password: "short",
+    body = await gql(
+        client,
+        """mutation { signUp(input: {email: "nope", password: "short",
         displayName: "  ", organizationName: "Acme"}) { __typename ... on ValidationError {
-        problems { code field } } } }""")
-    assert body["data"]["signUp"] == {"__typename": "ValidationError", "problems": [
-        {"code": "INVALID_EMAIL", "field": "input.email"},
-        {"code": "WEAK_PASSWORD", "field": "input.password"},
-        {"code": "REQUIRED", "field": "input.displayName"},
-    ]}
+        problems { code field } } } }""",
+    )
+    assert body["data"]["signUp"] == {
+        "__typename": "ValidationError",
+        "problems": [
+            {"code": "INVALID_EMAIL", "field": "input.email"},
+            {"code": "WEAK_PASSWORD", "field": "input.password"},
+            {"code": "REQUIRED", "field": "input.displayName"},
+        ],
+    }
     assert (await log_in(client, "nope"))["code"] == "INVALID_CREDENTIALS"
 
 
 async def test_email_is_unique_case_insensitively(client):
     await sign_up(client, "ada@example.com")
-    body = await gql(client, """mutation { signUp(input: {email: "ADA@Example.com",
-        password: "%s", displayName: "Ada", organizationName: "Other"}) {
-        __typename ... on UserError { code field } } }""" % PASSWORD)
-    assert body["data"]["signUp"] == {"__typename": "ValidationError", "code": "EMAIL_TAKEN",
-                                      "field": "input.email"}
+    body = await gql(
+        client,
+        """mutation($password: String!) { signUp(input: {email: "ADA@Example.com",
+        password: $password, displayName: "Ada", organizationName: "Other"}) {
+        __typename ... on UserError { code field } } }""",
+        {"password": PASSWORD},
+    )
+    assert body["data"]["signUp"] == {
+        "__typename": "ValidationError",
+        "code": "EMAIL_TAKEN",
+        "field": "input.email",
+    }

@@ -55,7 +55,8 @@ mutation Transfer($user: ID!) {
   }
 }
 """
-MEMBERS = "{ organization { name members(first: 50) { totalCount edges { node { role user { email } } } } } }"
+MEMBERS = """{ organization { name members(first: 50) {
+  totalCount edges { node { role user { email } } } } } }"""
 
 
 async def invitation_token(queue, settings, email: str) -> str:
@@ -81,34 +82,44 @@ async def join(client, queue, settings, owner, email: str, role: str):
 
 async def test_invite_accept_switch_and_list_members(client, app, settings):
     owner = await sign_up(client, "owner@example.com")
-    bob, bob_token = await join(client, app.state.runtime.queue, settings, owner, "bob@example.com", "MEMBER")
+    _, bob_token = await join(
+        client, app.state.runtime.queue, settings, owner, "bob@example.com", "MEMBER"
+    )
     body = await gql(client, MEMBERS, token=bob_token)
     members = body["data"]["organization"]["members"]
     assert members["totalCount"] == 2
     assert [(e["node"]["user"]["email"], e["node"]["role"]) for e in members["edges"]] == [
-        ("owner@example.com", "OWNER"), ("bob@example.com", "MEMBER")]
-    me = await gql(client, "{ me { role memberships { role organization { name } } } }",
-                   token=bob_token)
+        ("owner@example.com", "OWNER"),
+        ("bob@example.com", "MEMBER"),
+    ]
+    me = await gql(
+        client, "{ me { role memberships { role organization { name } } } }", token=bob_token
+    )
     assert me["data"]["me"]["role"] == "MEMBER"
-    assert sorted((m["organization"]["name"], m["role"]) for m in me["data"]["me"]["memberships"]) == [
-        ("Acme", "MEMBER"), ("bob@example.com home", "OWNER")]
+    assert sorted(
+        (m["organization"]["name"], m["role"]) for m in me["data"]["me"]["memberships"]
+    ) == [("Acme", "MEMBER"), ("bob@example.com home", "OWNER")]
 
 
 async def test_invitation_rules(client, app, settings):
     owner = await sign_up(client, "owner@example.com")
-    owner_invite = await gql(client, INVITE, {"email": "x@example.com", "role": "OWNER"},
-                             token=owner.token)
+    owner_invite = await gql(
+        client, INVITE, {"email": "x@example.com", "role": "OWNER"}, token=owner.token
+    )
     assert owner_invite["data"]["inviteMember"]["code"] == "INVALID_ROLE"
-    bad_email = await gql(client, INVITE, {"email": "not-an-email", "role": "MEMBER"},
-                          token=owner.token)
+    bad_email = await gql(
+        client, INVITE, {"email": "not-an-email", "role": "MEMBER"}, token=owner.token
+    )
     assert bad_email["data"]["inviteMember"]["field"] == "input.email"
     ok = await gql(client, INVITE, {"email": "x@example.com", "role": "VIEWER"}, token=owner.token)
     assert ok["data"]["inviteMember"]["invitation"]["invitedBy"]["email"] == "owner@example.com"
-    twice = await gql(client, INVITE, {"email": "X@example.com", "role": "VIEWER"},
-                      token=owner.token)
+    twice = await gql(
+        client, INVITE, {"email": "X@example.com", "role": "VIEWER"}, token=owner.token
+    )
     assert twice["data"]["inviteMember"]["code"] == "ALREADY_INVITED"
-    self_invite = await gql(client, INVITE, {"email": "owner@example.com", "role": "ADMIN"},
-                            token=owner.token)
+    self_invite = await gql(
+        client, INVITE, {"email": "owner@example.com", "role": "ADMIN"}, token=owner.token
+    )
     assert self_invite["data"]["inviteMember"]["code"] == "ALREADY_MEMBER"
 
     token = await invitation_token(app.state.runtime.queue, settings, "x@example.com")
@@ -126,10 +137,13 @@ async def test_invitation_rules(client, app, settings):
 
 async def test_role_change_and_removal_apply_on_the_next_request(client, app, settings):
     owner = await sign_up(client, "owner@example.com")
-    bob, bob_token = await join(client, app.state.runtime.queue, settings, owner, "bob@example.com", "ADMIN")
+    bob, bob_token = await join(
+        client, app.state.runtime.queue, settings, owner, "bob@example.com", "ADMIN"
+    )
     assert (await gql(client, MEMBERS, token=bob_token))["data"]["organization"]
-    changed = await gql(client, CHANGE_ROLE, {"user": bob.user_id, "role": "VIEWER"},
-                        token=owner.token)
+    changed = await gql(
+        client, CHANGE_ROLE, {"user": bob.user_id, "role": "VIEWER"}, token=owner.token
+    )
     assert changed["data"]["changeMemberRole"]["member"]["role"] == "VIEWER"
     demoted = await gql(client, MEMBERS, token=bob_token)  # same (old) access token
     assert demoted["errors"][0]["extensions"]["code"] == "FORBIDDEN"
@@ -146,9 +160,12 @@ async def test_role_change_and_removal_apply_on_the_next_request(client, app, se
 
 async def test_the_owner_is_protected_and_admins_cannot_escalate(client, app, settings):
     owner = await sign_up(client, "owner@example.com")
-    admin, admin_token = await join(client, app.state.runtime.queue, settings, owner, "admin@example.com", "ADMIN")
-    demote_owner = await gql(client, CHANGE_ROLE, {"user": owner.user_id, "role": "VIEWER"},
-                             token=admin_token)
+    admin, admin_token = await join(
+        client, app.state.runtime.queue, settings, owner, "admin@example.com", "ADMIN"
+    )
+    demote_owner = await gql(
+        client, CHANGE_ROLE, {"user": owner.user_id, "role": "VIEWER"}, token=admin_token
+    )
     assert demote_owner["data"]["changeMemberRole"]["code"] == "OWNER_PROTECTED"
     remove_owner = await gql(client, REMOVE, {"user": owner.user_id}, token=admin_token)
     assert remove_owner["data"]["removeMember"]["code"] == "OWNER_PROTECTED"
@@ -160,13 +177,19 @@ async def test_the_owner_is_protected_and_admins_cannot_escalate(client, app, se
 
 async def test_transfer_ownership_keeps_exactly_one_owner(client, app, settings):
     owner = await sign_up(client, "owner@example.com")
-    bob, bob_token = await join(client, app.state.runtime.queue, settings, owner, "bob@example.com", "MEMBER")
+    bob, bob_token = await join(
+        client, app.state.runtime.queue, settings, owner, "bob@example.com", "MEMBER"
+    )
     result = await gql(client, TRANSFER, {"user": bob.user_id}, token=owner.token)
     assert result["data"]["transferOwnership"]["newOwner"] == {
-        "role": "OWNER", "user": {"email": "bob@example.com"}}
+        "role": "OWNER",
+        "user": {"email": "bob@example.com"},
+    }
     body = await gql(client, MEMBERS, token=bob_token)
-    roles = {e["node"]["user"]["email"]: e["node"]["role"]
-             for e in body["data"]["organization"]["members"]["edges"]}
+    roles = {
+        e["node"]["user"]["email"]: e["node"]["role"]
+        for e in body["data"]["organization"]["members"]["edges"]
+    }
     assert roles == {"owner@example.com": "ADMIN", "bob@example.com": "OWNER"}
     again = await gql(client, TRANSFER, {"user": bob.user_id}, token=owner.token)
     assert again["errors"][0]["extensions"]["code"] == "FORBIDDEN"
@@ -174,17 +197,27 @@ async def test_transfer_ownership_keeps_exactly_one_owner(client, app, settings)
 
 async def test_create_organization_and_switch(client):
     ada = await sign_up(client, "ada@example.com")
-    created = await gql(client, """mutation { createOrganization(input: {name: "Side Project"}) {
+    created = await gql(
+        client,
+        """mutation { createOrganization(input: {name: "Side Project"}) {
         __typename ... on CreateOrganizationSuccess { organization { id name } } } }""",
-        token=ada.token)
+        token=ada.token,
+    )
     org = created["data"]["createOrganization"]["organization"]
     switched = await gql(client, SWITCH, {"id": org["id"]}, token=ada.token)
     payload = switched["data"]["switchOrganization"]
     assert (payload["role"], payload["organization"]["name"]) == ("OWNER", "Side Project")
-    empty = await gql(client, """mutation { createOrganization(input: {name: "  "}) {
-        __typename ... on UserError { code field } } }""", token=ada.token)
-    assert empty["data"]["createOrganization"] == {"__typename": "ValidationError",
-                                                   "code": "REQUIRED", "field": "input.name"}
+    empty = await gql(
+        client,
+        """mutation { createOrganization(input: {name: "  "}) {
+        __typename ... on UserError { code field } } }""",
+        token=ada.token,
+    )
+    assert empty["data"]["createOrganization"] == {
+        "__typename": "ValidationError",
+        "code": "REQUIRED",
+        "field": "input.name",
+    }
     other = await sign_up(client, "other@example.com", org="Other")
     foreign = await gql(client, SWITCH, {"id": other.org_id}, token=ada.token)
     assert foreign["data"]["switchOrganization"]["code"] == "NOT_FOUND"

@@ -32,39 +32,50 @@ async def http(live: LiveServer) -> AsyncIterator[httpx.AsyncClient]:
 
 
 async def subscribe(live: LiveServer, token: str, query: str = ACTIVITY):
-    ws = await websockets.connect(f"ws://127.0.0.1:{live.port}/graphql",
-                                  subprotocols=["graphql-transport-ws"])
-    await ws.send(json.dumps({"type": "connection_init",
-                              "payload": {"authorization": f"Bearer {token}"}}))
+    ws = await websockets.connect(
+        f"ws://127.0.0.1:{live.port}/graphql", subprotocols=["graphql-transport-ws"]
+    )
+    await ws.send(
+        json.dumps({"type": "connection_init", "payload": {"authorization": f"Bearer {token}"}})
+    )
     assert json.loads(await ws.recv())["type"] == "connection_ack"
     await ws.send(json.dumps({"id": "1", "type": "subscribe", "payload": {"query": query}}))
     return ws
 
 
-async def next_payload(ws, timeout: float = 5) -> dict[str, Any]:
-    message = json.loads(await asyncio.wait_for(ws.recv(), timeout))
+async def next_payload(ws) -> dict[str, Any]:
+    message = json.loads(await asyncio.wait_for(ws.recv(), 5))
     assert message["type"] == "next", message
     return message["payload"]
 
 
-async def test_members_see_their_organizations_activity_live_and_only_theirs(http, live, runtime,
-                                                                            settings):
+async def test_members_see_their_organizations_activity_live_and_only_theirs(
+    http, live, runtime, settings
+):
     owner = await sign_up(http, "owner@example.com", org="Org A")
     outsider = await sign_up(http, "outsider@example.com", org="Org B")
     watching = await subscribe(live, owner.token)
     outsider_ws = await subscribe(live, outsider.token)
     await asyncio.sleep(0.2)  # both subscriptions registered with Redis
 
-    invited = await http.post("/graphql", json={"query": INVITE, "variables": {
-        "email": "new@example.com", "role": "ANALYST"}},
-        headers={"authorization": f"Bearer {owner.token}"})
+    invited = await http.post(
+        "/graphql",
+        json={"query": INVITE, "variables": {"email": "new@example.com", "role": "ANALYST"}},
+        headers={"authorization": f"Bearer {owner.token}"},
+    )
     assert invited.json()["data"]["inviteMember"]["__typename"] == "InviteMemberSuccess"
 
     event = await next_payload(watching)
-    assert event == {"data": {"organizationActivity": {
-        "action": "member.invited", "subjectType": "invitation",
-        "details": {"email": "new@example.com", "role": "analyst"},
-        "actor": {"email": "owner@example.com"}}}}
+    assert event == {
+        "data": {
+            "organizationActivity": {
+                "action": "member.invited",
+                "subjectType": "invitation",
+                "details": {"email": "new@example.com", "role": "analyst"},
+                "actor": {"email": "owner@example.com"},
+            }
+        }
+    }
     with pytest.raises(TimeoutError):
         await asyncio.wait_for(outsider_ws.recv(), 1.0)
     await watching.close()
@@ -73,8 +84,9 @@ async def test_members_see_their_organizations_activity_live_and_only_theirs(htt
 
 async def test_viewers_may_not_subscribe(http, live, runtime, settings):
     owner = await sign_up(http, "owner@example.com")
-    _, viewer_token = await join(http, runtime.queue, settings, owner,
-                                 "viewer@example.com", "VIEWER")
+    _, viewer_token = await join(
+        http, runtime.queue, settings, owner, "viewer@example.com", "VIEWER"
+    )
     ws = await subscribe(live, viewer_token)
     message = json.loads(await asyncio.wait_for(ws.recv(), 5))
     assert message["type"] == "error"
@@ -87,15 +99,20 @@ async def test_removed_or_demoted_members_are_disconnected_within_two_seconds(
     http, live, runtime, settings, change
 ):
     owner = await sign_up(http, "owner@example.com")
-    bob, bob_token = await join(http, runtime.queue, settings, owner,
-                                "bob@example.com", "ADMIN")
+    bob, bob_token = await join(http, runtime.queue, settings, owner, "bob@example.com", "ADMIN")
     ws = await subscribe(live, bob_token)
     await asyncio.sleep(0.2)
-    query, variables = ((REMOVE, {"user": bob.user_id}) if change == "remove"
-                        else (CHANGE_ROLE, {"user": bob.user_id, "role": "MEMBER"}))
+    query, variables = (
+        (REMOVE, {"user": bob.user_id})
+        if change == "remove"
+        else (CHANGE_ROLE, {"user": bob.user_id, "role": "MEMBER"})
+    )
     started = asyncio.get_running_loop().time()
-    response = await http.post("/graphql", json={"query": query, "variables": variables},
-                               headers={"authorization": f"Bearer {owner.token}"})
+    response = await http.post(
+        "/graphql",
+        json={"query": query, "variables": variables},
+        headers={"authorization": f"Bearer {owner.token}"},
+    )
     assert "errors" not in response.json()
     with pytest.raises(websockets.ConnectionClosed) as closed:
         while True:
@@ -105,10 +122,12 @@ async def test_removed_or_demoted_members_are_disconnected_within_two_seconds(
 
 
 async def test_a_bad_token_closes_with_4403(live):
-    ws = await websockets.connect(f"ws://127.0.0.1:{live.port}/graphql",
-                                  subprotocols=["graphql-transport-ws"])
-    await ws.send(json.dumps({"type": "connection_init",
-                              "payload": {"authorization": "Bearer nonsense"}}))
+    ws = await websockets.connect(
+        f"ws://127.0.0.1:{live.port}/graphql", subprotocols=["graphql-transport-ws"]
+    )
+    await ws.send(
+        json.dumps({"type": "connection_init", "payload": {"authorization": "Bearer nonsense"}})
+    )
     with pytest.raises(websockets.ConnectionClosed) as closed:
         await asyncio.wait_for(ws.recv(), 5)
     assert closed.value.rcvd.code == 4403

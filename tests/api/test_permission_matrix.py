@@ -15,22 +15,40 @@ NOBODY = "VXNlcjowMDAwMDAwMC0wMDAwLTAwMDAtMDAwMC0wMDAwMDAwMDAwMDA="  # User:<zer
 OPERATIONS = {
     "me": ("{ me { role } }", set(ROLES)),
     "organization": ("{ organization { name } }", set(ROLES)),
-    "organization.members": ("{ organization { members { totalCount } } }",
-                             {"OWNER", "ADMIN", "MEMBER", "ANALYST"}),
-    "organization.pendingInvitations": ("{ organization { pendingInvitations { email } } }",
-                                        {"OWNER", "ADMIN"}),
-    "auditLog": ("{ auditLog { edges { node { action } } } }",
-                 {"OWNER", "ADMIN", "MEMBER", "ANALYST"}),
-    "inviteMember": ('mutation($email: String!) { inviteMember(input: {email: $email, '
-                     'role: VIEWER}) { __typename } }', {"OWNER", "ADMIN"}),
-    "changeMemberRole": (f'mutation {{ changeMemberRole(input: {{userId: "{NOBODY}", '
-                         'role: VIEWER}) { __typename } }', {"OWNER", "ADMIN"}),
-    "removeMember": (f'mutation {{ removeMember(input: {{userId: "{NOBODY}"}}) '
-                     '{ __typename } }', {"OWNER", "ADMIN"}),
-    "transferOwnership": (f'mutation {{ transferOwnership(input: {{userId: "{NOBODY}"}}) '
-                          '{ __typename } }', {"OWNER"}),
-    "createOrganization": ('mutation { createOrganization(input: {name: "Mine"}) '
-                           '{ __typename } }', set(ROLES)),
+    "organization.members": (
+        "{ organization { members { totalCount } } }",
+        {"OWNER", "ADMIN", "MEMBER", "ANALYST"},
+    ),
+    "organization.pendingInvitations": (
+        "{ organization { pendingInvitations { email } } }",
+        {"OWNER", "ADMIN"},
+    ),
+    "auditLog": (
+        "{ auditLog { edges { node { action } } } }",
+        {"OWNER", "ADMIN", "MEMBER", "ANALYST"},
+    ),
+    "inviteMember": (
+        "mutation($email: String!) { inviteMember(input: {email: $email, "
+        "role: VIEWER}) { __typename } }",
+        {"OWNER", "ADMIN"},
+    ),
+    "changeMemberRole": (
+        f'mutation {{ changeMemberRole(input: {{userId: "{NOBODY}", '
+        "role: VIEWER}) { __typename } }",
+        {"OWNER", "ADMIN"},
+    ),
+    "removeMember": (
+        f'mutation {{ removeMember(input: {{userId: "{NOBODY}"}}) {{ __typename }} }}',
+        {"OWNER", "ADMIN"},
+    ),
+    "transferOwnership": (
+        f'mutation {{ transferOwnership(input: {{userId: "{NOBODY}"}}) {{ __typename }} }}',
+        {"OWNER"},
+    ),
+    "createOrganization": (
+        'mutation { createOrganization(input: {name: "Mine"}) { __typename } }',
+        set(ROLES),
+    ),
 }
 
 
@@ -39,7 +57,9 @@ async def tokens(client, app, settings) -> dict[str, str]:
     owner = await sign_up(client, "owner@example.com")
     found = {"OWNER": owner.token}
     for role in ROLES[1:]:
-        _, token = await join(client, app.state.runtime.queue, settings, owner, f"{role.lower()}@example.com", role)
+        _, token = await join(
+            client, app.state.runtime.queue, settings, owner, f"{role.lower()}@example.com", role
+        )
         found[role] = token
     return found
 
@@ -48,8 +68,9 @@ async def test_role_by_operation_matrix(client, tokens):
     outcomes: dict[tuple[str, str], str] = {}
     for name, (query, allowed) in OPERATIONS.items():
         for role in ROLES:
-            body = await gql(client, query, {"email": f"new-{role}@example.com"},
-                             token=tokens[role])
+            body = await gql(
+                client, query, {"email": f"new-{role}@example.com"}, token=tokens[role]
+            )
             errors = body.get("errors") or []
             codes = {e.get("extensions", {}).get("code") for e in errors}
             outcome = "FORBIDDEN" if "FORBIDDEN" in codes else ("ERROR" if errors else "ALLOWED")
@@ -73,12 +94,18 @@ def test_every_root_field_declares_its_permission():
 def test_every_root_field_is_covered_by_the_matrix_or_named_public():
     schema = build_schema()
     public = {"signUp", "logIn", "refreshToken", "requestPasswordReset", "resetPassword"}
-    covered_elsewhere = {"logOut", "switchOrganization", "acceptInvitation", "node",
-                         "organizationActivity"}  # own tests: authentication, members, realtime
+    covered_elsewhere = {
+        "logOut",
+        "switchOrganization",
+        "acceptInvitation",
+        "node",
+        "organizationActivity",
+    }  # own tests: authentication, members, realtime
     names = set()
     for root in ("Query", "Mutation", "Subscription"):
-        names |= {f.graphql_name or _camel(f.python_name)
-                  for f in schema.get_type_by_name(root).fields}
+        names |= {
+            f.graphql_name or _camel(f.python_name) for f in schema.get_type_by_name(root).fields
+        }
     matrix = {n.split(".")[0] for n in OPERATIONS}
     assert names - matrix - public - covered_elsewhere == set()
 

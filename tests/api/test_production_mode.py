@@ -14,8 +14,9 @@ from tests.graphql_client import gql, sign_up
 
 @pytest.fixture
 async def production_client(database_url, redis_url, redis_prefix, tmp_path):
-    settings = make_settings(database_url, redis_prefix, tmp_path, redis_url=redis_url,
-                             env="production")
+    settings = make_settings(
+        database_url, redis_prefix, tmp_path, redis_url=redis_url, env="production"
+    )
     async with running(create_app(settings)) as client:
         yield client
 
@@ -49,7 +50,8 @@ async def test_unexpected_errors_are_masked_and_logged_with_the_request_id(
     monkeypatch.setattr(queries, "my_memberships", broken)
     with caplog.at_level(logging.ERROR):
         response = await client.post(
-            "/graphql", json={"query": "{ me { memberships { role } } }"},
+            "/graphql",
+            json={"query": "{ me { memberships { role } } }"},
             headers={"authorization": f"Bearer {account.token}", "x-request-id": "req-42"},
         )
     body = response.json()

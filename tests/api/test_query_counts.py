@@ -27,14 +27,24 @@ async def add_members(database_url: str, org_id: str, count: int) -> None:
             user = uuid.uuid4()
             await connection.execute(
                 "INSERT INTO users (id, email, display_name, password_hash) VALUES ($1,$2,$3,'x')",
-                user, f"{user.hex[:8]}@example.com", "Someone")
+                user,
+                f"{user.hex[:8]}@example.com",
+                "Someone",
+            )
             await connection.execute(
                 "INSERT INTO memberships (org_id, user_id, role) VALUES ($1, $2, 'member')",
-                org, user)
+                org,
+                user,
+            )
             await connection.execute(
                 "INSERT INTO audit_events (org_id, id, occurred_at, actor_user_id, action,"
                 " subject_type, subject_id) VALUES ($1,$2,$3,$4,'member.joined','user',$5)",
-                org, uuid.uuid4(), datetime.now(UTC), user, str(user))
+                org,
+                uuid.uuid4(),
+                datetime.now(UTC),
+                user,
+                str(user),
+            )
     finally:
         await connection.close()
 
@@ -66,5 +76,6 @@ async def test_members_and_audit_log_use_a_constant_number_of_statements(client,
 
 async def test_me_costs_a_fixed_number_of_statements(client):
     owner = await sign_up(client, "owner@example.com")
-    query = "{ me { role user { email } organization { name } memberships { role organization { name } } } }"
+    query = """{ me { role user { email } organization { name }
+      memberships { role organization { name } } } }"""
     assert await statements_for(client, query, owner.token) == 9

@@ -19,13 +19,16 @@ NODE = """query($id: ID!) { node(id: $id) { __typename id
 
 
 async def object_ids(client, account) -> dict[str, str]:
-    invited = await gql(client, INVITE, {"email": f"guest-{account.email}", "role": "VIEWER"},
-                        token=account.token)
+    invited = await gql(
+        client, INVITE, {"email": f"guest-{account.email}", "role": "VIEWER"}, token=account.token
+    )
     invitation_id = invited["data"]["inviteMember"]["invitation"]["id"]
-    audit = await gql(client, "{ auditLog(first: 1) { edges { node { id } } } }",
-                      token=account.token)
-    members = await gql(client, "{ organization { members { edges { node { id } } } } }",
-                        token=account.token)
+    audit = await gql(
+        client, "{ auditLog(first: 1) { edges { node { id } } } }", token=account.token
+    )
+    members = await gql(
+        client, "{ organization { members { edges { node { id } } } } }", token=account.token
+    )
     return {
         "User": account.user_id,
         "Organization": account.org_id,
@@ -51,15 +54,15 @@ async def test_lists_show_only_the_callers_organization(client):
     b = await sign_up(client, "b@example.com", org="Org B")
     await gql(client, INVITE, {"email": "guest@example.com", "role": "VIEWER"}, token=b.token)
     members = await gql(client, MEMBERS, token=a.token)
-    assert [e["node"]["user"]["email"] for e in
-            members["data"]["organization"]["members"]["edges"]] == ["a@example.com"]
-    invitations = await gql(client, "{ organization { pendingInvitations { email } } }",
-                            token=a.token)
+    assert [
+        e["node"]["user"]["email"] for e in members["data"]["organization"]["members"]["edges"]
+    ] == ["a@example.com"]
+    invitations = await gql(
+        client, "{ organization { pendingInvitations { email } } }", token=a.token
+    )
     assert invitations["data"]["organization"]["pendingInvitations"] == []
-    audit = await gql(client, "{ auditLog { edges { node { action details } } } }",
-                      token=a.token)
-    assert [e["node"]["details"] for e in audit["data"]["auditLog"]["edges"]] == [
-        {"name": "Org A"}]
+    audit = await gql(client, "{ auditLog { edges { node { action details } } } }", token=a.token)
+    assert [e["node"]["details"] for e in audit["data"]["auditLog"]["edges"]] == [{"name": "Org A"}]
     me = await gql(client, "{ me { memberships { organization { name } } } }", token=a.token)
     assert me["data"]["me"]["memberships"] == [{"organization": {"name": "Org A"}}]
 
@@ -69,11 +72,23 @@ async def test_other_organizations_cannot_be_entered_or_acted_on(client):
     b = await sign_up(client, "b@example.com", org="Org B")
     switched = await gql(client, SWITCH, {"id": b.org_id}, token=a.token)
     assert switched["data"]["switchOrganization"]["code"] == "NOT_FOUND"
-    removal = await gql(client, """mutation($u: ID!) { removeMember(input: {userId: $u}) {
-        __typename ... on UserError { code message } } }""", {"u": b.user_id}, token=a.token)
-    assert removal["data"]["removeMember"] == {"__typename": "NotFoundError",
-                                               "code": "NOT_FOUND", "message": "No such member."}
-    login = await gql(client, """mutation($org: ID!) { logIn(input: {email: "a@example.com",
+    removal = await gql(
+        client,
+        """mutation($u: ID!) { removeMember(input: {userId: $u}) {
+        __typename ... on UserError { code message } } }""",
+        {"u": b.user_id},
+        token=a.token,
+    )
+    assert removal["data"]["removeMember"] == {
+        "__typename": "NotFoundError",
+        "code": "NOT_FOUND",
+        "message": "No such member.",
+    }
+    login = await gql(
+        client,
+        """mutation($org: ID!) { logIn(input: {email: "a@example.com",
         password: "correct horse battery staple", organizationId: $org}) {
-        __typename ... on UserError { code } } }""", {"org": b.org_id})
+        __typename ... on UserError { code } } }""",
+        {"org": b.org_id},
+    )
     assert login["data"]["logIn"] == {"__typename": "ValidationError", "code": "NOT_FOUND"}

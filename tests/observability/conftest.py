@@ -57,8 +57,9 @@ def build_app(runtime: Runtime | None) -> Starlette:
 
 
 def client_for(app: Starlette) -> httpx.AsyncClient:
-    transport = httpx.ASGITransport(app=app, client=("203.0.113.7", 40000),
-                                    raise_app_exceptions=False)
+    transport = httpx.ASGITransport(
+        app=app, client=("203.0.113.7", 40000), raise_app_exceptions=False
+    )
     return httpx.AsyncClient(transport=transport, base_url="http://fiscus.test")
 
 

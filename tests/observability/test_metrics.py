@@ -27,9 +27,12 @@ pytestmark = pytest.mark.usefixtures("restore_logging")
 
 
 def http_requests(method: str, route: str, status: str) -> float:
-    return REGISTRY.get_sample_value(
-        "fiscus_http_requests_total", {"method": method, "route": route, "status": status}
-    ) or 0.0
+    return (
+        REGISTRY.get_sample_value(
+            "fiscus_http_requests_total", {"method": method, "route": route, "status": status}
+        )
+        or 0.0
+    )
 
 
 async def test_metrics_are_served_in_prometheus_text_format(
@@ -96,7 +99,7 @@ async def test_a_sane_request_id_is_echoed_and_seen_by_the_endpoint(
 
 
 @pytest.mark.parametrize(
-    "incoming", [None, b"", b"x" * 65, b"has space", b"quote\"s", "ünïcode".encode()]
+    "incoming", [None, b"", b"x" * 65, b"has space", b'quote"s', "ünïcode".encode()]
 )
 async def test_a_missing_or_unsafe_request_id_is_replaced(
     ops_client: httpx.AsyncClient, incoming: bytes | None
@@ -193,8 +196,14 @@ async def test_a_websocket_handshake_gets_a_request_id() -> None:
     async def send(message: Message) -> None:
         sent.append(message)
 
-    scope = {"type": "websocket", "path": "/ws", "root_path": "", "headers":
-             [(b"x-request-id", b"ws-abc")], "query_string": b"", "subprotocols": []}
+    scope = {
+        "type": "websocket",
+        "path": "/ws",
+        "root_path": "",
+        "headers": [(b"x-request-id", b"ws-abc")],
+        "query_string": b"",
+        "subprotocols": [],
+    }
     await app(scope, receive, send)
 
     accept = next(message for message in sent if message["type"] == "websocket.accept")

@@ -17,10 +17,20 @@ from tests.graphql_client import PASSWORD
 
 
 async def _two_orgs(runtime):
-    a = await auth.sign_up(runtime.identity, email="a@example.com", password=PASSWORD,
-                           display_name="A", organization_name="Org A")
-    b = await auth.sign_up(runtime.identity, email="b@example.com", password=PASSWORD,
-                           display_name="B", organization_name="Org B")
+    a = await auth.sign_up(
+        runtime.identity,
+        email="a@example.com",
+        password=PASSWORD,
+        display_name="A",
+        organization_name="Org A",
+    )
+    b = await auth.sign_up(
+        runtime.identity,
+        email="b@example.com",
+        password=PASSWORD,
+        display_name="B",
+        organization_name="Org B",
+    )
     return a, b
 
 
@@ -32,10 +42,16 @@ async def test_without_a_tenant_tenant_tables_read_empty_and_refuse_inserts(runt
             assert count == 0, table
     with pytest.raises(DBAPIError, match="row-level security"):
         async with UnitOfWork(runtime.db) as uow:
-            uow.session.add(AuditEventRow(
-                org_id=a.organization.id, id=uuid.uuid4(), action="x", subject_type="x",
-                subject_id="x", details={},
-            ))
+            uow.session.add(
+                AuditEventRow(
+                    org_id=a.organization.id,
+                    id=uuid.uuid4(),
+                    action="x",
+                    subject_type="x",
+                    subject_id="x",
+                    details={},
+                )
+            )
             await uow.session.flush()
 
 
@@ -43,27 +59,39 @@ async def test_a_tenant_cannot_write_rows_of_another(runtime):
     a, b = await _two_orgs(runtime)
     with pytest.raises(DBAPIError, match="row-level security"):
         async with UnitOfWork(runtime.db, org_id=a.organization.id) as uow:
-            uow.session.add(AuditEventRow(
-                org_id=b.organization.id, id=uuid.uuid4(), action="x", subject_type="x",
-                subject_id="x", details={},
-            ))
+            uow.session.add(
+                AuditEventRow(
+                    org_id=b.organization.id,
+                    id=uuid.uuid4(),
+                    action="x",
+                    subject_type="x",
+                    subject_id="x",
+                    details={},
+                )
+            )
             await uow.session.flush()
 
 
 async def test_alternating_tenants_on_one_connection_never_leak(runtime, settings: Settings):
     a, b = await _two_orgs(runtime)
-    single = Database.connect(settings.database.model_copy(update={"pool_size": 1,
-                                                                    "max_overflow": 0}))
+    single = Database.connect(
+        settings.database.model_copy(update={"pool_size": 1, "max_overflow": 0})
+    )
     try:
         expected = {a.organization.id: "Org A", b.organization.id: "Org B"}
         backends = set()
         for i in range(1000):
             org_id = a.organization.id if i % 2 == 0 else b.organization.id
             async with UnitOfWork(single, org_id=org_id) as uow:
-                rows = (await uow.session.execute(text(
-                    "SELECT o.id, o.name, (SELECT array_agg(DISTINCT org_id) FROM audit_events),"
-                    " pg_backend_pid() FROM organizations o"
-                ))).all()
+                rows = (
+                    await uow.session.execute(
+                        text(
+                            "SELECT o.id, o.name,"
+                            " (SELECT array_agg(DISTINCT org_id) FROM audit_events),"
+                            " pg_backend_pid() FROM organizations o"
+                        )
+                    )
+                ).all()
             assert len(rows) == 1
             found_id, name, audit_orgs, pid = rows[0]
             backends.add(pid)

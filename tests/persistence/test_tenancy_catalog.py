@@ -34,7 +34,8 @@ async def test_every_tenant_table_has_forced_rls_with_using_and_with_check(owner
     for table, column in tables.items():
         flags = await owner.fetchrow(
             "SELECT relrowsecurity, relforcerowsecurity FROM pg_class "
-            "WHERE relname = $1 AND relnamespace = 'public'::regnamespace", table
+            "WHERE relname = $1 AND relnamespace = 'public'::regnamespace",
+            table,
         )
         assert flags["relrowsecurity"] and flags["relforcerowsecurity"], table
         policies = await owner.fetch(
@@ -51,10 +52,14 @@ async def test_every_tenant_table_has_forced_rls_with_using_and_with_check(owner
 
 async def test_keys_are_shaped_for_distribution_by_org_id(owner):
     tables = await tenant_tables(owner)
-    global_tables = {
-        r["tablename"]
-        for r in await owner.fetch("SELECT tablename FROM pg_tables WHERE schemaname='public'")
-    } - set(tables) - {"alembic_version"}
+    global_tables = (
+        {
+            r["tablename"]
+            for r in await owner.fetch("SELECT tablename FROM pg_tables WHERE schemaname='public'")
+        }
+        - set(tables)
+        - {"alembic_version"}
+    )
     for table in global_tables:
         columns = await owner.fetch(
             "SELECT column_name FROM information_schema.columns WHERE table_name = $1", table
@@ -92,7 +97,8 @@ async def test_keys_are_shaped_for_distribution_by_org_id(owner):
 async def test_app_role_is_not_privileged_and_owns_nothing(owner, settings: Settings):
     role = await owner.fetchrow(
         "SELECT rolsuper, rolbypassrls, rolcreaterole, rolcreatedb FROM pg_roles "
-        "WHERE rolname = $1", settings.database.app_user,
+        "WHERE rolname = $1",
+        settings.database.app_user,
     )
     assert role is not None
     assert not any(role.values())
@@ -106,6 +112,7 @@ async def test_app_role_is_not_privileged_and_owns_nothing(owner, settings: Sett
 async def test_audit_log_is_append_only_for_the_app_role(owner, settings: Settings):
     privileges = await owner.fetch(
         "SELECT privilege_type FROM information_schema.role_table_grants "
-        "WHERE table_name = 'audit_events' AND grantee = $1", settings.database.app_user,
+        "WHERE table_name = 'audit_events' AND grantee = $1",
+        settings.database.app_user,
     )
     assert {p["privilege_type"] for p in privileges} == {"SELECT", "INSERT"}

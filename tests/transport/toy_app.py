@@ -83,5 +83,3 @@ def build_app(
     if asset_dir is not None:
         routes.append(Mount("/graphql/assets", app=assets_app(asset_dir)))
     return Starlette(routes=routes)
-
-

@@ -90,9 +90,14 @@ def accept_only_fiscus(
 def authenticating_smtp_server() -> Iterator[SmtpServer]:
     """Refuses mail from clients that did not log in as ``SMTP_LOGIN``."""
     handler = MailHandler()
-    controller = Controller(handler, hostname="127.0.0.1", port=free_port(),
-                            authenticator=accept_only_fiscus, auth_required=True,
-                            auth_require_tls=False)
+    controller = Controller(
+        handler,
+        hostname="127.0.0.1",
+        port=free_port(),
+        authenticator=accept_only_fiscus,
+        auth_required=True,
+        auth_require_tls=False,
+    )
     controller.start()
     try:
         yield SmtpServer(controller.port, handler)
@@ -107,8 +112,9 @@ def settings_with(
     """Settings sharing the run's database and queue, with a data directory of this test."""
 
     def build(**overrides: Any) -> Settings:
-        return make_settings(database_url, redis_prefix, tmp_path / "data",
-                             redis_url=redis_url, **overrides)
+        return make_settings(
+            database_url, redis_prefix, tmp_path / "data", redis_url=redis_url, **overrides
+        )
 
     return build
 

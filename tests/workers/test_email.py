@@ -23,14 +23,22 @@ RESET_TOKEN = re.compile(r"pwr_[A-Za-z0-9_-]+")
 
 
 async def sign_up(runtime: Runtime, email: str) -> None:
-    await auth.sign_up(runtime.identity, email=email, password=PASSWORD, display_name="Ada",
-                       organization_name="Acme")
+    await auth.sign_up(
+        runtime.identity,
+        email=email,
+        password=PASSWORD,
+        display_name="Ada",
+        organization_name="Acme",
+    )
 
 
 def sent_emails(outcome: str) -> float:
-    return REGISTRY.get_sample_value(
-        "fiscus_job_runs_total", {"job": "send_email", "outcome": outcome}
-    ) or 0.0
+    return (
+        REGISTRY.get_sample_value(
+            "fiscus_job_runs_total", {"job": "send_email", "outcome": outcome}
+        )
+        or 0.0
+    )
 
 
 async def queued(runtime: Runtime) -> int:
@@ -45,8 +53,9 @@ async def test_password_reset_email_arrives_over_smtp_and_its_token_resets_the_p
     sent_before = sent_emails("ok")
 
     await auth.request_password_reset(runtime.identity, email="ada@example.com")
-    await run_worker(settings_with(smtp={"host": "127.0.0.1", "port": smtp_server.port}),
-                     burst=True)
+    await run_worker(
+        settings_with(smtp={"host": "127.0.0.1", "port": smtp_server.port}), burst=True
+    )
 
     [mail] = smtp_server.received
     assert mail.recipients == ["ada@example.com"]
@@ -54,27 +63,46 @@ async def test_password_reset_email_arrives_over_smtp_and_its_token_resets_the_p
     token = RESET_TOKEN.search(mail.body)
     assert token is not None
     await auth.reset_password(runtime.identity, token=token.group(), new_password=NEW_PASSWORD)
-    logged_in = await auth.log_in(runtime.identity, email="ada@example.com",
-                                  password=NEW_PASSWORD, organization_id=None,
-                                  client_address=None)
+    logged_in = await auth.log_in(
+        runtime.identity,
+        email="ada@example.com",
+        password=NEW_PASSWORD,
+        organization_id=None,
+        client_address=None,
+    )
     assert logged_in.user.email == "ada@example.com"
     assert sent_emails("ok") == sent_before + 1
 
 
 async def test_a_unit_of_work_that_is_not_committed_enqueues_nothing(runtime: Runtime) -> None:
     async with runtime.identity.unit() as uow:
-        uow.enqueue("send_email", job_id=f"email:test:{uuid.uuid4()}", to="ada@example.com",
-                    subject="never", body="never")
+        uow.enqueue(
+            "send_email",
+            job_id=f"email:test:{uuid.uuid4()}",
+            to="ada@example.com",
+            subject="never",
+            body="never",
+        )
     with pytest.raises(RuntimeError):
         async with runtime.identity.unit() as uow:
-            uow.enqueue("send_email", job_id=f"email:test:{uuid.uuid4()}",
-                        to="ada@example.com", subject="never", body="never")
+            uow.enqueue(
+                "send_email",
+                job_id=f"email:test:{uuid.uuid4()}",
+                to="ada@example.com",
+                subject="never",
+                body="never",
+            )
             raise RuntimeError("the use case failed")
     assert await queued(runtime) == 0
 
     async with runtime.identity.unit() as uow:
-        uow.enqueue("send_email", job_id=f"email:test:{uuid.uuid4()}", to="ada@example.com",
-                    subject="sent", body="sent")
+        uow.enqueue(
+            "send_email",
+            job_id=f"email:test:{uuid.uuid4()}",
+            to="ada@example.com",
+            subject="sent",
+            body="sent",
+        )
         await uow.commit()
     assert await queued(runtime) == 1
 
@@ -85,17 +113,23 @@ async def test_the_same_job_enqueued_twice_sends_one_email(
     job_id = f"email:test:{uuid.uuid4()}"
     for _ in range(2):
         async with runtime.identity.unit() as uow:
-            uow.enqueue("send_email", job_id=job_id, to="ada@example.com", subject="Hello",
-                        body="Once.")
+            uow.enqueue(
+                "send_email", job_id=job_id, to="ada@example.com", subject="Hello", body="Once."
+            )
             await uow.commit()
     assert await queued(runtime) == 1
 
-    await run_worker(settings_with(smtp={"host": "127.0.0.1", "port": smtp_server.port}),
-                     burst=True)
+    await run_worker(
+        settings_with(smtp={"host": "127.0.0.1", "port": smtp_server.port}), burst=True
+    )
 
     assert [mail.recipients for mail in smtp_server.received] == [["ada@example.com"]]
-    assert await runtime.queue.enqueue_job("send_email", _job_id=job_id, to="ada@example.com",
-                                           subject="Hello", body="Once.") is None
+    assert (
+        await runtime.queue.enqueue_job(
+            "send_email", _job_id=job_id, to="ada@example.com", subject="Hello", body="Once."
+        )
+        is None
+    )
 
 
 async def test_without_smtp_the_email_is_written_to_the_mailbox(
@@ -132,26 +166,38 @@ async def test_an_unreachable_smtp_server_retries_with_growing_delays(
     down = settings_with(smtp={"host": "127.0.0.1", "port": free_port()})
     delays = []
     for job_try in (1, 2, 3):
-        ctx = {"runtime": dataclasses.replace(runtime, settings=down), "job_id": "email:x:2",
-               "job_try": job_try}
+        ctx = {
+            "runtime": dataclasses.replace(runtime, settings=down),
+            "job_id": "email:x:2",
+            "job_try": job_try,
+        }
         with pytest.raises(Retry) as retry:
             await send_email(ctx, to="ada@example.com", subject="Hi", body="Later.")
         delays.append(retry.value.defer_score)
     assert delays == [5_000, 10_000, 20_000]
 
 
-@pytest.mark.parametrize(("reply", "raised"), [
-    ("451 4.3.0 Mailbox busy, try again later", Retry),
-    ("550 5.1.1 No such user", EmailRejected),
-])
+@pytest.mark.parametrize(
+    ("reply", "raised"),
+    [
+        ("451 4.3.0 Mailbox busy, try again later", Retry),
+        ("550 5.1.1 No such user", EmailRejected),
+    ],
+)
 async def test_temporary_refusals_retry_and_permanent_ones_give_up(
-    runtime: Runtime, smtp_server: SmtpServer, settings_with: SettingsFactory, reply: str,
+    runtime: Runtime,
+    smtp_server: SmtpServer,
+    settings_with: SettingsFactory,
+    reply: str,
     raised: type[Exception],
 ) -> None:
     smtp_server.handler.reply = reply
     settings = settings_with(smtp={"host": "127.0.0.1", "port": smtp_server.port})
-    ctx = {"runtime": dataclasses.replace(runtime, settings=settings), "job_id": "email:x:3",
-           "job_try": 1}
+    ctx = {
+        "runtime": dataclasses.replace(runtime, settings=settings),
+        "job_id": "email:x:3",
+        "job_try": 1,
+    }
 
     with pytest.raises(raised):
         await send_email(ctx, to="ada@example.com", subject="Hi", body="Refused.")
@@ -161,13 +207,25 @@ async def test_temporary_refusals_retry_and_permanent_ones_give_up(
 @pytest.mark.filterwarnings("ignore:Requiring AUTH while not requiring TLS:UserWarning")
 @pytest.mark.parametrize(("password", "delivered"), [(SMTP_LOGIN[1], True), ("wrong", False)])
 async def test_configured_credentials_are_used_to_log_in(
-    runtime: Runtime, authenticating_smtp_server: SmtpServer, settings_with: SettingsFactory,
-    password: str, delivered: bool,
+    runtime: Runtime,
+    authenticating_smtp_server: SmtpServer,
+    settings_with: SettingsFactory,
+    password: str,
+    delivered: bool,
 ) -> None:
-    settings = settings_with(smtp={"host": "127.0.0.1", "port": authenticating_smtp_server.port,
-                                   "username": SMTP_LOGIN[0], "password": password})
-    ctx = {"runtime": dataclasses.replace(runtime, settings=settings), "job_id": "email:x:4",
-           "job_try": 1}
+    settings = settings_with(
+        smtp={
+            "host": "127.0.0.1",
+            "port": authenticating_smtp_server.port,
+            "username": SMTP_LOGIN[0],
+            "password": password,
+        }
+    )
+    ctx = {
+        "runtime": dataclasses.replace(runtime, settings=settings),
+        "job_id": "email:x:4",
+        "job_try": 1,
+    }
 
     if delivered:
         assert await send_email(ctx, to="ada@example.com", subject="Hi", body="Authed.") == "sent"

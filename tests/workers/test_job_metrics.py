@@ -13,14 +13,16 @@ from fiscus.workers.settings import measured
 
 
 def runs(outcome: str) -> float:
-    return REGISTRY.get_sample_value(
-        "fiscus_job_runs_total", {"job": "probe_job", "outcome": outcome}
-    ) or 0.0
+    return (
+        REGISTRY.get_sample_value("fiscus_job_runs_total", {"job": "probe_job", "outcome": outcome})
+        or 0.0
+    )
 
 
 def timed() -> float:
-    return REGISTRY.get_sample_value("fiscus_job_duration_seconds_count",
-                                     {"job": "probe_job"}) or 0.0
+    return (
+        REGISTRY.get_sample_value("fiscus_job_duration_seconds_count", {"job": "probe_job"}) or 0.0
+    )
 
 
 async def probe_job(ctx: dict[str, Any], *, behaviour: str) -> str:
@@ -33,11 +35,14 @@ async def probe_job(ctx: dict[str, Any], *, behaviour: str) -> str:
     return "done"
 
 
-@pytest.mark.parametrize(("behaviour", "outcome", "raised"), [
-    ("succeed", "ok", None),
-    ("retry", "retry", Retry),
-    ("fail", "error", ValueError),
-])
+@pytest.mark.parametrize(
+    ("behaviour", "outcome", "raised"),
+    [
+        ("succeed", "ok", None),
+        ("retry", "retry", Retry),
+        ("fail", "error", ValueError),
+    ],
+)
 async def test_job_runs_are_counted_by_outcome(
     behaviour: str, outcome: str, raised: type[BaseException] | None
 ) -> None:

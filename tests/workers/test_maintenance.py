@@ -30,13 +30,19 @@ async def owner(database_url: str) -> AsyncIterator[asyncpg.Connection]:
 
 
 async def owner_of_new_org(runtime: Runtime, email: str) -> Principal:
-    result = await auth.sign_up(runtime.identity, email=email, password=PASSWORD,
-                                display_name="Owner", organization_name=f"Org of {email}")
+    result = await auth.sign_up(
+        runtime.identity,
+        email=email,
+        password=PASSWORD,
+        display_name="Owner",
+        organization_name=f"Org of {email}",
+    )
     return await auth.authenticate(runtime.identity, result.access_token)
 
 
-async def expire(owner: asyncpg.Connection, table: str, where: str, *args: object,
-                 at: datetime = LONG_AGO) -> None:
+async def expire(
+    owner: asyncpg.Connection, table: str, where: str, *args: object, at: datetime = LONG_AGO
+) -> None:
     status = await owner.execute(f"UPDATE {table} SET expires_at = $1 WHERE {where}", at, *args)
     assert status != "UPDATE 0", f"nothing to expire in {table} where {where}"
 
@@ -53,8 +59,12 @@ async def test_expired_credentials_are_purged_across_organizations_and_live_ones
     for principal, name in ((ada, "ada"), (bob, "bob")):
         await auth.request_password_reset(runtime.identity, email=f"{name}@example.com")
         for state in ("stale", "fresh"):
-            await members.invite_member(runtime.identity, principal=principal,
-                                        email=f"{state}-{name}@example.com", role="MEMBER")
+            await members.invite_member(
+                runtime.identity,
+                principal=principal,
+                email=f"{state}-{name}@example.com",
+                role="MEMBER",
+            )
     await expire(owner, "auth_sessions", "user_id = $2", ada.user_id)
     await expire(owner, "password_resets", "user_id = $2", ada.user_id)
     await expire(owner, "password_resets", "user_id = $2", bob.user_id, at=AN_HOUR_AGO)
@@ -67,8 +77,10 @@ async def test_expired_credentials_are_purged_across_organizations_and_live_ones
     resets = await owner.fetch("SELECT user_id FROM password_resets")
     assert [row["user_id"] for row in resets] == [bob.user_id]
     invitations = await owner.fetch("SELECT email FROM invitations ORDER BY email")
-    assert [row["email"] for row in invitations] == ["fresh-ada@example.com",
-                                                     "fresh-bob@example.com"]
+    assert [row["email"] for row in invitations] == [
+        "fresh-ada@example.com",
+        "fresh-bob@example.com",
+    ]
 
 
 async def test_the_worker_runs_the_purge_when_it_is_enqueued(
@@ -76,8 +88,9 @@ async def test_the_worker_runs_the_purge_when_it_is_enqueued(
 ) -> None:
     ada = await owner_of_new_org(runtime, "ada@example.com")
     await expire(owner, "auth_sessions", "user_id = $2", ada.user_id)
-    job = await runtime.queue.enqueue_job("purge_expired_credentials",
-                                          _job_id=f"purge:test:{uuid.uuid4()}")
+    job = await runtime.queue.enqueue_job(
+        "purge_expired_credentials", _job_id=f"purge:test:{uuid.uuid4()}"
+    )
     assert job is not None
 
     await run_worker(settings_with(), burst=True)

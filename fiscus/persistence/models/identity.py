@@ -74,8 +74,12 @@ class MembershipRow(TenantMixin, CreatedAtMixin, Base):
         CheckConstraint(ROLE_CHECK, name="role"),
         ForeignKeyConstraint(["org_id"], ["organizations.id"], ondelete="CASCADE"),
         # Exactly one owner per organization (at most one here; services keep at least one).
-        Index("uq_memberships_one_owner", "org_id", unique=True,
-              postgresql_where=text("role = 'owner'")),
+        Index(
+            "uq_memberships_one_owner",
+            "org_id",
+            unique=True,
+            postgresql_where=text("role = 'owner'"),
+        ),
         Index("ix_memberships_user_id", "user_id"),
     )
 
@@ -114,8 +118,15 @@ class InvitationRow(TenantMixin, CreatedAtMixin, Base):
 
     def to_domain(self) -> Invitation:
         return Invitation(
-            self.id, self.org_id, self.email, Role(self.role), self.invited_by, self.created_at,
-            self.expires_at, self.accepted_at, self.revoked_at,
+            self.id,
+            self.org_id,
+            self.email,
+            Role(self.role),
+            self.invited_by,
+            self.created_at,
+            self.expires_at,
+            self.accepted_at,
+            self.revoked_at,
         )
 
 
@@ -139,8 +150,14 @@ class AuditEventRow(TenantMixin, Base):
 
     def to_domain(self) -> AuditEvent:
         return AuditEvent(
-            self.id, self.org_id, self.occurred_at, self.actor_user_id, self.action,
-            self.subject_type, self.subject_id, dict(self.details),
+            self.id,
+            self.org_id,
+            self.occurred_at,
+            self.actor_user_id,
+            self.action,
+            self.subject_type,
+            self.subject_id,
+            dict(self.details),
         )
 
 

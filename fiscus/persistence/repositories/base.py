@@ -25,10 +25,10 @@ class Repository(Generic[RowT]):
         await self.session.flush()
         return row
 
-    async def one_or_none(self, statement: Select[tuple[RowT]]) -> RowT | None:
+    async def one_or_none(self, statement: Select[RowT]) -> RowT | None:
         return (await self.session.execute(statement)).scalar_one_or_none()
 
-    async def all(self, statement: Select[tuple[RowT]]) -> Sequence[RowT]:
+    async def all(self, statement: Select[RowT]) -> Sequence[RowT]:
         return (await self.session.execute(statement)).scalars().all()
 
     async def count(self, statement: Select[Any]) -> int:
@@ -51,5 +51,6 @@ class TenantRepository(Repository[RowT]):
             raise RuntimeError(f"{type(self).__name__} used without a tenant context")
         return self._org_id
 
-    def select(self) -> Select[tuple[RowT]]:
-        return select(self.model).where(self.model.org_id == self.org_id)  # type: ignore[attr-defined]
+    def select(self) -> Select[RowT]:
+        org_id = self.model.org_id  # type: ignore[attr-defined]
+        return select(self.model).where(org_id == self.org_id)

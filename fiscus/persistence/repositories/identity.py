@@ -212,15 +212,18 @@ class SessionRepository(Repository[AuthSessionRow]):
         row = (
             await self.session.execute(
                 select(
-                    and_(AuthSessionRow.revoked_at.is_(None),
-                         AuthSessionRow.expires_at > func.now()),
+                    and_(
+                        AuthSessionRow.revoked_at.is_(None), AuthSessionRow.expires_at > func.now()
+                    ),
                     MembershipRow.role,
                 )
                 .select_from(AuthSessionRow)
                 .outerjoin(
                     MembershipRow,
-                    and_(MembershipRow.org_id == org_id,
-                         MembershipRow.user_id == AuthSessionRow.user_id),
+                    and_(
+                        MembershipRow.org_id == org_id,
+                        MembershipRow.user_id == AuthSessionRow.user_id,
+                    ),
                 )
                 .where(AuthSessionRow.id == session_id, AuthSessionRow.user_id == user_id)
             )

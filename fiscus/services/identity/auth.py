@@ -59,7 +59,9 @@ async def sign_up(
 ) -> AuthResult:
     issues: list[FieldIssue] = []
     normalized = _collect(issues, lambda: normalize_email(email))
-    _collect(issues, lambda: check_password(password, min_length=ctx.settings.auth.password_min_length))
+    _collect(
+        issues, lambda: check_password(password, min_length=ctx.settings.auth.password_min_length)
+    )
     name = _collect(issues, lambda: check_name(display_name, field_name="displayName"))
     org_name = _collect(
         issues, lambda: check_name(organization_name, field_name="organizationName")
@@ -76,8 +78,14 @@ async def sign_up(
                 [FieldIssue("email", "EMAIL_TAKEN", "An account with this email already exists.")]
             )
         user = await uow.users.add(
-            UserRow(id=user_id, email=normalized, display_name=name,
-                    password_hash=password_hash, created_at=now, password_changed_at=now)
+            UserRow(
+                id=user_id,
+                email=normalized,
+                display_name=name,
+                password_hash=password_hash,
+                created_at=now,
+                password_changed_at=now,
+            )
         )
         org = await _create_organization(uow, org_id=org_id, name=org_name, owner=user, now=now)
         result = await _start_session(ctx, uow, user, org, Role.OWNER)
@@ -141,13 +149,14 @@ async def refresh(ctx: IdentityContext, *, refresh_token: str) -> AuthResult:
         await uow.set_tenant(None, user.id)
         memberships = await uow.memberships.of_user(user.id)
         active = [m for m in memberships if m.org_id == session.active_organization_id]
-        chosen = (active or list(memberships) or [None])[0]
-        if chosen is None:
+        candidates = active or list(memberships)
+        if not candidates:
             await uow.sessions.revoke(session.id, at=now, reason="no-membership")
             await uow.commit()
             raise AuthenticationFailed(
                 "NO_MEMBERSHIP", "You are not a member of any organization.", "refreshToken"
             )
+        chosen = candidates[0]
         await uow.set_tenant(chosen.org_id, user.id)
         org = await uow.organizations.get(chosen.org_id)
         assert org is not None
@@ -193,7 +202,9 @@ async def request_password_reset(ctx: IdentityContext, *, email: str) -> None:
         token, digest = new_secret_token("pwr_")
         ttl = timedelta(minutes=ctx.settings.auth.password_reset_ttl_minutes)
         await uow.password_resets.add(
-            PasswordResetRow(token_hash=digest, user_id=user.id, expires_at=now + ttl, created_at=now)
+            PasswordResetRow(
+                token_hash=digest, user_id=user.id, expires_at=now + ttl, created_at=now
+            )
         )
         uow.enqueue(
             "send_email",
@@ -211,8 +222,9 @@ async def request_password_reset(ctx: IdentityContext, *, email: str) -> None:
 
 
 async def reset_password(ctx: IdentityContext, *, token: str, new_password: str) -> None:
-    check_password(new_password, min_length=ctx.settings.auth.password_min_length,
-                   field_name="newPassword")
+    check_password(
+        new_password, min_length=ctx.settings.auth.password_min_length, field_name="newPassword"
+    )
     now = ctx.clock()
     password_hash = await ctx.hasher.hash(new_password)
     async with ctx.unit() as uow:
@@ -251,8 +263,9 @@ async def revalidate(ctx: IdentityContext, principal: Principal) -> Principal | 
         return None
     if role == principal.role.value:
         return principal
-    return Principal(principal.user_id, principal.org_id, Role(role), principal.session_id,
-                     principal.expires_at)
+    return Principal(
+        principal.user_id, principal.org_id, Role(role), principal.session_id, principal.expires_at
+    )
 
 
 def _collect(issues: list[FieldIssue], check: Callable[[], T]) -> T | None:
@@ -297,21 +310,32 @@ async def _create_organization(
         MembershipRow(org_id=org_id, user_id=owner.id, role=Role.OWNER.value, created_at=now)
     )
     await audit.record(
-        uow, org_id=org_id, actor_user_id=owner.id, action="organization.created",
-        subject_type="organization", subject_id=org_id, at=now, details={"name": name},
+        uow,
+        org_id=org_id,
+        actor_user_id=owner.id,
+        action="organization.created",
+        subject_type="organization",
+        subject_id=org_id,
+        at=now,
+        details={"name": name},
     )
     return org.to_domain()
 
 
 async def _start_session(
-    ctx: IdentityContext, uow: UnitOfWork, user: UserRow, org: Organization | OrganizationRow,
+    ctx: IdentityContext,
+    uow: UnitOfWork,
+    user: UserRow,
+    org: Organization | OrganizationRow,
     role: Role,
 ) -> AuthResult:
     now = ctx.clock()
     organization = org if isinstance(org, Organization) else org.to_domain()
     session = await uow.sessions.add(
         AuthSessionRow(
-            id=uuid.uuid4(), user_id=user.id, active_organization_id=organization.id,
+            id=uuid.uuid4(),
+            user_id=user.id,
+            active_organization_id=organization.id,
             expires_at=now + timedelta(seconds=ctx.settings.auth.refresh_token_ttl_seconds),
             created_at=now,
         )
@@ -320,8 +344,12 @@ async def _start_session(
 
 
 async def _rotate(
-    ctx: IdentityContext, uow: UnitOfWork, session: AuthSessionRow, user: UserRow,
-    org: OrganizationRow, role: Role,
+    ctx: IdentityContext,
+    uow: UnitOfWork,
+    session: AuthSessionRow,
+    user: UserRow,
+    org: OrganizationRow,
+    role: Role,
 ) -> AuthResult:
     session.expires_at = ctx.clock() + timedelta(
         seconds=ctx.settings.auth.refresh_token_ttl_seconds
@@ -330,22 +358,31 @@ async def _rotate(
 
 
 async def _issue(
-    ctx: IdentityContext, uow: UnitOfWork, session: AuthSessionRow, user: UserRow,
-    org: Organization, role: Role,
+    ctx: IdentityContext,
+    uow: UnitOfWork,
+    session: AuthSessionRow,
+    user: UserRow,
+    org: Organization,
+    role: Role,
 ) -> AuthResult:
     now = ctx.clock()
     refresh_token, digest = new_secret_token("rt_")
     refresh_expires = now + timedelta(seconds=ctx.settings.auth.refresh_token_ttl_seconds)
     await uow.sessions.add_refresh_token(
-        RefreshTokenRow(token_hash=digest, session_id=session.id, expires_at=refresh_expires,
-                        created_at=now)
+        RefreshTokenRow(
+            token_hash=digest, session_id=session.id, expires_at=refresh_expires, created_at=now
+        )
     )
     access = ctx.tokens.issue(
         user_id=user.id, org_id=org.id, role=role, session_id=session.id, now=now
     )
     return AuthResult(
-        user=user.to_domain(), organization=org, role=role, access_token=access.token,
-        access_token_expires_at=access.expires_at, refresh_token=refresh_token,
+        user=user.to_domain(),
+        organization=org,
+        role=role,
+        access_token=access.token,
+        access_token_expires_at=access.expires_at,
+        refresh_token=refresh_token,
         refresh_token_expires_at=refresh_expires,
     )
 

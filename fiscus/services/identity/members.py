@@ -35,16 +35,22 @@ async def create_organization(
     org_id = uuid.uuid4()
     async with ctx.unit(org_id=org_id, user_id=principal.user_id) as uow:
         org = await uow.organizations.add(
-            OrganizationRow(id=org_id, name=org_name, created_by=principal.user_id,
-                            created_at=now)
+            OrganizationRow(id=org_id, name=org_name, created_by=principal.user_id, created_at=now)
         )
         await uow.memberships.add(
-            MembershipRow(org_id=org_id, user_id=principal.user_id, role=Role.OWNER.value,
-                          created_at=now)
+            MembershipRow(
+                org_id=org_id, user_id=principal.user_id, role=Role.OWNER.value, created_at=now
+            )
         )
         await audit.record(
-            uow, org_id=org_id, actor_user_id=principal.user_id, action="organization.created",
-            subject_type="organization", subject_id=org_id, at=now, details={"name": org_name},
+            uow,
+            org_id=org_id,
+            actor_user_id=principal.user_id,
+            action="organization.created",
+            subject_type="organization",
+            subject_id=org_id,
+            at=now,
+            details={"name": org_name},
         )
         await uow.commit()
     return org.to_domain()
@@ -81,15 +87,24 @@ async def invite_member(
         assert org is not None
         row = await uow.invitations.add(
             InvitationRow(
-                org_id=principal.org_id, id=uuid.uuid4(), email=address, role=granted.value,
-                token_hash=token_digest(token), invited_by=principal.user_id,
+                org_id=principal.org_id,
+                id=uuid.uuid4(),
+                email=address,
+                role=granted.value,
+                token_hash=token_digest(token),
+                invited_by=principal.user_id,
                 expires_at=now + timedelta(hours=ctx.settings.auth.invitation_ttl_hours),
                 created_at=now,
             )
         )
         await audit.record(
-            uow, org_id=principal.org_id, actor_user_id=principal.user_id,
-            action="member.invited", subject_type="invitation", subject_id=row.id, at=now,
+            uow,
+            org_id=principal.org_id,
+            actor_user_id=principal.user_id,
+            action="member.invited",
+            subject_type="invitation",
+            subject_id=row.id,
+            at=now,
             details={"email": address, "role": granted.value},
         )
         uow.enqueue(
@@ -109,9 +124,7 @@ async def invite_member(
     return row.to_domain()
 
 
-async def accept_invitation(
-    ctx: IdentityContext, *, user_id: UUID, token: str
-) -> Membership:
+async def accept_invitation(ctx: IdentityContext, *, user_id: UUID, token: str) -> Membership:
     org_id = _org_of_invitation_token(token)
     now = ctx.clock()
     async with ctx.unit(org_id=org_id, user_id=user_id) as uow:
@@ -130,8 +143,13 @@ async def accept_invitation(
         assert user is not None
         if user.email.lower() != invitation.email.lower():
             raise ValidationFailed(
-                [FieldIssue("token", "EMAIL_MISMATCH",
-                            "This invitation was sent to a different email address.")]
+                [
+                    FieldIssue(
+                        "token",
+                        "EMAIL_MISMATCH",
+                        "This invitation was sent to a different email address.",
+                    )
+                ]
             )
         if await uow.memberships.get(user_id):
             raise ValidationFailed(
@@ -143,8 +161,13 @@ async def accept_invitation(
             MembershipRow(org_id=org_id, user_id=user_id, role=invitation.role, created_at=now)
         )
         await audit.record(
-            uow, org_id=org_id, actor_user_id=user_id, action="member.joined",
-            subject_type="user", subject_id=user_id, at=now,
+            uow,
+            org_id=org_id,
+            actor_user_id=user_id,
+            action="member.joined",
+            subject_type="user",
+            subject_id=user_id,
+            at=now,
             details={"role": invitation.role, "invitation_id": str(invitation.id)},
         )
         await uow.commit()
@@ -163,8 +186,13 @@ async def change_member_role(
         if old_role is not new_role:
             target.role = new_role.value
             await audit.record(
-                uow, org_id=principal.org_id, actor_user_id=principal.user_id,
-                action="member.role_changed", subject_type="user", subject_id=user_id, at=now,
+                uow,
+                org_id=principal.org_id,
+                actor_user_id=principal.user_id,
+                action="member.role_changed",
+                subject_type="user",
+                subject_id=user_id,
+                at=now,
                 details={"from": old_role.value, "to": new_role.value},
             )
             audit.access_changed(uow, user_id, "role-changed")
@@ -179,8 +207,13 @@ async def remove_member(ctx: IdentityContext, *, principal: Principal, user_id: 
         check_can_manage(principal.role, Role(target.role))
         await uow.memberships.remove(user_id)
         await audit.record(
-            uow, org_id=principal.org_id, actor_user_id=principal.user_id,
-            action="member.removed", subject_type="user", subject_id=user_id, at=now,
+            uow,
+            org_id=principal.org_id,
+            actor_user_id=principal.user_id,
+            action="member.removed",
+            subject_type="user",
+            subject_id=user_id,
+            at=now,
             details={"role": target.role},
         )
         audit.access_changed(uow, user_id, "removed")
@@ -205,8 +238,13 @@ async def transfer_ownership(
         await uow.memberships.set_role(principal.user_id, Role.ADMIN.value)
         await uow.memberships.set_role(user_id, Role.OWNER.value)
         await audit.record(
-            uow, org_id=principal.org_id, actor_user_id=principal.user_id,
-            action="ownership.transferred", subject_type="user", subject_id=user_id, at=now,
+            uow,
+            org_id=principal.org_id,
+            actor_user_id=principal.user_id,
+            action="ownership.transferred",
+            subject_type="user",
+            subject_id=user_id,
+            at=now,
             details={"from_user_id": str(principal.user_id), "previous_role": previous_role},
         )
         audit.access_changed(uow, principal.user_id, "role-changed")
@@ -229,7 +267,7 @@ async def _member(uow: UnitOfWork, user_id: UUID) -> MembershipRow:
 def _org_of_invitation_token(token: str) -> UUID:
     if not token.startswith(INVITATION_PREFIX):
         raise _invalid_invitation()
-    org_hex, _, secret = token[len(INVITATION_PREFIX):].partition("_")
+    org_hex, _, secret = token[len(INVITATION_PREFIX) :].partition("_")
     try:
         org_id = UUID(hex=org_hex)
     except ValueError:
@@ -240,7 +278,4 @@ def _org_of_invitation_token(token: str) -> UUID:
 
 
 def _invalid_invitation() -> ValidationFailed:
-    return ValidationFailed(
-        [FieldIssue("token", "TOKEN_INVALID", "This invitation is invalid.")]
-    )
-
+    return ValidationFailed([FieldIssue("token", "TOKEN_INVALID", "This invitation is invalid.")])

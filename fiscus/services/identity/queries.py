@@ -40,8 +40,9 @@ async def users_by_id(
 ) -> dict[UUID, User]:
     """Users visible to the caller: themselves and members of their current organization."""
     async with _tenant(ctx, principal) as uow:
-        members = {m.user_id for m in await uow.memberships.of_users(
-            [(principal.org_id, i) for i in ids])}
+        members = {
+            m.user_id for m in await uow.memberships.of_users([(principal.org_id, i) for i in ids])
+        }
         visible = [i for i in ids if i in members or i == principal.user_id]
         return {u.id: u.to_domain() for u in await uow.users.many(visible)}
 
@@ -54,7 +55,10 @@ async def organizations_by_id(
 
 
 async def members_page(
-    ctx: IdentityContext, principal: Principal, *, first: int,
+    ctx: IdentityContext,
+    principal: Principal,
+    *,
+    first: int,
     after: tuple[datetime, UUID] | None,
 ) -> tuple[Page[Membership], int]:
     async with _tenant(ctx, principal) as uow:
@@ -81,9 +85,7 @@ async def membership(
         return row.to_domain() if row else None
 
 
-async def pending_invitations(
-    ctx: IdentityContext, principal: Principal
-) -> list[Invitation]:
+async def pending_invitations(ctx: IdentityContext, principal: Principal) -> list[Invitation]:
     async with _tenant(ctx, principal) as uow:
         rows = await uow.invitations.pending_for_orgs([principal.org_id], ctx.clock())
         return [r.to_domain() for r in rows]
@@ -110,8 +112,12 @@ async def audit_page(
 ) -> Page[AuditEvent]:
     async with _tenant(ctx, principal) as uow:
         rows = await uow.audit.page(
-            limit=first + 1, before=after, actions=actions, actor_user_id=actor_user_id,
-            since=since, until=until,
+            limit=first + 1,
+            before=after,
+            actions=actions,
+            actor_user_id=actor_user_id,
+            since=since,
+            until=until,
         )
         return Page([r.to_domain() for r in rows[:first]], len(rows) > first)
 

@@ -21,14 +21,14 @@ serve:
 	$(PY) -m fiscus serve --host $(HOST) --port $(PORT) --demo
 
 test:
-	$(PY) -m pytest
+	scripts/test
 
 test-fast:
 	$(PY) -m pytest -m "not slow"
 
 lint:
 	$(BIN)/ruff check fiscus tests bench
-	$(BIN)/mypy fiscus tests
+	$(BIN)/mypy fiscus
 	$(BIN)/lint-imports
 
 bench:

@@ -54,7 +54,7 @@ def create_app(settings: Settings) -> Starlette:
             bearer_token=_bearer(request.headers.get("authorization")),
             client_address=request.client.host if request.client else None,
         )
-        context.loaders = Loaders(identity, context.principal)
+        context.loaders = Loaders(context)
         return context
 
     async def ws_context(principal: Principal) -> Context:
@@ -62,7 +62,7 @@ def create_app(settings: Settings) -> Starlette:
         context = Context.for_principal(
             principal, identity=identity, loaders=None, hub=state["hub"]
         )
-        context.loaders = Loaders(identity, context.principal)
+        context.loaders = Loaders(context)
         return context
 
     async def ws_authenticate(params: dict[str, Any]) -> Principal:

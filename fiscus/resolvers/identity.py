@@ -53,7 +53,7 @@ class Organization(Node):
     ) -> Connection[types.Member]:
         principal = await info.context.require_principal()
         page, total = await queries.members_page(
-            info.context.identity,
+            info.context.reads,
             principal,
             first=check_first(first),
             after=decode_cursor(after),
@@ -72,7 +72,7 @@ class Organization(Node):
     )
     async def pending_invitations(self, info: Info) -> list[types.Invitation]:
         principal = await info.context.require_principal()
-        found = await queries.pending_invitations(info.context.identity, principal)
+        found = await queries.pending_invitations(info.context.reads, principal)
         return [types.Invitation.from_domain(i) for i in found]
 
     @classmethod
@@ -102,7 +102,7 @@ class Viewer:
     @strawberry.field(description="Every organization the caller belongs to.")
     async def memberships(self, info: Info) -> list[types.Membership]:
         principal = await info.context.require_principal()
-        mine = await queries.my_memberships(info.context.identity, principal)
+        mine = await queries.my_memberships(info.context.reads, principal)
         orgs = await info.context.loaders.organizations.load_many([m.org_id for m in mine])
         return [
             types.Membership(
@@ -151,7 +151,7 @@ class IdentityQuery:
         if filter and filter.actor_id is not None:
             actor = parse_global_id(filter.actor_id, "User", field="filter.actorId")
         page = await queries.audit_page(
-            info.context.identity,
+            info.context.reads,
             principal,
             first=check_first(first),
             after=decode_cursor(after),
@@ -181,7 +181,7 @@ class IdentityQuery:
 
 async def _resolve_node(info: Info, principal: domain.Principal, global_id: str) -> Node | None:
     type_name, raw = from_global_id(global_id)
-    ctx = info.context.identity
+    ctx = info.context.reads
     try:
         if type_name == "Member":
             org_raw, _, user_raw = raw.partition(".")

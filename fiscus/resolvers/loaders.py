@@ -2,37 +2,34 @@
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Sequence
 from uuid import UUID
 
 from strawberry.dataloader import DataLoader
 
-from fiscus.domain.identity import Organization, Principal, User
+from fiscus.domain.identity import Organization, User
+from fiscus.schema.context import Context
 from fiscus.services.identity import queries
-from fiscus.services.identity.context import IdentityContext
 
 
 class Loaders:
-    def __init__(
-        self, identity: IdentityContext, principal: Callable[[], Awaitable[Principal | None]]
-    ) -> None:
-        self._identity = identity
-        self._principal = principal
+    def __init__(self, context: Context) -> None:
+        self._context = context
         self.users: DataLoader[UUID, User | None] = DataLoader(self._load_users)
         self.organizations: DataLoader[UUID, Organization | None] = DataLoader(
             self._load_organizations
         )
 
     async def _load_users(self, ids: Sequence[UUID]) -> list[User | None]:
-        principal = await self._principal()
+        principal = await self._context.principal()
         if principal is None:
             return [None] * len(ids)
-        found = await queries.users_by_id(self._identity, principal, ids)
+        found = await queries.users_by_id(self._context.reads, principal, ids)
         return [found.get(i) for i in ids]
 
     async def _load_organizations(self, ids: Sequence[UUID]) -> list[Organization | None]:
-        principal = await self._principal()
+        principal = await self._context.principal()
         if principal is None:
             return [None] * len(ids)
-        found = await queries.organizations_by_id(self._identity, principal, ids)
+        found = await queries.organizations_by_id(self._context.reads, principal, ids)
         return [found.get(i) for i in ids]

@@ -10,12 +10,16 @@ from graphql import GraphQLError
 
 from fiscus.domain.errors import AuthenticationFailed
 from fiscus.domain.identity import Principal
-from fiscus.services.identity.auth import authenticate
+from fiscus.persistence.uow import RequestReads
+from fiscus.services.identity.auth import confirm
 from fiscus.services.identity.context import IdentityContext
 
 
 @dataclass
 class Context:
+    """``identity`` runs use cases (each its own transaction); ``reads`` serves queries and
+    DataLoaders, sharing one read transaction per HTTP request once the caller is known."""
+
     identity: IdentityContext
     loaders: Any
     hub: Any = None
@@ -24,12 +28,18 @@ class Context:
     _principal: Principal | None = None
     _auth_error: AuthenticationFailed | None = None
     _resolved: bool = False
+    _reads: IdentityContext | None = None
+    _read_scope: RequestReads | None = None
     _lock: asyncio.Lock = field(default_factory=asyncio.Lock)
 
     @classmethod
     def for_principal(cls, principal: Principal, **kwargs: Any) -> Context:
         """A context for a connection already authenticated (WebSocket, jobs)."""
         return cls(_principal=principal, _resolved=True, **kwargs)
+
+    @property
+    def reads(self) -> IdentityContext:
+        return self._reads or self.identity
 
     async def principal(self) -> Principal | None:
         """The authenticated caller, checked against the database once per request."""
@@ -38,7 +48,7 @@ class Context:
                 self._resolved = True
                 if self.bearer_token:
                     try:
-                        self._principal = await authenticate(self.identity, self.bearer_token)
+                        self._principal = await self._authenticate(self.bearer_token)
                     except AuthenticationFailed as failure:
                         self._auth_error = failure
         return self._principal
@@ -49,3 +59,14 @@ class Context:
             message = self._auth_error.message if self._auth_error else "Authentication required."
             raise GraphQLError(message, extensions={"code": "UNAUTHENTICATED"})
         return principal
+
+    async def aclose(self) -> None:
+        if self._read_scope is not None:
+            await self._read_scope.aclose()
+
+    async def _authenticate(self, token: str) -> Principal:
+        claimed = self.identity.tokens.decode(token)
+        self._reads, self._read_scope = self.identity.reading_as(
+            org_id=claimed.org_id, user_id=claimed.user_id
+        )
+        return await confirm(self._reads, claimed)

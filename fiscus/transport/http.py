@@ -30,6 +30,7 @@ from __future__ import annotations
 import json
 import logging
 import time
+from collections import OrderedDict
 from collections.abc import Awaitable, Callable, Iterator, Mapping
 from contextvars import ContextVar
 from dataclasses import dataclass
@@ -69,6 +70,7 @@ GRAPHQL_RESPONSE_JSON = "application/graphql-response+json"
 APPLICATION_JSON = "application/json"
 DEFAULT_MAX_BODY_BYTES = 1_048_576
 MASKED_MESSAGE = "Unexpected error."
+VALIDATED_DOCUMENTS_KEPT = 512
 
 ContextFactory = Callable[[Request], Awaitable[Any]]
 
@@ -325,6 +327,7 @@ class GraphQLHTTPEndpoint:
             limits, production, introspection=introspection
         )
         self._max_body_bytes = max_body_bytes
+        self._validated: OrderedDict[tuple[str, str | None], PreparedOperation] = OrderedDict()
         self._logger = logger
         install_prepared_operation_extension(schema)
 
@@ -366,6 +369,21 @@ class GraphQLHTTPEndpoint:
         return await self._execute(request, prepared, params, media_type)
 
     def _prepare(self, params: GraphQLParams, method: str) -> PreparedOperation:
+        """Parse and validate, or reuse a document this process already validated (clients
+        send the same few documents over and over; validation dominates small requests)."""
+        key = (params.query, params.operation_name)
+        cached = self._validated.get(key)
+        if cached is not None:
+            self._validated.move_to_end(key)
+            _check_method(cached.operation, method)
+            return cached
+        prepared = self._parse_and_validate(params, method)
+        self._validated[key] = prepared
+        if len(self._validated) > VALIDATED_DOCUMENTS_KEPT:
+            self._validated.popitem(last=False)
+        return prepared
+
+    def _parse_and_validate(self, params: GraphQLParams, method: str) -> PreparedOperation:
         try:
             document = parse_document(params.query, self._limits)
         except DocumentTooLargeError as error:
@@ -420,6 +438,7 @@ class GraphQLHTTPEndpoint:
             )
         finally:
             _prepared_operation.reset(token)
+            await _close(context)
             graphql_operation_duration.labels(prepared.type, prepared.label).observe(
                 time.perf_counter() - started
             )
@@ -528,3 +547,10 @@ def _graphiql_headers() -> dict[str, str]:
         "Referrer-Policy": "no-referrer",
         "Cache-Control": "no-store",
     }
+
+
+async def _close(context: Any) -> None:
+    """Contexts may hold request-scoped resources (a read transaction): release them."""
+    aclose = getattr(context, "aclose", None)
+    if aclose is not None:
+        await aclose()

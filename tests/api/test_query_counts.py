@@ -66,16 +66,15 @@ async def test_members_and_audit_log_use_a_constant_number_of_statements(client,
     many_events = await statements_for(client, AUDIT, owner.token)
     assert few_members == many_members
     assert few_events == many_events
-    # Pinned. Each unit of work costs one set_config statement, then:
-    # auth (session + role: 1), organization (1), members page (count + rows: 2),
-    # users loader (membership check + users: 2).
-    assert many_members == 10
-    # auth (1), audit page (1), users loader for actors (2).
-    assert many_events == 7
+    # Pinned. One read transaction per request: set_config (1), auth check (1), then
+    # organization (1), members count + page (2), users loader (1).
+    assert many_members == 6
+    # set_config, auth, audit page, users loader for the actors.
+    assert many_events == 4
 
 
 async def test_me_costs_a_fixed_number_of_statements(client):
     owner = await sign_up(client, "owner@example.com")
     query = """{ me { role user { email } organization { name }
       memberships { role organization { name } } } }"""
-    assert await statements_for(client, query, owner.token) == 9
+    assert await statements_for(client, query, owner.token) == 5

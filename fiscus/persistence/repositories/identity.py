@@ -7,7 +7,7 @@ from datetime import datetime
 from typing import Any
 from uuid import UUID
 
-from sqlalchemy import and_, delete, func, or_, select, text, tuple_, update
+from sqlalchemy import and_, delete, exists, func, or_, select, text, update
 
 from fiscus.persistence.models.identity import (
     AuditEventRow,
@@ -37,6 +37,19 @@ class UserRepository(Repository[UserRow]):
         if not ids:
             return []
         return await self.all(select(UserRow).where(UserRow.id.in_(ids)))
+
+    async def visible_in(
+        self, ids: Sequence[UUID], *, org_id: UUID, viewer_id: UUID
+    ) -> Sequence[UserRow]:
+        """Those of ``ids`` the viewer may see: themselves and members of ``org_id``."""
+        if not ids:
+            return []
+        is_member = exists().where(
+            MembershipRow.org_id == org_id, MembershipRow.user_id == UserRow.id
+        )
+        return await self.all(
+            select(UserRow).where(UserRow.id.in_(ids), or_(UserRow.id == viewer_id, is_member))
+        )
 
 
 class OrganizationRepository(Repository[OrganizationRow]):
@@ -89,15 +102,6 @@ class MembershipRepository(TenantRepository[MembershipRow]):
             select(MembershipRow)
             .where(MembershipRow.user_id == user_id)
             .order_by(MembershipRow.created_at)
-        )
-
-    async def of_users(self, keys: Sequence[tuple[UUID, UUID]]) -> Sequence[MembershipRow]:
-        if not keys:
-            return []
-        return await self.all(
-            select(MembershipRow).where(
-                tuple_(MembershipRow.org_id, MembershipRow.user_id).in_(keys)
-            )
         )
 
     async def remove(self, user_id: UUID) -> None:

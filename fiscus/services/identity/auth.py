@@ -247,7 +247,11 @@ async def authenticate(ctx: IdentityContext, token: str) -> Principal:
     """Decode the access token, then confirm against the database that its session is live
     and read the caller's *current* role (a removal or demotion applies to the next
     request, whatever the token says)."""
-    claimed = ctx.tokens.decode(token)
+    return await confirm(ctx, ctx.tokens.decode(token))
+
+
+async def confirm(ctx: IdentityContext, claimed: Principal) -> Principal:
+    """The caller as the database knows them now, or AuthenticationFailed."""
     current = await revalidate(ctx, claimed)
     if current is None:
         raise AuthenticationFailed("SESSION_ENDED", "Your session has ended; log in again.")

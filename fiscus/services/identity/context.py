@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from contextlib import AbstractAsyncContextManager
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
+from uuid import UUID
 
 from fiscus.config import Settings
-from fiscus.persistence.uow import UnitOfWork, UnitOfWorkFactory
+from fiscus.persistence.uow import RequestReads, UnitOfWork, UnitOfWorkFactory
 from fiscus.services.credentials import AccessTokens, PasswordHasher
 from fiscus.services.throttling import LoginThrottle
 
@@ -25,5 +27,13 @@ class IdentityContext:
     throttle: LoginThrottle
     clock: Callable[[], datetime] = field(default=utcnow)
 
-    def unit(self, org_id: object = None, user_id: object = None) -> UnitOfWork:
-        return self.uow(org_id=org_id, user_id=user_id)  # type: ignore[arg-type]
+    def unit(
+        self, org_id: UUID | None = None, user_id: UUID | None = None
+    ) -> AbstractAsyncContextManager[UnitOfWork]:
+        return self.uow(org_id=org_id, user_id=user_id)
+
+    def reading_as(self, *, org_id: UUID, user_id: UUID) -> tuple[IdentityContext, RequestReads]:
+        """A copy whose reads in that tenant context share one transaction (see
+        ``RequestReads``); the caller closes the returned reads."""
+        reads = RequestReads(self.uow, org_id=org_id, user_id=user_id)
+        return replace(self, uow=reads), reads

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from contextlib import AbstractAsyncContextManager
 from datetime import timedelta
 from uuid import UUID
 
@@ -253,7 +254,7 @@ async def transfer_ownership(
     return Membership(principal.org_id, user_id, Role.OWNER, target.created_at)
 
 
-def _tenant(ctx: IdentityContext, principal: Principal) -> UnitOfWork:
+def _tenant(ctx: IdentityContext, principal: Principal) -> AbstractAsyncContextManager[UnitOfWork]:
     return ctx.unit(org_id=principal.org_id, user_id=principal.user_id)
 
 

@@ -4,6 +4,7 @@ caller's tenant context, so RLS and the explicit filters both apply."""
 from __future__ import annotations
 
 from collections.abc import Sequence
+from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Generic, TypeVar
@@ -31,7 +32,8 @@ class Page(Generic[T]):
 
 
 async def my_memberships(ctx: IdentityContext, principal: Principal) -> list[Membership]:
-    async with ctx.unit(user_id=principal.user_id) as uow:
+    # RLS lets a user read their own memberships from inside any of their organizations.
+    async with _tenant(ctx, principal) as uow:
         return [m.to_domain() for m in await uow.memberships.of_user(principal.user_id)]
 
 
@@ -40,11 +42,8 @@ async def users_by_id(
 ) -> dict[UUID, User]:
     """Users visible to the caller: themselves and members of their current organization."""
     async with _tenant(ctx, principal) as uow:
-        members = {
-            m.user_id for m in await uow.memberships.of_users([(principal.org_id, i) for i in ids])
-        }
-        visible = [i for i in ids if i in members or i == principal.user_id]
-        return {u.id: u.to_domain() for u in await uow.users.many(visible)}
+        rows = await uow.users.visible_in(ids, org_id=principal.org_id, viewer_id=principal.user_id)
+        return {u.id: u.to_domain() for u in rows}
 
 
 async def organizations_by_id(
@@ -130,5 +129,5 @@ async def audit_event(
         return row.to_domain() if row else None
 
 
-def _tenant(ctx: IdentityContext, principal: Principal) -> UnitOfWork:
+def _tenant(ctx: IdentityContext, principal: Principal) -> AbstractAsyncContextManager[UnitOfWork]:
     return ctx.unit(org_id=principal.org_id, user_id=principal.user_id)

@@ -46,24 +46,18 @@ def create_app(settings: Settings) -> Starlette:
         return opened
 
     async def http_context(request: Request) -> Context:
-        identity = runtime().identity
-        context = Context(
-            identity=identity,
-            loaders=None,
+        return Context(
+            identity=runtime().identity,
+            make_loaders=Loaders,
             hub=state["hub"],
             bearer_token=_bearer(request.headers.get("authorization")),
             client_address=request.client.host if request.client else None,
         )
-        context.loaders = Loaders(context)
-        return context
 
     async def ws_context(principal: Principal) -> Context:
-        identity = runtime().identity
-        context = Context.for_principal(
-            principal, identity=identity, loaders=None, hub=state["hub"]
+        return Context.for_principal(
+            principal, identity=runtime().identity, make_loaders=Loaders, hub=state["hub"]
         )
-        context.loaders = Loaders(context)
-        return context
 
     async def ws_authenticate(params: dict[str, Any]) -> Principal:
         token = _bearer(params.get("authorization") or params.get("Authorization"))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from dataclasses import dataclass, field
+from collections.abc import Callable
 from typing import Any
 
 from graphql import GraphQLError
@@ -21,7 +22,8 @@ class Context:
     DataLoaders, sharing one read transaction per HTTP request once the caller is known."""
 
     identity: IdentityContext
-    loaders: Any
+    loaders: Any = None
+    make_loaders: Callable[[Context], Any] | None = None
     hub: Any = None
     bearer_token: str | None = None
     client_address: str | None = None
@@ -36,6 +38,15 @@ class Context:
     def for_principal(cls, principal: Principal, **kwargs: Any) -> Context:
         """A context for a connection already authenticated (WebSocket, jobs)."""
         return cls(_principal=principal, _resolved=True, **kwargs)
+
+    def __post_init__(self) -> None:
+        if self.loaders is None and self.make_loaders is not None:
+            self.loaders = self.make_loaders(self)
+
+    def next_event(self) -> None:
+        """A subscription moves on to its next event: DataLoaders start empty again."""
+        if self.make_loaders is not None:
+            self.loaders = self.make_loaders(self)
 
     @property
     def reads(self) -> IdentityContext:

@@ -268,6 +268,7 @@ class SharedExecution:
                     self._finish(functools.partial(_StreamSink.error, payload_json=errors))
                     return
                 self._broadcast(_result_json(result))
+                _next_event(context)
 
     def _broadcast(self, payload_json: str) -> None:
         self.latest_json = payload_json
@@ -721,3 +722,10 @@ def _truncate(reason: str) -> str:
     if len(encoded) <= _MAX_CLOSE_REASON_BYTES:
         return reason
     return encoded[: _MAX_CLOSE_REASON_BYTES - 3].decode(errors="ignore") + "..."
+
+
+def _next_event(context: Any) -> None:
+    """Contexts may keep per-event state (DataLoaders): give the next event a fresh one."""
+    next_event = getattr(context, "next_event", None)
+    if next_event is not None:
+        next_event()

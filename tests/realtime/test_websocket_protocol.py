@@ -43,6 +43,10 @@ class ToyContext:
     principal: Principal
     hub: Hub
     resolver_runs: Counter[str]
+    events_started: int = 0
+
+    def next_event(self) -> None:
+        self.events_started += 1
 
 
 @strawberry.type
@@ -124,6 +128,7 @@ class Server:
     tokens: dict[str, Principal] = field(default_factory=dict)
     current_access: dict[uuid.UUID, Principal | None] = field(default_factory=dict)
     resolver_runs: Counter[str] = field(default_factory=Counter)
+    contexts: list[ToyContext] = field(default_factory=list)
 
     def issue(
         self,
@@ -162,7 +167,9 @@ async def server(broker: Broker, hub: Hub) -> AsyncIterator[Server]:
         return holder["server"].current_access.get(principal.user_id)
 
     async def context_factory(principal: Principal) -> ToyContext:
-        return ToyContext(principal, hub, holder["server"].resolver_runs)
+        context = ToyContext(principal, hub, holder["server"].resolver_runs)
+        holder["server"].contexts.append(context)
+        return context
 
     endpoint = GraphQLWebSocketEndpoint(
         SCHEMA,
@@ -461,6 +468,8 @@ async def test_identical_subscriptions_share_one_execution_per_event(server: Ser
 
     assert server.endpoint.executions.executions_started == 1
     assert server.resolver_runs["AAPL"] == 3
+    # Each event starts with fresh per-event state (DataLoaders) in the one shared context.
+    assert [c.events_started for c in server.contexts] == [3]
     for n, frames in enumerate(received):
         assert {frame["id"] for frame in frames} == {f"op-{n}"}
         assert [frame["payload"]["data"]["quotes"]["price"] for frame in frames] == ["1", "2", "3"]

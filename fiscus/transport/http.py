@@ -64,12 +64,12 @@ from fiscus.schema.limits import (
     parse_document,
     validation_rules,
 )
+from fiscus.transport.errors import is_client_safe, masked_error, unexpected_error
 from fiscus.transport.graphiql import csp_header
 
 GRAPHQL_RESPONSE_JSON = "application/graphql-response+json"
 APPLICATION_JSON = "application/json"
 DEFAULT_MAX_BODY_BYTES = 1_048_576
-MASKED_MESSAGE = "Unexpected error."
 VALIDATED_DOCUMENTS_KEPT = 512
 
 ContextFactory = Callable[[Request], Awaitable[Any]]
@@ -490,23 +490,8 @@ class GraphQLHTTPEndpoint:
         )
 
 
-def is_client_safe(error: GraphQLError) -> bool:
-    return error.original_error is None or isinstance(error.original_error, GraphQLError)
-
-
-def masked_error(error: GraphQLError) -> dict[str, Any]:
-    formatted = error.formatted
-    masked: dict[str, Any] = {"message": MASKED_MESSAGE}
-    for key in ("locations", "path"):
-        if formatted.get(key) is not None:
-            masked[key] = formatted[key]
-    masked["extensions"] = {"code": "INTERNAL_SERVER_ERROR"}
-    return masked
-
-
 def _masked_payload() -> dict[str, Any]:
-    error = {"message": MASKED_MESSAGE, "extensions": {"code": "INTERNAL_SERVER_ERROR"}}
-    return {"errors": [error]}
+    return {"errors": [unexpected_error()]}
 
 
 def _error_payload(message: str) -> dict[str, Any]:

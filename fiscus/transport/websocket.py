@@ -48,6 +48,7 @@ from fiscus.domain.identity import Principal
 from fiscus.observability import metrics
 from fiscus.realtime import channels
 from fiscus.realtime.hub import Hub
+from fiscus.transport.errors import is_client_safe, masked_error, unexpected_error
 
 logger = logging.getLogger(__name__)
 
@@ -62,7 +63,6 @@ Authenticate = Callable[[dict[str, Any]], Awaitable[Principal]]
 Revalidate = Callable[[Principal], Awaitable[Principal | None]]
 ContextFactory = Callable[[Principal], Awaitable[Any]]
 
-_UNEXPECTED = "Unexpected error."
 _MAX_CLOSE_REASON_BYTES = 123
 _DOCUMENT_CACHE_SIZE = 512
 
@@ -96,19 +96,14 @@ class _Request:
 def visible_error(error: GraphQLError) -> dict[str, Any]:
     """GraphQL errors are shown as raised; anything else is logged and masked
     (the same shape the HTTP transport uses)."""
-    original = error.original_error
-    formatted = dict(error.formatted)
-    if original is None or isinstance(original, GraphQLError):
-        return formatted
+    if is_client_safe(error):
+        return dict(error.formatted)
     logger.error(
-        "Unexpected error in WebSocket operation at path %s", error.path, exc_info=original
+        "Unexpected error in WebSocket operation at path %s",
+        error.path,
+        exc_info=error.original_error,
     )
-    masked: dict[str, Any] = {"message": _UNEXPECTED}
-    for key in ("locations", "path"):
-        if formatted.get(key) is not None:
-            masked[key] = formatted[key]
-    masked["extensions"] = {"code": "INTERNAL_SERVER_ERROR"}
-    return masked
+    return masked_error(error)
 
 
 def _errors_json(errors: Sequence[GraphQLError]) -> str:
@@ -138,7 +133,7 @@ def _complete_frame(op_id: str) -> str:
 
 
 def _unexpected_errors_json() -> str:
-    return _dumps([{"message": _UNEXPECTED, "extensions": {"code": "INTERNAL_SERVER_ERROR"}}])
+    return _dumps([unexpected_error()])
 
 
 # -- the per-socket outbound queue -----------------------------------------------------------

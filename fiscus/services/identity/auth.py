@@ -32,6 +32,7 @@ from fiscus.persistence.uow import UnitOfWork
 from fiscus.services.credentials import new_secret_token, token_digest
 from fiscus.services.identity import audit
 from fiscus.services.identity.context import IdentityContext
+from fiscus.services.identity.members import found_organization
 
 T = TypeVar("T")
 
@@ -87,7 +88,7 @@ async def sign_up(
                 password_changed_at=now,
             )
         )
-        org = await _create_organization(uow, org_id=org_id, name=org_name, owner=user, now=now)
+        org = await found_organization(uow, org_id=org_id, name=org_name, owner_id=user.id, now=now)
         result = await _start_session(ctx, uow, user, org, Role.OWNER)
         await uow.commit()
     return result
@@ -302,28 +303,6 @@ def _choose_membership(
             "NO_MEMBERSHIP", "You are not a member of any organization.", None
         )
     return rows[0]
-
-
-async def _create_organization(
-    uow: UnitOfWork, *, org_id: UUID, name: str, owner: UserRow, now: datetime
-) -> Organization:
-    org = await uow.organizations.add(
-        OrganizationRow(id=org_id, name=name, created_by=owner.id, created_at=now)
-    )
-    await uow.memberships.add(
-        MembershipRow(org_id=org_id, user_id=owner.id, role=Role.OWNER.value, created_at=now)
-    )
-    await audit.record(
-        uow,
-        org_id=org_id,
-        actor_user_id=owner.id,
-        action="organization.created",
-        subject_type="organization",
-        subject_id=org_id,
-        at=now,
-        details={"name": name},
-    )
-    return org.to_domain()
 
 
 async def _start_session(

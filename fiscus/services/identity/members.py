@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import uuid
 from contextlib import AbstractAsyncContextManager
-from datetime import timedelta
+from datetime import datetime, timedelta
 from uuid import UUID
 
 from fiscus.domain.errors import FieldIssue, NotFound, RuleViolation, ValidationFailed
@@ -35,25 +35,34 @@ async def create_organization(
     now = ctx.clock()
     org_id = uuid.uuid4()
     async with ctx.unit(org_id=org_id, user_id=principal.user_id) as uow:
-        org = await uow.organizations.add(
-            OrganizationRow(id=org_id, name=org_name, created_by=principal.user_id, created_at=now)
-        )
-        await uow.memberships.add(
-            MembershipRow(
-                org_id=org_id, user_id=principal.user_id, role=Role.OWNER.value, created_at=now
-            )
-        )
-        await audit.record(
-            uow,
-            org_id=org_id,
-            actor_user_id=principal.user_id,
-            action="organization.created",
-            subject_type="organization",
-            subject_id=org_id,
-            at=now,
-            details={"name": org_name},
+        org = await found_organization(
+            uow, org_id=org_id, name=org_name, owner_id=principal.user_id, now=now
         )
         await uow.commit()
+    return org
+
+
+async def found_organization(
+    uow: UnitOfWork, *, org_id: UUID, name: str, owner_id: UUID, now: datetime
+) -> Organization:
+    """A new organization with its owner, recorded in its audit log. The unit of work must
+    already act as ``org_id`` (RLS checks the insert)."""
+    org = await uow.organizations.add(
+        OrganizationRow(id=org_id, name=name, created_by=owner_id, created_at=now)
+    )
+    await uow.memberships.add(
+        MembershipRow(org_id=org_id, user_id=owner_id, role=Role.OWNER.value, created_at=now)
+    )
+    await audit.record(
+        uow,
+        org_id=org_id,
+        actor_user_id=owner_id,
+        action="organization.created",
+        subject_type="organization",
+        subject_id=org_id,
+        at=now,
+        details={"name": name},
+    )
     return org.to_domain()
 
 

@@ -32,6 +32,7 @@ class ErrorCode(enum.StrEnum):
     ALREADY_OWNER = "ALREADY_OWNER"
     OWNER_PROTECTED = "OWNER_PROTECTED"
     NOT_OWNER = "NOT_OWNER"
+    CONFIRMATION_MISMATCH = "CONFIRMATION_MISMATCH"
 
 
 @dataclass(frozen=True, slots=True)

@@ -450,6 +450,25 @@ class IdentityMutation:
 
         return await _attempt(run)
 
+    @strawberry.mutation(
+        description="Deletes the caller's organization with everything in it. Owner only.",
+        permission_classes=[requires(Permission.ORG_DELETE)],
+    )
+    async def delete_organization(
+        self, info: Info, input: types.DeleteOrganizationInput
+    ) -> types.DeleteOrganizationResult:
+        principal = await info.context.require_principal()
+
+        async def run() -> types.DeleteOrganizationSuccess:
+            await members.delete_organization(
+                info.context.identity, principal=principal, confirm_name=input.confirm_name
+            )
+            return types.DeleteOrganizationSuccess(
+                deleted_organization_id=to_global_id("Organization", principal.org_id)
+            )
+
+        return await _attempt(run)
+
 
 @strawberry.type
 class IdentitySubscription:

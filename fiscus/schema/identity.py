@@ -276,6 +276,16 @@ class TransferOwnershipSuccess:
     new_owner: Member
 
 
+@strawberry.input
+class DeleteOrganizationInput:
+    confirm_name: str = strawberry.field(description="The organization's exact name.")
+
+
+@strawberry.type
+class DeleteOrganizationSuccess:
+    deleted_organization_id: strawberry.ID
+
+
 def _union(name: str, *types: Any) -> Any:
     return Annotated[types[0] if len(types) == 1 else _or(types), strawberry.union(name)]
 
@@ -319,4 +329,7 @@ TransferOwnershipResult = _union(
     ValidationError,
     NotFoundError,
     RuleViolationError,
+)
+DeleteOrganizationResult = _union(
+    "DeleteOrganizationResult", DeleteOrganizationSuccess, ValidationError, NotFoundError
 )

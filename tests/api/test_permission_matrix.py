@@ -45,6 +45,11 @@ OPERATIONS = {
         f'mutation {{ transferOwnership(input: {{userId: "{NOBODY}"}}) {{ __typename }} }}',
         {"OWNER"},
     ),
+    # A wrong confirmation: the owner passes the permission check and deletes nothing.
+    "deleteOrganization": (
+        'mutation { deleteOrganization(input: {confirmName: "not it"}) { __typename } }',
+        {"OWNER"},
+    ),
     "createOrganization": (
         'mutation { createOrganization(input: {name: "Mine"}) { __typename } }',
         set(ROLES),

@@ -61,8 +61,11 @@ class OrganizationRepository(Repository[OrganizationRow]):
         super().__init__(session)
         self._org_id = org_id
 
-    async def get(self, org_id: UUID) -> OrganizationRow | None:
-        return await self.one_or_none(select(OrganizationRow).where(OrganizationRow.id == org_id))
+    async def get(self, org_id: UUID, *, for_update: bool = False) -> OrganizationRow | None:
+        stmt = select(OrganizationRow).where(OrganizationRow.id == org_id)
+        if for_update:
+            stmt = stmt.with_for_update()
+        return await self.one_or_none(stmt)
 
     async def many(self, ids: Sequence[UUID]) -> Sequence[OrganizationRow]:
         if not ids:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import uuid
 from contextlib import AbstractAsyncContextManager
 from datetime import datetime, timedelta
@@ -26,6 +27,7 @@ from fiscus.services.identity import audit
 from fiscus.services.identity.context import IdentityContext
 
 INVITATION_PREFIX = "inv_"
+logger = logging.getLogger(__name__)
 
 
 async def create_organization(
@@ -261,6 +263,36 @@ async def transfer_ownership(
         audit.access_changed(uow, user_id, "role-changed")
         await uow.commit()
     return Membership(principal.org_id, user_id, Role.OWNER, target.created_at)
+
+
+async def delete_organization(
+    ctx: IdentityContext, *, principal: Principal, confirm_name: str
+) -> None:
+    """Deletes the caller's organization and everything in it (members, invitations, audit
+    log). The caller must type the organization's name to confirm."""
+    async with _tenant(ctx, principal) as uow:
+        org = await uow.organizations.get(principal.org_id, for_update=True)
+        if org is None:
+            raise NotFound("Organization not found.")
+        if confirm_name != org.name:
+            raise ValidationFailed(
+                [
+                    FieldIssue(
+                        "confirmName",
+                        "CONFIRMATION_MISMATCH",
+                        "Type the organization's exact name to confirm its deletion.",
+                    )
+                ]
+            )
+        member_ids = [m.user_id for m in await uow.memberships.all(uow.memberships.select())]
+        await uow.organizations.delete(principal.org_id)
+        for user_id in member_ids:
+            audit.access_changed(uow, user_id, "organization-deleted")
+        await uow.commit()
+    logger.warning(
+        "organization deleted",
+        extra={"org_id": str(principal.org_id), "by_user_id": str(principal.user_id)},
+    )
 
 
 def _tenant(ctx: IdentityContext, principal: Principal) -> AbstractAsyncContextManager[UnitOfWork]:

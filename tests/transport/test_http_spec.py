@@ -3,35 +3,17 @@
 from __future__ import annotations
 
 import json
-import shutil
 import subprocess
-from pathlib import Path
 
-import pytest
-
+from fiscus.app import create_app
+from fiscus.config import Settings
+from tests.node_clients import ensure_installed, node
 from tests.transport.toy_app import LiveServer
-
-AUDIT_DIR = Path(__file__).parent / "audit"
-
-
-def _node_modules() -> Path:
-    installed = AUDIT_DIR / "node_modules" / "graphql-http"
-    if not installed.is_dir():
-        npm = shutil.which("npm")
-        if npm is None:
-            pytest.fail("npm is required to install the graphql-http audit suite")
-        subprocess.run(
-            [npm, "ci", "--no-audit", "--no-fund"], cwd=AUDIT_DIR, check=True, timeout=300
-        )
-    return installed
 
 
 def _run_audit(url: str) -> list[dict[str, str | None]]:
-    node = shutil.which("node")
-    if node is None:
-        pytest.fail("node is required to run the graphql-http audit suite")
     completed = subprocess.run(
-        [node, str(AUDIT_DIR / "run-audit.mjs"), url],
+        [node(), str(ensure_installed() / "run-audit.mjs"), url],
         capture_output=True,
         text=True,
         check=True,
@@ -42,8 +24,16 @@ def _run_audit(url: str) -> list[dict[str, str | None]]:
 
 
 def test_every_must_and_should_audit_passes(live_server: LiveServer) -> None:
-    _node_modules()
-    results = _run_audit(f"{live_server.url}/graphql")
+    _assert_audit_passes(f"{live_server.url}/graphql")
+
+
+def test_the_real_application_passes_the_audit_too(settings: Settings) -> None:
+    with LiveServer(create_app(settings), lifespan="on") as server:
+        _assert_audit_passes(f"{server.url}/graphql")
+
+
+def _assert_audit_passes(url: str) -> None:
+    results = _run_audit(url)
     required = [r for r in results if str(r["name"]).startswith(("MUST", "SHOULD"))]
     failing = [f"{r['id']} {r['name']}: {r['reason']}" for r in required if r["status"] != "ok"]
     levels = [str(r["name"]).split(" ", 1)[0] for r in required]

@@ -1,0 +1,302 @@
+"""One socket speaking graphql-transport-ws: its operations, writer and access watch."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import logging
+from collections.abc import Coroutine
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING, Any
+
+from graphql import OperationType
+from starlette.websockets import WebSocket, WebSocketDisconnect, WebSocketState
+
+from fiscus.domain.errors import AuthenticationFailed
+from fiscus.domain.identity import Principal
+from fiscus.observability import metrics
+from fiscus.realtime import channels
+from fiscus.transport.websocket.executions import (
+    ExecutionKey,
+    SharedExecution,
+    StreamSink,
+    SubscribeRequest,
+)
+from fiscus.transport.websocket.messages import (
+    ProtocolViolation,
+    complete_frame,
+    dumps,
+    errors_json,
+    frame,
+    operation_id,
+    parse_message,
+    result_json,
+    subscribe_payload,
+    truncate_reason,
+    unexpected_errors_json,
+    with_payload,
+)
+from fiscus.transport.websocket.outbound import OutboundQueue
+
+if TYPE_CHECKING:
+    from fiscus.transport.websocket.endpoint import GraphQLWebSocketEndpoint
+
+logger = logging.getLogger(__name__)
+
+
+class _Operation:
+    def stop(self) -> None:
+        """The client completed it or the socket closed."""
+        self.release()
+
+    def release(self) -> None:
+        """It finished on the server side."""
+
+
+class _SingleOperation(_Operation):
+    def __init__(self, task: asyncio.Task[None]) -> None:
+        self._task = task
+
+    def stop(self) -> None:
+        self._task.cancel()
+
+
+class _StreamOperation(_Operation):
+    def __init__(self, connection: Connection, sink: StreamSink) -> None:
+        self.execution: SharedExecution | None = None
+        self._connection = connection
+        self._sink = sink
+
+    def stop(self) -> None:
+        self.release()
+        if self.execution is not None:
+            self.execution.remove(self._sink)
+
+    def release(self) -> None:
+        self._connection._streams -= 1
+        metrics.subscriptions_active.dec()
+
+
+class Connection:
+    def __init__(self, endpoint: GraphQLWebSocketEndpoint, websocket: WebSocket) -> None:
+        self.endpoint = endpoint
+        self.websocket = websocket
+        self.outbound = OutboundQueue(endpoint.settings.subscriber_queue_size)
+        self.principal: Principal | None = None
+        self._init_received = False
+        self._operations: dict[str, _Operation] = {}
+        self._streams = 0
+        self._closing: asyncio.Future[tuple[int, str] | None] = (
+            asyncio.get_running_loop().create_future()
+        )
+        self._tasks: set[asyncio.Task[None]] = set()
+
+    async def serve(self) -> None:
+        self._spawn(self._write_loop())
+        self._spawn(self._close_unless_acknowledged())
+        receiver = asyncio.create_task(self._receive_loop())
+        try:
+            watched: set[asyncio.Future[Any]] = {receiver, self._closing}
+            await asyncio.wait(watched, return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            receiver.cancel()
+            await self._shutdown()
+
+    def close(self, code: int, reason: str) -> None:
+        if not self._closing.done():
+            self._closing.set_result((code, reason))
+
+    def finish_operation(self, op_id: str, frame: str) -> None:
+        operation = self._operations.pop(op_id, None)
+        if operation is not None:
+            operation.release()
+            self.outbound.put_control(frame)
+
+    def _mark_client_gone(self) -> None:
+        if not self._closing.done():
+            self._closing.set_result(None)
+
+    # -- receiving ---------------------------------------------------------------------------
+
+    async def _receive_loop(self) -> None:
+        while not self._closing.done():
+            message = await self.websocket.receive()
+            if message["type"] == "websocket.disconnect":
+                self._mark_client_gone()
+                return
+            try:
+                await self._handle(parse_message(message.get("text")))
+            except ProtocolViolation as violation:
+                self.close(violation.code, violation.reason)
+            except Exception:
+                logger.exception("WebSocket message handling failed")
+                self.close(1011, "Internal error")
+
+    async def _handle(self, message: dict[str, Any]) -> None:
+        kind = message["type"]
+        if kind == "connection_init":
+            await self._on_init(message)
+        elif kind == "ping":
+            self.outbound.put_pong(dumps(with_payload({"type": "pong"}, message)))
+        elif kind == "pong":
+            pass
+        elif kind == "subscribe":
+            self._on_subscribe(message)
+        elif kind == "complete":
+            self._on_complete(operation_id(message))
+        else:
+            raise ProtocolViolation(4400, f"Unexpected message of type {kind} received")
+
+    async def _on_init(self, message: dict[str, Any]) -> None:
+        if self._init_received:
+            raise ProtocolViolation(4429, "Too many initialisation requests")
+        self._init_received = True
+        payload = message.get("payload") or {}
+        if not isinstance(payload, dict):
+            raise ProtocolViolation(4400, "connection_init payload must be an object")
+        try:
+            principal = await self.endpoint.authenticate(payload)
+        except AuthenticationFailed:
+            raise ProtocolViolation(4403, "Forbidden") from None
+        if _seconds_until(principal.expires_at) <= 0:
+            raise ProtocolViolation(4403, "Forbidden")
+        self.principal = principal
+        self.outbound.put_control('{"type":"connection_ack"}')
+        self._spawn(self._close_when_expired(principal))
+        self._spawn(self._close_when_access_revoked(principal))
+
+    def _on_subscribe(self, message: dict[str, Any]) -> None:
+        if self.principal is None:
+            raise ProtocolViolation(4401, "Unauthorized")
+        op_id = operation_id(message)
+        query, operation_name, variables = subscribe_payload(message)
+        if op_id in self._operations:
+            raise ProtocolViolation(4409, f"Subscriber for {op_id} already exists")
+        prepared = self.endpoint.prepare(query, operation_name)
+        if isinstance(prepared, list):
+            self.outbound.put_control(frame(op_id, "error", errors_json(prepared)))
+            return
+        request = SubscribeRequest(query, operation_name, variables, prepared)
+        if request.operation.operation == OperationType.SUBSCRIPTION:
+            self._start_stream(op_id, request, self.principal)
+        else:
+            self._start_single(op_id, request, self.principal)
+
+    def _on_complete(self, op_id: str) -> None:
+        operation = self._operations.pop(op_id, None)
+        if operation is not None:
+            operation.stop()
+
+    # -- operations --------------------------------------------------------------------------
+
+    def _start_stream(self, op_id: str, request: SubscribeRequest, principal: Principal) -> None:
+        limit = self.endpoint.settings.max_subscriptions_per_socket
+        if self._streams >= limit:
+            message = f"Too many subscriptions on one connection (at most {limit})."
+            self.outbound.put_control(frame(op_id, "error", dumps([{"message": message}])))
+            return
+        key = ExecutionKey(
+            query=request.query,
+            operation_name=request.operation_name,
+            variables_json=json.dumps(request.variables, sort_keys=True, separators=(",", ":")),
+            scope=self.endpoint.authorization_scope(principal, request.operation),
+        )
+        sink = StreamSink(self, op_id)
+        operation = _StreamOperation(self, sink)
+        self._operations[op_id] = operation
+        self._streams += 1
+        metrics.subscriptions_active.inc()
+        operation.execution = self.endpoint.executions.join(key, request, principal, sink)
+
+    def _start_single(self, op_id: str, request: SubscribeRequest, principal: Principal) -> None:
+        task = asyncio.create_task(self._execute_once(op_id, request, principal))
+        self._operations[op_id] = _SingleOperation(task)
+
+    async def _execute_once(
+        self, op_id: str, request: SubscribeRequest, principal: Principal
+    ) -> None:
+        try:
+            context = await self.endpoint.context_factory(principal)
+            result = await self.endpoint.schema.execute(
+                request.query,
+                variable_values=request.variables,
+                context_value=context,
+                operation_name=request.operation_name,
+            )
+        except Exception:
+            logger.exception("WebSocket operation failed")
+            self.finish_operation(op_id, frame(op_id, "error", unexpected_errors_json()))
+            return
+        if op_id in self._operations:
+            self.outbound.put_next(op_id, frame(op_id, "next", result_json(result)))
+            self.finish_operation(op_id, complete_frame(op_id))
+
+    # -- background duties -------------------------------------------------------------------
+
+    async def _write_loop(self) -> None:
+        while True:
+            op_id, frame = await self.outbound.get()
+            try:
+                await self.websocket.send_text(frame)
+            except (WebSocketDisconnect, RuntimeError, OSError):
+                self._mark_client_gone()
+                return
+            if op_id is not None:
+                metrics.messages_delivered.inc()
+
+    async def _close_unless_acknowledged(self) -> None:
+        await asyncio.sleep(self.endpoint.settings.init_timeout_seconds)
+        if self.principal is None:
+            self.close(4408, "Connection initialisation timeout")
+
+    async def _close_when_expired(self, principal: Principal) -> None:
+        await asyncio.sleep(_seconds_until(principal.expires_at))
+        self.close(4403, "Forbidden")
+
+    async def _close_when_access_revoked(self, principal: Principal) -> None:
+        """Re-check access whenever the user's access channel fires (its snapshot included,
+        which also covers a revocation that raced the authentication)."""
+        access = channels.user_access(principal.user_id)
+        try:
+            async with self.endpoint.hub.subscribe(access) as changes:
+                async for _ in changes:
+                    current = await self.endpoint.revalidate(principal)
+                    if not _same_access(principal, current):
+                        self.close(4403, "Forbidden")
+                        return
+        except asyncio.CancelledError:
+            raise
+        except Exception:
+            logger.exception("Could not re-check WebSocket access; closing the socket")
+            self.close(1011, "Internal error")
+
+    # -- shutdown ----------------------------------------------------------------------------
+
+    async def _shutdown(self) -> None:
+        operations = list(self._operations.values())
+        self._operations.clear()
+        for operation in operations:
+            operation.stop()
+        close = self._closing.result() if self._closing.done() else None
+        for task in list(self._tasks):
+            task.cancel()
+        await asyncio.gather(*self._tasks, return_exceptions=True)
+        if close is not None and self.websocket.client_state == WebSocketState.CONNECTED:
+            code, reason = close
+            with contextlib.suppress(RuntimeError, OSError, WebSocketDisconnect):
+                await self.websocket.close(code, truncate_reason(reason))
+
+    def _spawn(self, coroutine: Coroutine[Any, Any, None]) -> None:
+        task = asyncio.create_task(coroutine)
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
+
+def _same_access(before: Principal, after: Principal | None) -> bool:
+    return after is not None and (after.org_id, after.role) == (before.org_id, before.role)
+
+
+def _seconds_until(moment: datetime) -> float:
+    aware = moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
+    return (aware - datetime.now(UTC)).total_seconds()

@@ -1,0 +1,159 @@
+"""Our own ``graphql-transport-ws`` server on Starlette; Strawberry only provides the schema.
+
+Protocol: https://github.com/enisdenjo/graphql-ws/blob/master/PROTOCOL.md. Close codes:
+4400 invalid message, 4401 subscribe before ack, 4403 bad/expired/revoked credentials,
+4406 subprotocol not acceptable, 4408 no ``connection_init`` in time, 4409 duplicate operation
+id, 4429 duplicate ``connection_init``.
+
+Identical subscriptions share work: every subscription with the same document, operation
+name, variables and authorization scope in this process runs ONE execution, and each event is
+serialised ONCE; each socket only wraps that string with its own operation id. A late joiner
+immediately receives the execution's latest result (the "last value" of the stream).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable, Sequence
+from typing import Any
+
+import strawberry
+from graphql import (
+    DocumentNode,
+    FieldNode,
+    GraphQLError,
+    OperationDefinitionNode,
+    get_operation_ast,
+    parse,
+    specified_rules,
+    validate,
+)
+from graphql.validation import ASTValidationRule
+from starlette.types import Receive, Scope, Send
+from starlette.websockets import WebSocket
+
+from fiscus.config import RealtimeSettings
+from fiscus.domain.identity import Principal
+from fiscus.observability import metrics
+from fiscus.realtime.hub import Hub
+from fiscus.transport.websocket.connection import Connection
+from fiscus.transport.websocket.executions import (
+    PUBLIC_SCOPE_METADATA,
+    ContextFactory,
+    SharedExecutions,
+)
+from fiscus.transport.websocket.messages import SUBPROTOCOL
+
+logger = logging.getLogger(__name__)
+
+
+_DOCUMENT_CACHE_SIZE = 512
+
+Authenticate = Callable[[dict[str, Any]], Awaitable[Principal]]
+Revalidate = Callable[[Principal], Awaitable[Principal | None]]
+
+
+# -- the endpoint ----------------------------------------------------------------------------
+
+
+class GraphQLWebSocketEndpoint:
+    """ASGI app for ``WebSocketRoute("/graphql", endpoint)``."""
+
+    def __init__(
+        self,
+        schema: strawberry.Schema,
+        *,
+        hub: Hub,
+        authenticate: Authenticate,
+        revalidate: Revalidate,
+        context_factory: ContextFactory,
+        settings: RealtimeSettings,
+        validation_rules: Sequence[type[ASTValidationRule]] = (),
+        parse_document: Callable[[str], DocumentNode] = parse,
+        hide_suggestions: bool = False,
+    ) -> None:
+        """``validation_rules`` are added to graphql-core's standard rules (a complete list
+        that already contains them is fine). ``parse_document`` may enforce size limits."""
+        self.schema = schema
+        self.hub = hub
+        self.authenticate = authenticate
+        self.revalidate = revalidate
+        self.context_factory = context_factory
+        self.settings = settings
+        self.executions = SharedExecutions(schema, context_factory)
+        self._rules = (
+            *specified_rules,
+            *(rule for rule in validation_rules if rule not in specified_rules),
+        )
+        self._parse = parse_document
+        self._hide_suggestions = hide_suggestions
+        self._documents: dict[str, DocumentNode | list[GraphQLError]] = {}
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        await self.handle(WebSocket(scope, receive, send))
+
+    async def handle(self, websocket: WebSocket) -> None:
+        if SUBPROTOCOL not in websocket.scope.get("subprotocols", []):
+            await websocket.accept()
+            await websocket.close(4406, "Subprotocol not acceptable")
+            return
+        await websocket.accept(subprotocol=SUBPROTOCOL)
+        metrics.websockets_open.inc()
+        try:
+            await Connection(self, websocket).serve()
+        finally:
+            metrics.websockets_open.dec()
+
+    def prepare(
+        self, query: str, operation_name: str | None
+    ) -> OperationDefinitionNode | list[GraphQLError]:
+        document = self._validated_document(query)
+        if isinstance(document, list):
+            return document
+        operation = get_operation_ast(document, operation_name)
+        if operation is None:
+            message = (
+                f"Unknown operation named '{operation_name}'."
+                if operation_name
+                else "Must provide operation name if query contains multiple operations."
+            )
+            return [GraphQLError(message)]
+        return operation
+
+    def authorization_scope(
+        self, principal: Principal, operation: OperationDefinitionNode
+    ) -> tuple[str, ...]:
+        if self._is_public(operation):
+            return ()
+        return (str(principal.org_id), principal.role.value, str(principal.user_id))
+
+    def _validated_document(self, query: str) -> DocumentNode | list[GraphQLError]:
+        cached = self._documents.get(query)
+        if cached is not None:
+            return cached
+        try:
+            document: DocumentNode | list[GraphQLError] = self._parse(query)
+        except GraphQLError as error:
+            document = [error]
+        if not isinstance(document, list):
+            errors = validate(
+                self.schema._schema,
+                document,
+                self._rules,
+                hide_suggestions=self._hide_suggestions,
+            )
+            document = errors if errors else document
+        if len(self._documents) >= _DOCUMENT_CACHE_SIZE:
+            del self._documents[next(iter(self._documents))]
+        self._documents[query] = document
+        return document
+
+    def _is_public(self, operation: OperationDefinitionNode) -> bool:
+        root = self.schema._schema.subscription_type
+        selections = operation.selection_set.selections
+        if root is None or len(selections) != 1 or not isinstance(selections[0], FieldNode):
+            return False
+        field = root.fields.get(selections[0].name.value)
+        definition = field.extensions.get("strawberry-definition") if field else None
+        metadata = getattr(definition, "metadata", None) or {}
+        return all(metadata.get(key) == value for key, value in PUBLIC_SCOPE_METADATA.items())

@@ -27,22 +27,15 @@ keep status 200, as the spec's legacy rules say.
 
 from __future__ import annotations
 
-import json
 import logging
 import time
 from collections import OrderedDict
-from collections.abc import Awaitable, Callable, Iterator, Mapping
-from contextvars import ContextVar
-from dataclasses import dataclass
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 import strawberry
 from graphql import (
-    DocumentNode,
     GraphQLError,
-    OperationDefinitionNode,
-    OperationType,
-    get_operation_ast,
     validate,
 )
 from graphql.execution.values import get_variable_values
@@ -50,7 +43,6 @@ from graphql.validation import ASTValidationRule
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, Response
 from starlette.routing import Route
-from strawberry.extensions import SchemaExtension
 
 from fiscus.observability.context import request_id_var
 from fiscus.observability.metrics import (
@@ -66,243 +58,33 @@ from fiscus.schema.limits import (
 )
 from fiscus.transport.errors import is_client_safe, masked_error, unexpected_error
 from fiscus.transport.graphiql import csp_header
+from fiscus.transport.http.negotiation import (
+    APPLICATION_JSON,
+    GRAPHQL_RESPONSE_JSON,
+    accepts_html,
+    json_response,
+    negotiate_media_type,
+)
+from fiscus.transport.http.params import (
+    DEFAULT_MAX_BODY_BYTES,
+    GraphQLParams,
+    RequestError,
+    read_params,
+)
+from fiscus.transport.http.prepared import (
+    DocumentErrors,
+    PreparedOperation,
+    check_method,
+    install_prepared_operation_extension,
+    prepared_operation_var,
+    select_operation,
+)
 
-GRAPHQL_RESPONSE_JSON = "application/graphql-response+json"
-APPLICATION_JSON = "application/json"
-DEFAULT_MAX_BODY_BYTES = 1_048_576
 VALIDATED_DOCUMENTS_KEPT = 512
 
 ContextFactory = Callable[[Request], Awaitable[Any]]
 
 _default_logger = logging.getLogger("fiscus.graphql")
-
-
-class RequestError(Exception):
-    """The HTTP request is not a well-formed GraphQL request; never reaches execution."""
-
-    def __init__(self, status: int, message: str, headers: Mapping[str, str] | None = None) -> None:
-        super().__init__(message)
-        self.status = status
-        self.message = message
-        self.headers = dict(headers or {})
-
-
-class DocumentErrors(Exception):
-    """Syntax, validation or variable-coercion errors: a response without ``data``."""
-
-    def __init__(self, errors: list[GraphQLError], status: int | None = None) -> None:
-        super().__init__(errors[0].message if errors else "invalid document")
-        self.errors = errors
-        self.status = status
-
-
-@dataclass(frozen=True, slots=True)
-class GraphQLParams:
-    query: str
-    operation_name: str | None
-    variables: dict[str, Any] | None
-    extensions: dict[str, Any] | None
-
-
-@dataclass(frozen=True, slots=True)
-class PreparedOperation:
-    source: str
-    document: DocumentNode
-    operation: OperationDefinitionNode
-
-    @property
-    def type(self) -> str:
-        return self.operation.operation.value
-
-    @property
-    def label(self) -> str:
-        name = self.operation.name.value if self.operation.name else None
-        return operation_label(name)
-
-
-_prepared_operation: ContextVar[PreparedOperation | None] = ContextVar(
-    "fiscus_prepared_operation", default=None
-)
-
-
-class PreparedOperationExtension(SchemaExtension):
-    """Hands Strawberry the document this module already parsed and validated."""
-
-    def _prepared(self) -> PreparedOperation | None:
-        prepared = _prepared_operation.get()
-        if prepared is not None and prepared.source is self.execution_context.query:
-            return prepared
-        return None
-
-    def on_parse(self) -> Iterator[None]:
-        prepared = self._prepared()
-        if prepared is not None:
-            self.execution_context.graphql_document = prepared.document
-        yield
-
-    def on_validate(self) -> Iterator[None]:
-        if self._prepared() is not None:
-            self.execution_context.pre_execution_errors = []
-        yield
-
-
-def install_prepared_operation_extension(schema: strawberry.Schema) -> None:
-    if PreparedOperationExtension not in schema.extensions:
-        schema.extensions = (PreparedOperationExtension, *schema.extensions)
-
-
-# --- content negotiation ------------------------------------------------------------
-
-
-def _media_ranges(accept: str) -> Iterator[tuple[str, float]]:
-    for part in accept.split(","):
-        media, *params = (piece.strip() for piece in part.split(";"))
-        quality = 1.0
-        for param in params:
-            key, _, value = param.partition("=")
-            if key.strip().lower() == "q":
-                try:
-                    quality = float(value)
-                except ValueError:
-                    quality = 0.0
-        if media:
-            yield media.lower(), quality
-
-
-def negotiate_media_type(accept: str | None) -> str | None:
-    """The response media type for an ``Accept`` header, or None (406)."""
-    if accept is None or not accept.strip():
-        return APPLICATION_JSON
-    explicit: dict[str, float] = {}
-    wildcard = 0.0
-    for media, quality in _media_ranges(accept):
-        if media in (GRAPHQL_RESPONSE_JSON, APPLICATION_JSON):
-            explicit[media] = max(explicit.get(media, 0.0), quality)
-        elif media in ("*/*", "application/*"):
-            wildcard = max(wildcard, quality)
-    best = max(explicit.values(), default=0.0)
-    if best > 0 and best >= wildcard:
-        if explicit.get(GRAPHQL_RESPONSE_JSON, 0.0) == best:
-            return GRAPHQL_RESPONSE_JSON
-        return APPLICATION_JSON
-    return APPLICATION_JSON if wildcard > 0 else None
-
-
-def accepts_html(accept: str | None) -> bool:
-    return any(media == "text/html" and q > 0 for media, q in _media_ranges(accept or ""))
-
-
-# --- reading the request ------------------------------------------------------------
-
-
-async def read_params(request: Request, max_body_bytes: int) -> GraphQLParams:
-    if request.method == "GET":
-        raw: Mapping[str, Any] = _params_from_query_string(request)
-    elif request.method == "POST":
-        raw = await _params_from_body(request, max_body_bytes)
-    else:
-        raise RequestError(405, "Use GET or POST.", {"Allow": "GET, POST"})
-    return _validate_params(raw)
-
-
-def _params_from_query_string(request: Request) -> dict[str, Any]:
-    params: dict[str, Any] = dict(request.query_params)
-    for key in ("variables", "extensions"):
-        if key in params:
-            params[key] = _decode_json(params[key], f"The '{key}' query parameter")
-    return params
-
-
-async def _params_from_body(request: Request, max_body_bytes: int) -> Mapping[str, Any]:
-    _check_content_type(request.headers.get("content-type"))
-    body = await _read_body(request, max_body_bytes)
-    if not body:
-        raise RequestError(400, "The request body is empty; send a JSON object.")
-    try:
-        text = body.decode("utf-8")
-    except UnicodeDecodeError:
-        raise RequestError(400, "The request body is not valid UTF-8.") from None
-    params = _decode_json(text, "The request body")
-    if not isinstance(params, dict):
-        raise RequestError(400, "The request body must be a JSON object.")
-    return params
-
-
-def _check_content_type(content_type: str | None) -> None:
-    media, *params = (piece.strip().lower() for piece in (content_type or "").split(";"))
-    if media != APPLICATION_JSON:
-        raise RequestError(415, "POST requests must use Content-Type: application/json.")
-    for param in params:
-        key, _, value = param.partition("=")
-        if key.strip() == "charset" and value.strip().strip('"') not in ("utf-8", "utf8"):
-            raise RequestError(415, "Only the utf-8 charset is supported.")
-
-
-async def _read_body(request: Request, max_body_bytes: int) -> bytes:
-    declared = request.headers.get("content-length", "")
-    if declared.isdigit() and int(declared) > max_body_bytes:
-        raise _body_too_large(max_body_bytes)
-    chunks: list[bytes] = []
-    size = 0
-    async for chunk in request.stream():
-        size += len(chunk)
-        if size > max_body_bytes:
-            raise _body_too_large(max_body_bytes)
-        chunks.append(chunk)
-    return b"".join(chunks)
-
-
-def _body_too_large(max_body_bytes: int) -> RequestError:
-    return RequestError(413, f"The request body is larger than {max_body_bytes} bytes.")
-
-
-def _decode_json(text: str, what: str) -> Any:
-    try:
-        return json.loads(text)
-    except ValueError:
-        raise RequestError(400, f"{what} is not valid JSON.") from None
-
-
-def _validate_params(raw: Mapping[str, Any]) -> GraphQLParams:
-    query = raw.get("query")
-    if query is None:
-        raise RequestError(400, "The 'query' parameter is missing.")
-    if not isinstance(query, str) or not query.strip():
-        raise RequestError(400, "The 'query' parameter must be a non-empty string.")
-    operation_name = raw.get("operationName")
-    if operation_name is not None and not isinstance(operation_name, str):
-        raise RequestError(400, "The 'operationName' parameter must be a string or null.")
-    return GraphQLParams(
-        query=query,
-        operation_name=operation_name or None,
-        variables=_optional_map(raw, "variables"),
-        extensions=_optional_map(raw, "extensions"),
-    )
-
-
-def _optional_map(raw: Mapping[str, Any], key: str) -> dict[str, Any] | None:
-    value = raw.get(key)
-    if value is not None and not isinstance(value, dict):
-        raise RequestError(400, f"The '{key}' parameter must be a JSON object or null.")
-    return value
-
-
-# --- responses -----------------------------------------------------------------------
-
-
-def json_response(
-    payload: Mapping[str, Any],
-    status: int,
-    media_type: str,
-    headers: Mapping[str, str] | None = None,
-) -> Response:
-    body = json.dumps(payload, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
-    return Response(
-        body,
-        status_code=status,
-        headers={"Vary": "Accept", **(headers or {})},
-        media_type=f"{media_type}; charset=utf-8",
-    )
 
 
 class GraphQLHTTPEndpoint:
@@ -375,7 +157,7 @@ class GraphQLHTTPEndpoint:
         cached = self._validated.get(key)
         if cached is not None:
             self._validated.move_to_end(key)
-            _check_method(cached.operation, method)
+            check_method(cached.operation, method)
             return cached
         prepared = self._parse_and_validate(params, method)
         self._validated[key] = prepared
@@ -390,8 +172,8 @@ class GraphQLHTTPEndpoint:
             raise DocumentErrors([error], status=413) from None
         except GraphQLError as error:
             raise DocumentErrors([error]) from None
-        operation = _select_operation(document, params.operation_name)
-        _check_method(operation, method)
+        operation = select_operation(document, params.operation_name)
+        check_method(operation, method)
         errors = validate(
             self._schema._schema,
             document,
@@ -426,7 +208,7 @@ class GraphQLHTTPEndpoint:
         context = await self._build_context(request, prepared, media_type)
         if isinstance(context, Response):
             return context
-        token = _prepared_operation.set(prepared)
+        token = prepared_operation_var.set(prepared)
         started = time.perf_counter()
         try:
             result = await self._schema.execute(
@@ -437,7 +219,7 @@ class GraphQLHTTPEndpoint:
                 operation_extensions=params.extensions,
             )
         finally:
-            _prepared_operation.reset(token)
+            prepared_operation_var.reset(token)
             await _close(context)
             graphql_operation_duration.labels(prepared.type, prepared.label).observe(
                 time.perf_counter() - started
@@ -500,29 +282,6 @@ def _error_payload(message: str) -> dict[str, Any]:
 
 def _status_for_code(code: object) -> int:
     return {"UNAUTHENTICATED": 401, "FORBIDDEN": 403}.get(str(code), 400)
-
-
-def _select_operation(document: DocumentNode, name: str | None) -> OperationDefinitionNode:
-    operation = get_operation_ast(document, name)
-    if operation is not None:
-        return operation
-    count = sum(isinstance(d, OperationDefinitionNode) for d in document.definitions)
-    if name:
-        message = f"Unknown operation named '{name}'."
-    elif count == 0:
-        message = "The document contains no operation to execute."
-    else:
-        message = "The document has several operations; send 'operationName'."
-    raise DocumentErrors([GraphQLError(message)])
-
-
-def _check_method(operation: OperationDefinitionNode, method: str) -> None:
-    if operation.operation == OperationType.SUBSCRIPTION:
-        raise RequestError(
-            400, "Subscriptions are served over WebSocket (graphql-transport-ws) at /graphql."
-        )
-    if method == "GET" and operation.operation != OperationType.QUERY:
-        raise RequestError(405, "Mutations must be sent with POST, not GET.", {"Allow": "POST"})
 
 
 def _graphiql_headers() -> dict[str, str]:

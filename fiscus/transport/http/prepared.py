@@ -1,0 +1,101 @@
+"""Documents parsed and validated once here, then handed to Strawberry as they are."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextvars import ContextVar
+from dataclasses import dataclass
+
+import strawberry
+from graphql import (
+    DocumentNode,
+    GraphQLError,
+    OperationDefinitionNode,
+    OperationType,
+    get_operation_ast,
+)
+from strawberry.extensions import SchemaExtension
+
+from fiscus.observability.metrics import (
+    operation_label,
+)
+from fiscus.transport.http.params import RequestError
+
+
+class DocumentErrors(Exception):
+    """Syntax, validation or variable-coercion errors: a response without ``data``."""
+
+    def __init__(self, errors: list[GraphQLError], status: int | None = None) -> None:
+        super().__init__(errors[0].message if errors else "invalid document")
+        self.errors = errors
+        self.status = status
+
+
+@dataclass(frozen=True, slots=True)
+class PreparedOperation:
+    source: str
+    document: DocumentNode
+    operation: OperationDefinitionNode
+
+    @property
+    def type(self) -> str:
+        return self.operation.operation.value
+
+    @property
+    def label(self) -> str:
+        name = self.operation.name.value if self.operation.name else None
+        return operation_label(name)
+
+
+prepared_operation_var: ContextVar[PreparedOperation | None] = ContextVar(
+    "fiscus_prepared_operation", default=None
+)
+
+
+class PreparedOperationExtension(SchemaExtension):
+    """Hands Strawberry the document this module already parsed and validated."""
+
+    def _prepared(self) -> PreparedOperation | None:
+        prepared = prepared_operation_var.get()
+        if prepared is not None and prepared.source is self.execution_context.query:
+            return prepared
+        return None
+
+    def on_parse(self) -> Iterator[None]:
+        prepared = self._prepared()
+        if prepared is not None:
+            self.execution_context.graphql_document = prepared.document
+        yield
+
+    def on_validate(self) -> Iterator[None]:
+        if self._prepared() is not None:
+            self.execution_context.pre_execution_errors = []
+        yield
+
+
+def install_prepared_operation_extension(schema: strawberry.Schema) -> None:
+    if PreparedOperationExtension not in schema.extensions:
+        schema.extensions = (PreparedOperationExtension, *schema.extensions)
+
+
+def select_operation(document: DocumentNode, name: str | None) -> OperationDefinitionNode:
+    operation = get_operation_ast(document, name)
+    if operation is not None:
+        return operation
+    count = sum(isinstance(d, OperationDefinitionNode) for d in document.definitions)
+    if name:
+        message = f"Unknown operation named '{name}'."
+    elif count == 0:
+        message = "The document contains no operation to execute."
+    else:
+        message = "The document has several operations; send 'operationName'."
+    raise DocumentErrors([GraphQLError(message)])
+
+
+def check_method(operation: OperationDefinitionNode, method: str) -> None:
+    if operation.operation == OperationType.SUBSCRIPTION:
+        raise RequestError(
+            400, "Subscriptions are served over WebSocket (graphql-transport-ws) at /graphql."
+        )
+    if method == "GET" and operation.operation != OperationType.QUERY:
+        raise RequestError(405, "Mutations must be sent with POST, not GET.", {"Allow": "POST"})

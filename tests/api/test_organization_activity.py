@@ -4,31 +4,16 @@ from __future__ import annotations
 
 import asyncio
 import json
-from collections.abc import AsyncIterator, Iterator
 from typing import Any
 
-import httpx
 import pytest
 import websockets
 
-from fiscus.app import create_app
 from tests.api.test_members import CHANGE_ROLE, INVITE, REMOVE, join
 from tests.graphql_client import sign_up
 from tests.live_server import LiveServer
 
 ACTIVITY = "subscription { organizationActivity { action subjectType details actor { email } } }"
-
-
-@pytest.fixture
-def live(settings) -> Iterator[LiveServer]:
-    with LiveServer(create_app(settings), lifespan="on", ws="websockets-sansio") as server:
-        yield server
-
-
-@pytest.fixture
-async def http(live: LiveServer) -> AsyncIterator[httpx.AsyncClient]:
-    async with httpx.AsyncClient(base_url=live.url) as client:
-        yield client
 
 
 async def subscribe(live: LiveServer, token: str, query: str = ACTIVITY):

@@ -4,30 +4,12 @@ from __future__ import annotations
 
 import asyncio
 import json
-from collections.abc import AsyncIterator, Iterator
 
-import httpx
-import pytest
-
-from fiscus.app import create_app
 from tests.api.test_members import INVITE
 from tests.graphql_client import sign_up
-from tests.live_server import LiveServer
 from tests.node_clients import ensure_installed, node
 
 ACTIVITY = "subscription { organizationActivity { action details actor { email } } }"
-
-
-@pytest.fixture
-def live(settings) -> Iterator[LiveServer]:
-    with LiveServer(create_app(settings), lifespan="on", ws="websockets-sansio") as server:
-        yield server
-
-
-@pytest.fixture
-async def http(live: LiveServer) -> AsyncIterator[httpx.AsyncClient]:
-    async with httpx.AsyncClient(base_url=live.url) as client:
-        yield client
 
 
 async def test_graphiqls_client_receives_organization_activity(http, live):

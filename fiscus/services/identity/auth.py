@@ -134,9 +134,8 @@ async def refresh(ctx: IdentityContext, *, refresh_token: str) -> AuthResult:
             raise _invalid_refresh()
         if token.used_at is not None:
             await uow.sessions.revoke(session.id, at=now, reason="reuse")
-            audit_user = session.user_id
+            audit.access_changed(uow, session.user_id, "session-revoked")
             await uow.commit()
-            await _announce_revocation(ctx, audit_user)
             raise AuthenticationFailed(
                 "TOKEN_REUSED",
                 "This refresh token was already used; the session has been ended for safety.",
@@ -368,9 +367,3 @@ async def _issue(
         refresh_token=refresh_token,
         refresh_token_expires_at=refresh_expires,
     )
-
-
-async def _announce_revocation(ctx: IdentityContext, user_id: UUID) -> None:
-    async with ctx.unit(user_id=user_id) as uow:
-        audit.access_changed(uow, user_id, "session-revoked")
-        await uow.commit()

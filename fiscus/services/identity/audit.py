@@ -7,6 +7,7 @@ from datetime import datetime
 from typing import Any
 from uuid import UUID
 
+from fiscus.domain.identity import Principal
 from fiscus.persistence.models.identity import AuditEventRow
 from fiscus.persistence.uow import UnitOfWork
 from fiscus.realtime import channels
@@ -36,6 +37,29 @@ async def record(
     await uow.audit.add(row)
     uow.publish(channels.org_activity(org_id), activity_payload(row))
     return row
+
+
+async def record_by(
+    uow: UnitOfWork,
+    principal: Principal,
+    *,
+    action: str,
+    subject_type: str,
+    subject_id: UUID | str,
+    at: datetime,
+    details: dict[str, Any] | None = None,
+) -> AuditEventRow:
+    """``record`` for a change the caller made in their current organization."""
+    return await record(
+        uow,
+        org_id=principal.org_id,
+        actor_user_id=principal.user_id,
+        action=action,
+        subject_type=subject_type,
+        subject_id=subject_id,
+        at=at,
+        details=details,
+    )
 
 
 def activity_payload(row: AuditEventRow) -> dict[str, Any]:

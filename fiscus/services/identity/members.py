@@ -109,10 +109,9 @@ async def invite_member(
                 created_at=now,
             )
         )
-        await audit.record(
+        await audit.record_by(
             uow,
-            org_id=principal.org_id,
-            actor_user_id=principal.user_id,
+            principal,
             action="member.invited",
             subject_type="invitation",
             subject_id=row.id,
@@ -197,10 +196,9 @@ async def change_member_role(
         check_can_manage(principal.role, old_role, new_role)
         if old_role is not new_role:
             target.role = new_role.value
-            await audit.record(
+            await audit.record_by(
                 uow,
-                org_id=principal.org_id,
-                actor_user_id=principal.user_id,
+                principal,
                 action="member.role_changed",
                 subject_type="user",
                 subject_id=user_id,
@@ -218,10 +216,9 @@ async def remove_member(ctx: IdentityContext, *, principal: Principal, user_id: 
         target = await _member(uow, user_id)
         check_can_manage(principal.role, Role(target.role))
         await uow.memberships.remove(user_id)
-        await audit.record(
+        await audit.record_by(
             uow,
-            org_id=principal.org_id,
-            actor_user_id=principal.user_id,
+            principal,
             action="member.removed",
             subject_type="user",
             subject_id=user_id,
@@ -249,10 +246,9 @@ async def transfer_ownership(
         # Demote first: the partial unique index allows one owner at any moment.
         await uow.memberships.set_role(principal.user_id, Role.ADMIN.value)
         await uow.memberships.set_role(user_id, Role.OWNER.value)
-        await audit.record(
+        await audit.record_by(
             uow,
-            org_id=principal.org_id,
-            actor_user_id=principal.user_id,
+            principal,
             action="ownership.transferred",
             subject_type="user",
             subject_id=user_id,

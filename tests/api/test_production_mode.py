@@ -58,3 +58,11 @@ async def test_unexpected_errors_are_masked_and_logged_with_the_request_id(
     assert body["errors"][0]["message"] == "Unexpected error."
     assert "secret" not in response.text
     assert "postgres://secret@db" in caplog.text
+    assert response.headers["x-request-id"] == "req-42"
+    logged = [
+        r
+        for r in caplog.records
+        if "postgres://secret@db" in r.getMessage()
+        or (r.exc_info and "postgres://secret@db" in str(r.exc_info[1]))
+    ]
+    assert logged and all(getattr(r, "request_id", None) == "req-42" for r in logged)

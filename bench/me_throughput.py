@@ -18,7 +18,10 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import json
 import os
+import re
+import shutil
 import signal
 import socket
 import statistics
@@ -40,6 +43,7 @@ from sqlalchemy import make_url
 
 from fiscus.app import create_app
 from fiscus.config import Settings
+from fiscus.persistence.database import app_url
 from fiscus.persistence.migrate import upgrade
 from fiscus.persistence.statements import count_statements
 
@@ -86,6 +90,8 @@ def _arguments() -> argparse.Namespace:
     parser.add_argument("--concurrency", type=int, default=32)
     parser.add_argument("--duration", type=float, default=10.0, help="measured seconds")
     parser.add_argument("--warmup", type=float, default=2.0, help="unmeasured seconds first")
+    parser.add_argument("--rounds", type=int, default=2, help="alternating rounds per server")
+    parser.add_argument("--httpx", action="store_true", help="load with httpx, not wrk")
     parser.add_argument("--show-statements", action="store_true")
     args = parser.parse_args()
     if not (1 <= args.concurrency <= 512 and 0 < args.duration <= 300 and args.warmup <= 60):
@@ -118,37 +124,156 @@ async def _statements_per_request(settings: Settings) -> list[str]:
     return log.statements
 
 
+@dataclass
+class Figures:
+    name: str
+    requests: int
+    requests_per_s: float
+    p50_ms: float
+    p99_ms: float
+    server_cpu_s: float
+    errors: int
+
+    @property
+    def cpu_ms_per_request(self) -> float:
+        return 1000 * self.server_cpu_s / max(self.requests, 1)
+
+
 async def _measure(settings: Settings, args: argparse.Namespace, statements: int) -> None:
-    port = _free_port()
-    server = _start_server(settings, port)
+    fiscus_port, floor_port = _free_port(), _free_port()
+    fiscus = _start_server(settings, fiscus_port)
+    floor = _start_floor(settings, floor_port)
     try:
-        base = f"http://127.0.0.1:{port}"
-        await _wait_ready(server, base)
-        async with httpx.AsyncClient(base_url=base, timeout=10) as client:
+        fiscus_base = f"http://127.0.0.1:{fiscus_port}"
+        floor_base = f"http://127.0.0.1:{floor_port}"
+        await _wait_ready(fiscus, fiscus_base)
+        await _wait_ready(floor, floor_base, query=ME)
+        async with httpx.AsyncClient(base_url=fiscus_base, timeout=10) as client:
             token = await _sign_up(client, "load@bench.example")
-        run = Run()
-        cpu = psutil.Process(server.pid)
-        deadline = time.perf_counter() + args.warmup + args.duration
-        clients = [_client_loop(base, token, run, deadline) for _ in range(args.concurrency)]
-        measure = asyncio.create_task(_measure_window(run, cpu, args.warmup, args.duration))
-        await asyncio.gather(*clients)
-        _report(run, args, statements, *await measure)
+        await _same_answer(fiscus_base, floor_base, token)
+        results: dict[str, list[Figures]] = {"fiscus": [], "floor": []}
+        for _ in range(args.rounds):
+            for name, base, server in (
+                ("fiscus", fiscus_base, fiscus),
+                ("floor", floor_base, floor),
+            ):
+                results[name].append(await _load(name, base, server, token, args))
+        _report(results, args, statements)
     finally:
-        server.send_signal(signal.SIGTERM)
-        server.wait(30)
+        for server in (fiscus, floor):
+            server.send_signal(signal.SIGTERM)
+        for server in (fiscus, floor):
+            server.wait(30)
+
+
+async def _same_answer(fiscus_base: str, floor_base: str, token: str) -> None:
+    headers = {"authorization": f"Bearer {token}"}
+    answers = []
+    for base in (fiscus_base, floor_base):
+        async with httpx.AsyncClient(base_url=base, timeout=10) as client:
+            response = await client.post("/graphql", json={"query": ME}, headers=headers)
+            answers.append(response.json())
+    if answers[0] != answers[1] or "errors" in answers[0]:
+        raise RuntimeError(f"fiscus and the floor answer differently: {answers}")
+
+
+async def _load(
+    name: str,
+    base: str,
+    server: subprocess.Popen[bytes],
+    token: str,
+    args: argparse.Namespace,
+) -> Figures:
+    """Warm up, then measure one window with wrk (or the httpx loop without wrk)."""
+    process = psutil.Process(server.pid)
+    if shutil.which("wrk") and not args.httpx:
+        await _wrk(base, token, args.concurrency, args.warmup)
+        before = _cpu(process)
+        output = await _wrk(base, token, args.concurrency, args.duration)
+        cpu = _cpu(process) - before
+        return _parse_wrk(name, output, args.duration, cpu)
+    run = Run()
+    deadline = time.perf_counter() + args.warmup + args.duration
+    clients = [_client_loop(base, token, run, deadline) for _ in range(args.concurrency)]
+    measure = asyncio.create_task(_measure_window(run, process, args.warmup, args.duration))
+    await asyncio.gather(*clients)
+    cpu = await measure
+    latencies = sorted(run.latencies)
+    cuts = statistics.quantiles(latencies, n=100, method="inclusive")
+    return Figures(
+        name,
+        len(latencies),
+        len(latencies) / args.duration,
+        cuts[49] * 1000,
+        cuts[98] * 1000,
+        cpu,
+        run.errors,
+    )
+
+
+async def _wrk(base: str, token: str, concurrency: int, seconds: float) -> str:
+    script = WRK_SCRIPT.format(body=json.dumps(json.dumps({"query": ME})), token=token)
+    with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as handle:
+        handle.write(script)
+    try:
+        process = await asyncio.create_subprocess_exec(
+            "wrk",
+            "-t2",
+            f"-c{concurrency}",
+            f"-d{max(1, round(seconds))}s",
+            "--latency",
+            "-s",
+            handle.name,
+            f"{base}/graphql",
+            stdout=asyncio.subprocess.PIPE,
+        )
+        stdout, _ = await process.communicate()
+    finally:
+        os.unlink(handle.name)
+    return stdout.decode()
+
+
+WRK_SCRIPT = """
+wrk.method = "POST"
+wrk.body = {body}
+wrk.headers["Content-Type"] = "application/json"
+wrk.headers["Authorization"] = "Bearer {token}"
+"""
+
+
+def _parse_wrk(name: str, output: str, duration: float, cpu: float) -> Figures:
+    def latency_ms(label: str) -> float:
+        match = re.search(rf"^\s*{label}%\s+([\d.]+)(us|ms|s)\s*$", output, re.M)
+        if match is None:
+            raise RuntimeError(f"wrk printed no {label}% latency:\n{output}")
+        value, unit = float(match.group(1)), match.group(2)
+        return value * {"us": 0.001, "ms": 1.0, "s": 1000.0}[unit]
+
+    total = re.search(r"(\d+) requests in ([\d.]+)(ms|s)", output)
+    if total is None:
+        raise RuntimeError(f"unexpected wrk output:\n{output}")
+    requests = int(total.group(1))
+    seconds = float(total.group(2)) / (1000 if total.group(3) == "ms" else 1)
+    errors = re.search(r"Non-2xx or 3xx responses: (\d+)", output)
+    socket_errors = re.search(r"Socket errors: (.*)", output)
+    failed = int(errors.group(1)) if errors else 0
+    if socket_errors:
+        failed += sum(int(n) for n in re.findall(r"\d+", socket_errors.group(1)))
+    return Figures(
+        name, requests, requests / seconds, latency_ms("50"), latency_ms("99"), cpu, failed
+    )
 
 
 async def _measure_window(
     run: Run, server: psutil.Process, warmup: float, duration: float
-) -> tuple[float, float]:
-    """CPU seconds the server and this load generator used in the measured window."""
-    me = psutil.Process()
+) -> float:
+    """CPU seconds the server used in the measured window."""
     await asyncio.sleep(warmup)
     run.measuring = True
-    server_before, client_before = _cpu(server), _cpu(me)
+    before = _cpu(server)
     await asyncio.sleep(duration)
     run.measuring = False
-    return _cpu(server) - server_before, _cpu(me) - client_before
+    return _cpu(server) - before
 
 
 def _cpu(process: psutil.Process) -> float:
@@ -171,26 +296,46 @@ async def _client_loop(base: str, token: str, run: Run, deadline: float) -> None
                     run.errors += 1
 
 
-def _report(
-    run: Run, args: argparse.Namespace, statements: int, server_cpu: float, client_cpu: float
-) -> None:
-    latencies = sorted(run.latencies)
-    if not latencies:
-        print("no requests completed")
-        return
-    cuts = statistics.quantiles(latencies, n=100, method="inclusive")
+def _report(results: dict[str, list[Figures]], args: argparse.Namespace, statements: int) -> None:
+    tool = "wrk" if shutil.which("wrk") and not args.httpx else "httpx"
     print(
-        f"me_throughput: concurrency={args.concurrency} duration={args.duration:g}s "
-        f"cpus={os.cpu_count()}"
+        f"me_throughput: {tool}, concurrency={args.concurrency}, {args.rounds} round(s) of "
+        f"{args.duration:g} s each, alternating; cpus={os.cpu_count()}"
     )
-    print(f"  requests        {len(latencies)} ({run.errors} errors)")
-    print(f"  requests/s      {len(latencies) / args.duration:.0f}")
-    print(f"  latency p50     {cuts[49] * 1000:.2f} ms")
-    print(f"  latency p95     {cuts[94] * 1000:.2f} ms")
-    print(f"  latency p99     {cuts[98] * 1000:.2f} ms")
-    print(f"  server CPU      {100 * server_cpu / args.duration:.0f}% of one core")
-    print(f"  load-gen CPU    {100 * client_cpu / args.duration:.0f}% of one core")
-    print(f"  SQL statements  {statements} per request")
+    print(f"  query: {ME}")
+    header = f"  {'':8} {'req/s':>8} {'p50 ms':>8} {'p99 ms':>8} {'CPU ms/req':>11} {'errors':>7}"
+    print(header)
+    best: dict[str, Figures] = {}
+    for name, rounds in results.items():
+        for figures in rounds:
+            print(
+                f"  {name:8} {figures.requests_per_s:8.0f} {figures.p50_ms:8.2f} "
+                f"{figures.p99_ms:8.2f} {figures.cpu_ms_per_request:11.3f} {figures.errors:7d}"
+            )
+        best[name] = max(rounds, key=lambda f: f.requests_per_s)
+    ratio = best["fiscus"].requests_per_s / best["floor"].requests_per_s
+    cpu_ratio = best["floor"].cpu_ms_per_request / best["fiscus"].cpu_ms_per_request
+    print(
+        f"  SQL statements per request: fiscus {statements} (the first one begins the "
+        f"transaction), floor 3 (+ BEGIN, COMMIT)"
+    )
+    print(f"  fiscus / floor, requests/s (best rounds): {ratio:.2f}x")
+    print(f"  fiscus / floor, server CPU efficiency:    {cpu_ratio:.2f}x")
+
+
+def _start_floor(settings: Settings, port: int) -> subprocess.Popen[bytes]:
+    url = app_url(settings.database).set(drivername="postgresql")
+    command = [
+        sys.executable,
+        str(Path(__file__).with_name("me_floor.py")),
+        "--port",
+        str(port),
+        "--database-url",
+        url.render_as_string(hide_password=False),
+        "--secret",
+        SECRET,
+    ]
+    return subprocess.Popen(command, stdout=subprocess.DEVNULL)
 
 
 def _start_server(settings: Settings, port: int) -> subprocess.Popen[bytes]:
@@ -221,14 +366,17 @@ def _start_server(settings: Settings, port: int) -> subprocess.Popen[bytes]:
     return subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL)
 
 
-async def _wait_ready(server: subprocess.Popen[bytes], base: str) -> None:
+async def _wait_ready(
+    server: subprocess.Popen[bytes], base: str, query: str = "{ __typename }"
+) -> None:
     deadline = time.monotonic() + STARTUP_SECONDS
     async with httpx.AsyncClient(base_url=base, timeout=2) as client:
         while time.monotonic() < deadline:
             if server.poll() is not None:
                 raise RuntimeError(f"fiscus serve exited with {server.returncode}")
             try:
-                if (await client.post("/graphql", json={"query": "{ __typename }"})).is_success:
+                response = await client.post("/graphql", json={"query": query})
+                if response.status_code in (200, 401):
                     return
             except httpx.TransportError:
                 pass

@@ -14,7 +14,7 @@ import logging
 import os
 import signal
 import sys
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Coroutine, Iterator
 from types import FrameType
 from typing import Any
 
@@ -135,7 +135,7 @@ def serve_command(args: argparse.Namespace) -> int:
             migrate(settings)
         ensure_graphiql_assets(settings)
         run_worker = args.with_worker or base.embedded
-        asyncio.run(_serve(settings, args, run_worker=run_worker))
+        run_on_fast_loop(_serve(settings, args, run_worker=run_worker))
     return 0
 
 
@@ -144,7 +144,7 @@ def worker_command(args: argparse.Namespace) -> int:
     configure_logging(settings)
     with services(settings) as settings:
         settings = with_jwt_secret(settings)
-        asyncio.run(_work(settings, burst=args.burst))
+        run_on_fast_loop(_work(settings, burst=args.burst))
     return 0
 
 
@@ -261,6 +261,19 @@ def graphql_url(settings: Settings) -> str:
 
 
 # -- the event loop ---------------------------------------------------------------------
+
+
+def run_on_fast_loop(main: Coroutine[Any, Any, None]) -> None:
+    """uvloop where it is installed (uvicorn[standard] brings it on Linux and macOS), else
+    the stdlib loop. ``fiscus serve`` starts its loop before uvicorn would pick one, so the
+    choice is made here."""
+    try:
+        import uvloop
+    except ImportError:
+        asyncio.run(main)
+        return
+    with asyncio.Runner(loop_factory=uvloop.new_event_loop) as runner:
+        runner.run(main)
 
 
 class _Server:

@@ -30,8 +30,11 @@ class DatabaseSettings(BaseModel):
         "owns no table. Created by the migrations.",
     )
     app_password: SecretStr = Field(default=SecretStr("fiscus_app"))
-    pool_size: int = 10
+    pool_size: int = Field(default=10, description="ORM pool (units of work, writes).")
     max_overflow: int = 10
+    read_pool_size: int = Field(
+        default=10, description="asyncpg pool of the read path (queries, DataLoaders)."
+    )
     statement_timeout_ms: int = 15_000
     echo: bool = False
 

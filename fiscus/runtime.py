@@ -13,6 +13,7 @@ from arq.connections import ArqRedis, RedisSettings
 
 from fiscus.config import Settings
 from fiscus.persistence.database import Database
+from fiscus.persistence.reads.scope import ReadScopes
 from fiscus.persistence.statements import install_statement_counter
 from fiscus.persistence.uow import Effects, UnitOfWorkFactory
 from fiscus.realtime.broker import Broker
@@ -56,6 +57,7 @@ class Runtime:
             raise RuntimeError("redis.url is not set (embedded services not started?)")
         db = Database.connect(settings.database)
         install_statement_counter(db.engine)
+        read_pool = await db.open_read_pool(settings.database)
         redis = aioredis.Redis.from_url(settings.redis.url)
         broker = Broker(redis, settings.redis.prefix, settings.realtime.snapshot_ttl_seconds)
         queue = await create_pool(
@@ -67,6 +69,7 @@ class Runtime:
         identity = IdentityContext(
             settings=settings,
             uow=UnitOfWorkFactory(db, Effects(publisher=broker, jobs=queue)),
+            reads=ReadScopes(read_pool),
             hasher=PasswordHasher(),
             tokens=AccessTokens(settings.auth),
             throttle=LoginThrottle(redis, settings.redis.prefix, settings.auth),

@@ -7,8 +7,9 @@ subject to row-level security.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
+import asyncpg
 from sqlalchemy import URL, make_url
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
@@ -41,8 +42,12 @@ def sync_owner_url(url: str) -> str:
 
 @dataclass
 class Database:
+    """The ORM engine serves units of work (writes); ``read_pool``, a plain asyncpg pool
+    on the same app role, serves the read path (``fiscus.persistence.reads``)."""
+
     engine: AsyncEngine
     sessionmaker: async_sessionmaker[AsyncSession]
+    read_pool: asyncpg.Pool | None = field(default=None)
 
     @classmethod
     def connect(cls, settings: DatabaseSettings, *, url: URL | None = None) -> Database:
@@ -61,5 +66,20 @@ class Database:
         )
         return cls(engine, async_sessionmaker(engine, expire_on_commit=False, autoflush=False))
 
+    async def open_read_pool(self, settings: DatabaseSettings) -> asyncpg.Pool:
+        from fiscus.persistence.reads.scope import open_read_pool
+
+        if self.read_pool is None:
+            url = self.engine.url.set(drivername="postgresql")
+            self.read_pool = await open_read_pool(
+                url.render_as_string(hide_password=False),
+                size=settings.read_pool_size,
+                statement_timeout_ms=settings.statement_timeout_ms,
+            )
+        return self.read_pool
+
     async def dispose(self) -> None:
+        if self.read_pool is not None:
+            pool, self.read_pool = self.read_pool, None
+            await pool.close()
         await self.engine.dispose()

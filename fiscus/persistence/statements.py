@@ -24,11 +24,16 @@ class StatementLog:
 _current: ContextVar[StatementLog | None] = ContextVar("fiscus_statement_log", default=None)
 
 
+def note_statement(sql: str) -> None:
+    """Count a statement sent outside SQLAlchemy (the asyncpg read path)."""
+    log = _current.get()
+    if log is not None:
+        log.statements.append(sql)
+
+
 def install_statement_counter(engine: AsyncEngine) -> None:
     def before_cursor_execute(*args: Any) -> None:
-        log = _current.get()
-        if log is not None:
-            log.statements.append(str(args[2]))
+        note_statement(str(args[2]))
 
     event.listen(engine.sync_engine, "before_cursor_execute", before_cursor_execute)
 

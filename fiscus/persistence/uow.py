@@ -9,7 +9,6 @@ block without ``await uow.commit()`` rolls back. Events (``uow.publish``) and jo
 
 from __future__ import annotations
 
-import asyncio
 import logging
 from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass, field
@@ -180,59 +179,3 @@ class UnitOfWorkFactory:
         self, *, org_id: UUID | None = None, user_id: UUID | None = None
     ) -> AbstractAsyncContextManager[UnitOfWork]:
         return UnitOfWork(self.db, org_id=org_id, user_id=user_id, effects=self.effects)
-
-
-class RequestReads(UnitOfWorkFactory):
-    """One read transaction shared by every read of a request, in one tenant context.
-
-    Units asked for with the same ``org_id``/``user_id`` are this one transaction, entered
-    under a lock (loaders may run concurrently); any other context gets a fresh unit.
-    Nothing is ever committed through it; ``aclose()`` rolls it back. Saves a BEGIN,
-    a ``set_config`` and a ROLLBACK per read, and every read sees one snapshot.
-    """
-
-    def __init__(self, factory: UnitOfWorkFactory, *, org_id: UUID, user_id: UUID) -> None:
-        super().__init__(factory.db, factory.effects)
-        self._org_id = org_id
-        self._user_id = user_id
-        self._lock = asyncio.Lock()
-        self._unit: UnitOfWork | None = None
-
-    def __call__(
-        self, *, org_id: UUID | None = None, user_id: UUID | None = None
-    ) -> AbstractAsyncContextManager[UnitOfWork]:
-        if (org_id, user_id) != (self._org_id, self._user_id):
-            return UnitOfWork(self.db, org_id=org_id, user_id=user_id, effects=self.effects)
-        return _SharedUnit(self)
-
-    async def _enter(self) -> UnitOfWork:
-        await self._lock.acquire()
-        try:
-            if self._unit is None:
-                unit = UnitOfWork(self.db, org_id=self._org_id, user_id=self._user_id)
-                await unit.__aenter__()
-                self._unit = unit
-        except BaseException:
-            self._lock.release()
-            raise
-        return self._unit
-
-    def _exit(self) -> None:
-        self._lock.release()
-
-    async def aclose(self) -> None:
-        async with self._lock:
-            if self._unit is not None:
-                unit, self._unit = self._unit, None
-                await unit.__aexit__(None, None, None)
-
-
-class _SharedUnit:
-    def __init__(self, reads: RequestReads) -> None:
-        self._reads = reads
-
-    async def __aenter__(self) -> UnitOfWork:
-        return await self._reads._enter()
-
-    async def __aexit__(self, *exc: object) -> None:
-        self._reads._exit()

@@ -11,7 +11,7 @@ from graphql import GraphQLError
 
 from fiscus.domain.errors import AuthenticationFailed
 from fiscus.domain.identity import Principal
-from fiscus.persistence.uow import RequestReads
+from fiscus.persistence.reads.scope import SharedReadScopes
 from fiscus.services.identity.auth import confirm
 from fiscus.services.identity.context import IdentityContext
 
@@ -31,7 +31,7 @@ class Context:
     _auth_error: AuthenticationFailed | None = None
     _resolved: bool = False
     _reads: IdentityContext | None = None
-    _read_scope: RequestReads | None = None
+    _read_scope: SharedReadScopes | None = None
     _lock: asyncio.Lock = field(default_factory=asyncio.Lock)
 
     @classmethod

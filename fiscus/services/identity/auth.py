@@ -259,8 +259,8 @@ async def confirm(ctx: IdentityContext, claimed: Principal) -> Principal:
 
 
 async def revalidate(ctx: IdentityContext, principal: Principal) -> Principal | None:
-    async with ctx.unit(org_id=principal.org_id, user_id=principal.user_id) as uow:
-        live, role = await uow.sessions.access_check(
+    async with ctx.reading(org_id=principal.org_id, user_id=principal.user_id) as reads:
+        live, role = await reads.identity.access_check(
             session_id=principal.session_id, user_id=principal.user_id, org_id=principal.org_id
         )
     if not live or role is None:

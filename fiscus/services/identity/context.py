@@ -9,7 +9,9 @@ from datetime import UTC, datetime
 from uuid import UUID
 
 from fiscus.config import Settings
-from fiscus.persistence.uow import RequestReads, UnitOfWork, UnitOfWorkFactory
+from fiscus.persistence.reads.repositories import Reads
+from fiscus.persistence.reads.scope import ReadScopes, SharedReadScopes
+from fiscus.persistence.uow import UnitOfWork, UnitOfWorkFactory
 from fiscus.services.credentials import AccessTokens, PasswordHasher
 from fiscus.services.throttling import LoginThrottle
 
@@ -25,6 +27,7 @@ class IdentityContext:
     hasher: PasswordHasher
     tokens: AccessTokens
     throttle: LoginThrottle
+    reads: ReadScopes
     clock: Callable[[], datetime] = field(default=utcnow)
 
     def unit(
@@ -32,8 +35,16 @@ class IdentityContext:
     ) -> AbstractAsyncContextManager[UnitOfWork]:
         return self.uow(org_id=org_id, user_id=user_id)
 
-    def reading_as(self, *, org_id: UUID, user_id: UUID) -> tuple[IdentityContext, RequestReads]:
+    def reading(
+        self, org_id: UUID | None = None, user_id: UUID | None = None
+    ) -> AbstractAsyncContextManager[Reads]:
+        """A read-only transaction in that tenant context (shared within a request)."""
+        return self.reads(org_id=org_id, user_id=user_id)
+
+    def reading_as(
+        self, *, org_id: UUID, user_id: UUID
+    ) -> tuple[IdentityContext, SharedReadScopes]:
         """A copy whose reads in that tenant context share one transaction (see
-        ``RequestReads``); the caller closes the returned reads."""
-        reads = RequestReads(self.uow, org_id=org_id, user_id=user_id)
-        return replace(self, uow=reads), reads
+        ``SharedReadScopes``); the caller closes the returned scopes."""
+        shared = self.reads.shared(org_id=org_id, user_id=user_id)
+        return replace(self, reads=shared), shared

@@ -1,0 +1,61 @@
+"""The read repositories' base, and ``Reads``: each area's read repositories, reached lazily
+(``reads.identity``), all on the scope's one connection."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from functools import cached_property
+from typing import TYPE_CHECKING, Any
+from uuid import UUID
+
+import asyncpg
+
+from fiscus.persistence.reads.compiled import ReadQuery
+from fiscus.persistence.statements import note_statement
+
+if TYPE_CHECKING:
+    from fiscus.persistence.reads.identity import IdentityReads
+
+
+class ReadRepository:
+    """SQL lives here, as ``ReadQuery`` constants; methods return domain objects."""
+
+    def __init__(self, connection: asyncpg.Connection, org_id: UUID | None) -> None:
+        self._connection = connection
+        self._org_id = org_id
+
+    @property
+    def org_id(self) -> UUID:
+        if self._org_id is None:
+            raise RuntimeError(f"{type(self).__name__} used without a tenant context")
+        return self._org_id
+
+    async def fetch(self, query: ReadQuery, **values: Any) -> Sequence[asyncpg.Record]:
+        note_statement(query.sql)
+        rows: list[asyncpg.Record] = await self._connection.fetch(
+            query.sql, *query.arguments(values)
+        )
+        return rows
+
+    async def fetchrow(self, query: ReadQuery, **values: Any) -> asyncpg.Record | None:
+        note_statement(query.sql)
+        row: asyncpg.Record | None = await self._connection.fetchrow(
+            query.sql, *query.arguments(values)
+        )
+        return row
+
+    async def fetchval(self, query: ReadQuery, **values: Any) -> Any:
+        note_statement(query.sql)
+        return await self._connection.fetchval(query.sql, *query.arguments(values))
+
+
+class Reads:
+    def __init__(self, connection: asyncpg.Connection, org_id: UUID | None) -> None:
+        self._connection = connection
+        self._org_id = org_id
+
+    @cached_property
+    def identity(self) -> IdentityReads:
+        from fiscus.persistence.reads.identity import IdentityReads
+
+        return IdentityReads(self._connection, self._org_id)

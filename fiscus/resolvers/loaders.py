@@ -20,6 +20,11 @@ class Loaders:
             self._load_organizations
         )
 
+    def prime_caller(self, user: User, organization: Organization) -> None:
+        """The request's authentication read these already (``confirm_caller``)."""
+        self.users.prime(user.id, user)
+        self.organizations.prime(organization.id, organization)
+
     async def _load_users(self, ids: Sequence[UUID]) -> list[User | None]:
         principal = await self._context.principal()
         if principal is None:

@@ -12,7 +12,7 @@ from graphql import GraphQLError
 from fiscus.domain.errors import AuthenticationFailed
 from fiscus.domain.identity import Principal
 from fiscus.persistence.reads.scope import SharedReadScopes
-from fiscus.services.identity.auth import confirm
+from fiscus.services.identity.auth import confirm_caller
 from fiscus.services.identity.context import IdentityContext
 
 
@@ -80,4 +80,8 @@ class Context:
         self._reads, self._read_scope = self.identity.reading_as(
             org_id=claimed.org_id, user_id=claimed.user_id
         )
-        return await confirm(self._reads, claimed)
+        caller = await confirm_caller(self._reads, claimed)
+        prime = getattr(self.loaders, "prime_caller", None)
+        if prime is not None:
+            prime(caller.user, caller.organization)
+        return caller.principal

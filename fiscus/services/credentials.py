@@ -6,6 +6,8 @@ import asyncio
 import hashlib
 import secrets
 import uuid
+from collections import OrderedDict
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -61,12 +63,25 @@ class IssuedAccessToken:
     expires_at: datetime
 
 
+VERIFIED_TOKENS_KEPT = 4096
+
+
 class AccessTokens:
-    def __init__(self, settings: AuthSettings) -> None:
+    """Issues and decodes access tokens.
+
+    A client sends the same token with every request until it expires, so the outcome of
+    verifying a token string (signature, algorithm, issuer, audience, claims) is kept for
+    that exact string in a bounded LRU; expiry is checked at every use against ``clock``,
+    cached or not. The check is the same; only the repeated HMAC and JSON work is saved.
+    """
+
+    def __init__(self, settings: AuthSettings, clock: Callable[[], datetime] | None = None) -> None:
         if settings.jwt_secret is None:
             raise ValueError("auth.jwt_secret is not set (see fiscus.config.with_jwt_secret)")
         self._settings = settings
         self._key = settings.jwt_secret.get_secret_value()
+        self._clock = clock or (lambda: datetime.now(UTC))
+        self._verified: OrderedDict[str, Principal] = OrderedDict()
 
     def issue(
         self,
@@ -95,7 +110,21 @@ class AccessTokens:
         return IssuedAccessToken(token, expires.replace(microsecond=0))
 
     def decode(self, token: str) -> Principal:
-        """Pins the algorithm; requires and checks iss, aud, exp, sub and token type."""
+        """Pins the algorithm; requires and checks iss, aud, exp, sub and token type.
+        Expiry is checked against this object's clock (valid while now < exp)."""
+        principal = self._verified.get(token)
+        if principal is None:
+            principal = self._verify(token)
+            self._verified[token] = principal
+            if len(self._verified) > VERIFIED_TOKENS_KEPT:
+                self._verified.popitem(last=False)
+        else:
+            self._verified.move_to_end(token)
+        if self._clock() >= principal.expires_at:
+            raise AuthenticationFailed("TOKEN_EXPIRED", "The access token has expired.")
+        return principal
+
+    def _verify(self, token: str) -> Principal:
         try:
             claims: dict[str, Any] = jwt.decode(
                 token,
@@ -103,10 +132,12 @@ class AccessTokens:
                 algorithms=[ALGORITHM],
                 audience=self._settings.jwt_audience,
                 issuer=self._settings.jwt_issuer,
-                options={"require": ["exp", "iat", "iss", "aud", "sub", "jti"]},
+                options={
+                    "require": ["exp", "iat", "iss", "aud", "sub", "jti"],
+                    # Checked by decode() against the injectable clock, at every use.
+                    "verify_exp": False,
+                },
             )
-        except jwt.ExpiredSignatureError as exc:
-            raise AuthenticationFailed("TOKEN_EXPIRED", "The access token has expired.") from exc
         except jwt.PyJWTError as exc:
             raise AuthenticationFailed("TOKEN_INVALID", "The access token is invalid.") from exc
         if claims.get("typ") != ACCESS:

@@ -66,10 +66,11 @@ async def test_members_and_audit_log_use_a_constant_number_of_statements(client,
     many_events = await statements_for(client, AUDIT, owner.token)
     assert few_members == many_members
     assert few_events == many_events
-    # Pinned. One read transaction per request: set_config (1), auth check (1), then
-    # organization (1), members count + page (2), users loader (1).
-    assert many_members == 6
-    # set_config, auth, audit page, users loader for the actors.
+    # Pinned. One read transaction per request, begun with the tenant context (1); the
+    # access check, which also reads the caller's user and organization (1); members
+    # count + page (2); users loader (1).
+    assert many_members == 5
+    # begin, access check, audit page, users loader for the actors.
     assert many_events == 4
 
 
@@ -77,4 +78,14 @@ async def test_me_costs_a_fixed_number_of_statements(client):
     owner = await sign_up(client, "owner@example.com")
     query = """{ me { role user { email } organization { name }
       memberships { role organization { name } } } }"""
-    assert await statements_for(client, query, owner.token) == 5
+    # begin, access check (+ the caller's user and organization), memberships; the
+    # organizations loader already holds the only organization.
+    assert await statements_for(client, query, owner.token) == 3
+
+
+async def test_me_reads_the_caller_with_the_access_check(client):
+    """The hot path the bench measures: the caller's user and organization come with the
+    access check, so `me` costs two statements whatever it selects of them."""
+    owner = await sign_up(client, "owner@example.com")
+    query = "{ me { role user { email displayName } organization { name } } }"
+    assert await statements_for(client, query, owner.token) == 2

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from functools import cache
 from typing import Any
@@ -48,6 +49,32 @@ _ACCESS_CHECK = ReadQuery.of(
 )
 
 _USER_COLUMNS = (UserRow.id, UserRow.email, UserRow.display_name, UserRow.created_at)
+_ORGANIZATION_COLUMNS = (OrganizationRow.id, OrganizationRow.name, OrganizationRow.created_at)
+
+# The access check of a request, with the caller's user and organization in the same round
+# trip (most requests need one of them; they prime the request's DataLoaders).
+_AUTHENTICATE = ReadQuery.of(
+    select(
+        and_(AuthSessionRow.revoked_at.is_(None), AuthSessionRow.expires_at > func.now()),
+        MembershipRow.role,
+        *_USER_COLUMNS,
+        *_ORGANIZATION_COLUMNS,
+    )
+    .select_from(AuthSessionRow)
+    .join(UserRow, UserRow.id == AuthSessionRow.user_id)
+    .outerjoin(
+        MembershipRow,
+        and_(
+            MembershipRow.org_id == bindparam("org_id"),
+            MembershipRow.user_id == AuthSessionRow.user_id,
+        ),
+    )
+    .outerjoin(OrganizationRow, OrganizationRow.id == MembershipRow.org_id)
+    .where(
+        AuthSessionRow.id == bindparam("session_id"),
+        AuthSessionRow.user_id == bindparam("user_id"),
+    )
+)
 _USERS_VISIBLE = ReadQuery.of(
     select(*_USER_COLUMNS).where(
         UserRow.id == any_(_ids("ids")),
@@ -61,9 +88,7 @@ _USERS_VISIBLE = ReadQuery.of(
 )
 
 _ORGANIZATIONS = ReadQuery.of(
-    select(OrganizationRow.id, OrganizationRow.name, OrganizationRow.created_at).where(
-        OrganizationRow.id == any_(_ids("ids"))
-    )
+    select(*_ORGANIZATION_COLUMNS).where(OrganizationRow.id == any_(_ids("ids")))
 )
 
 _MEMBERSHIP_COLUMNS = (
@@ -182,7 +207,32 @@ def _audit_page(actions: bool, actor: bool, since: bool, until: bool, before: bo
     return ReadQuery.of(stmt)
 
 
+@dataclass(frozen=True, slots=True)
+class CallerAccess:
+    """The caller as the database knows them now: ``role`` is None when they are no longer
+    a member; ``organization`` is None then too."""
+
+    session_live: bool
+    role: str | None
+    user: User
+    organization: Organization | None
+
+
 class IdentityReads(ReadRepository):
+    async def caller_access(
+        self, *, session_id: UUID, user_id: UUID, org_id: UUID
+    ) -> CallerAccess | None:
+        """``access_check`` plus the caller's user and organization, in one statement."""
+        row = await self.fetchrow(
+            _AUTHENTICATE, session_id=session_id, user_id=user_id, org_id=org_id
+        )
+        if row is None:
+            return None
+        organization = Organization(row[6], row[7], row[8]) if row[6] is not None else None
+        return CallerAccess(
+            bool(row[0]), row[1], User(row[2], row[3], row[4], row[5]), organization
+        )
+
     async def access_check(
         self, *, session_id: UUID, user_id: UUID, org_id: UUID
     ) -> tuple[bool, str | None]:

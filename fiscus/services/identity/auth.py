@@ -243,6 +243,15 @@ async def reset_password(ctx: IdentityContext, *, token: str, new_password: str)
         await uow.commit()
 
 
+@dataclass(frozen=True)
+class Caller:
+    """An authenticated caller with their user and organization, as read with the check."""
+
+    principal: Principal
+    user: User
+    organization: Organization
+
+
 async def authenticate(ctx: IdentityContext, token: str) -> Principal:
     """Decode the access token, then confirm against the database that its session is live
     and read the caller's *current* role (a removal or demotion applies to the next
@@ -252,10 +261,23 @@ async def authenticate(ctx: IdentityContext, token: str) -> Principal:
 
 async def confirm(ctx: IdentityContext, claimed: Principal) -> Principal:
     """The caller as the database knows them now, or AuthenticationFailed."""
-    current = await revalidate(ctx, claimed)
-    if current is None:
+    return (await confirm_caller(ctx, claimed)).principal
+
+
+async def confirm_caller(ctx: IdentityContext, claimed: Principal) -> Caller:
+    """``confirm`` with the caller's user and organization, read in the same statement."""
+    async with ctx.reading(org_id=claimed.org_id, user_id=claimed.user_id) as reads:
+        access = await reads.identity.caller_access(
+            session_id=claimed.session_id, user_id=claimed.user_id, org_id=claimed.org_id
+        )
+    if (
+        access is None
+        or not access.session_live
+        or access.role is None
+        or access.organization is None
+    ):
         raise AuthenticationFailed("SESSION_ENDED", "Your session has ended; log in again.")
-    return current
+    return Caller(_with_role(claimed, access.role), access.user, access.organization)
 
 
 async def revalidate(ctx: IdentityContext, principal: Principal) -> Principal | None:
@@ -265,6 +287,10 @@ async def revalidate(ctx: IdentityContext, principal: Principal) -> Principal | 
         )
     if not live or role is None:
         return None
+    return _with_role(principal, role)
+
+
+def _with_role(principal: Principal, role: str) -> Principal:
     if role == principal.role.value:
         return principal
     return Principal(

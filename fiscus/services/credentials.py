@@ -6,6 +6,7 @@ import asyncio
 import hashlib
 import secrets
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -21,6 +22,12 @@ from fiscus.domain.identity import Principal, Role
 
 ALGORITHM = "HS256"
 ACCESS = "access"
+
+Clock = Callable[[], datetime]
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
 
 
 class PasswordHasher:
@@ -62,11 +69,12 @@ class IssuedAccessToken:
 
 
 class AccessTokens:
-    def __init__(self, settings: AuthSettings) -> None:
+    def __init__(self, settings: AuthSettings, clock: Clock = utcnow) -> None:
         if settings.jwt_secret is None:
             raise ValueError("auth.jwt_secret is not set (see fiscus.config.with_jwt_secret)")
         self._settings = settings
         self._key = settings.jwt_secret.get_secret_value()
+        self._clock = clock
 
     def issue(
         self,
@@ -77,7 +85,7 @@ class AccessTokens:
         session_id: uuid.UUID,
         now: datetime | None = None,
     ) -> IssuedAccessToken:
-        issued = now or datetime.now(UTC)
+        issued = now or self._clock()
         expires = issued + timedelta(seconds=self._settings.access_token_ttl_seconds)
         claims = {
             "iss": self._settings.jwt_issuer,
@@ -95,7 +103,8 @@ class AccessTokens:
         return IssuedAccessToken(token, expires.replace(microsecond=0))
 
     def decode(self, token: str) -> Principal:
-        """Pins the algorithm; requires and checks iss, aud, exp, sub and token type."""
+        """Pins the algorithm; requires and checks iss, aud, exp, sub and token type.
+        exp, iat and nbf are judged by the injected clock, not pyjwt's own."""
         try:
             claims: dict[str, Any] = jwt.decode(
                 token,
@@ -103,13 +112,24 @@ class AccessTokens:
                 algorithms=[ALGORITHM],
                 audience=self._settings.jwt_audience,
                 issuer=self._settings.jwt_issuer,
-                options={"require": ["exp", "iat", "iss", "aud", "sub", "jti"]},
+                options={
+                    "require": ["exp", "iat", "iss", "aud", "sub", "jti"],
+                    "verify_exp": False,
+                    "verify_iat": False,
+                    "verify_nbf": False,
+                },
             )
-        except jwt.ExpiredSignatureError as exc:
-            raise AuthenticationFailed("TOKEN_EXPIRED", "The access token has expired.") from exc
-        except jwt.PyJWTError as exc:
+            expires, issued, not_before = (
+                int(claims["exp"]),
+                int(claims["iat"]),
+                int(claims.get("nbf", claims["iat"])),
+            )
+        except (jwt.PyJWTError, TypeError, ValueError) as exc:
             raise AuthenticationFailed("TOKEN_INVALID", "The access token is invalid.") from exc
-        if claims.get("typ") != ACCESS:
+        now = self._clock().timestamp()
+        if expires <= now:
+            raise AuthenticationFailed("TOKEN_EXPIRED", "The access token has expired.")
+        if issued > now or not_before > now or claims.get("typ") != ACCESS:
             raise AuthenticationFailed("TOKEN_INVALID", "The access token is invalid.")
         try:
             return Principal(

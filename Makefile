@@ -8,14 +8,30 @@ PY := $(BIN)/python
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: install serve test test-fast lint bench
+.PHONY: install serve test test-fast lint bench lock lock-upgrade
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
 
+LOCK := requirements/lock.txt
+PIP_COMPILE := $(BIN)/pip-compile --quiet --strip-extras --annotation-style=line \
+	--no-emit-index-url --no-emit-find-links --unsafe-package fiscus \
+	--extra dev --extra embedded --output-file $(LOCK) pyproject.toml
+
 install: $(PY)
-	$(PY) -m pip install --upgrade pip
-	$(PY) -m pip install -e '.[dev]'
+	$(PY) -m pip install -c $(LOCK) pip
+	$(PY) -m pip install -c $(LOCK) -e '.[dev]'
+
+# The resolved dependency set every install uses (README, scripts/test, Dockerfile).
+# `lock` keeps existing pins where pyproject.toml still allows them; `lock-upgrade` moves
+# every pin to the newest allowed version. Commit the result with pyproject.toml.
+lock: $(PY)
+	$(PY) -m pip install --quiet -c $(LOCK) pip-tools
+	$(PIP_COMPILE)
+
+lock-upgrade: $(PY)
+	$(PY) -m pip install --quiet -c $(LOCK) pip-tools
+	$(PIP_COMPILE) --upgrade
 
 serve:
 	$(PY) -m fiscus serve --host $(HOST) --port $(PORT) --demo
@@ -27,6 +43,8 @@ test-fast:
 	$(PY) -m pytest -m "not slow"
 
 lint:
+	$(BIN)/deptry fiscus alembic
+	$(BIN)/deptry fiscus tests bench alembic --ignore DEP004
 	$(BIN)/ruff check fiscus tests bench
 	$(BIN)/mypy fiscus
 	$(BIN)/lint-imports

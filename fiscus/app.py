@@ -30,13 +30,14 @@ from fiscus.resolvers.root import build_schema
 from fiscus.runtime import Runtime
 from fiscus.schema.context import Context
 from fiscus.schema.limits import QueryLimits, parse_document, validation_rules
+from fiscus.services.credentials import Clock, utcnow
 from fiscus.services.identity.auth import authenticate, revalidate
 from fiscus.transport.graphiql import assets_app, graphiql_html
 from fiscus.transport.http import GraphQLHTTPEndpoint
 from fiscus.transport.websocket import GraphQLWebSocketEndpoint
 
 
-def create_app(settings: Settings) -> Starlette:
+def create_app(settings: Settings, *, clock: Clock = utcnow) -> Starlette:
     settings = with_jwt_secret(settings)
     schema = build_schema()
     state: dict[str, Any] = {}
@@ -80,7 +81,7 @@ def create_app(settings: Settings) -> Starlette:
 
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
-        opened = await Runtime.open(settings)
+        opened = await Runtime.open(settings, clock=clock)
         hub = Hub(opened.redis, opened.broker, settings.realtime.subscriber_queue_size)
         await hub.start()
         state.update(runtime=opened, hub=hub)

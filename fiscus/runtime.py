@@ -17,7 +17,7 @@ from fiscus.persistence.reads.scope import ReadScopes
 from fiscus.persistence.statements import install_statement_counter
 from fiscus.persistence.uow import Effects, UnitOfWorkFactory
 from fiscus.realtime.broker import Broker
-from fiscus.services.credentials import AccessTokens, PasswordHasher
+from fiscus.services.credentials import AccessTokens, Clock, PasswordHasher, utcnow
 from fiscus.services.identity.context import IdentityContext
 from fiscus.services.throttling import LoginThrottle
 
@@ -52,7 +52,9 @@ class Runtime:
     identity: IdentityContext
 
     @classmethod
-    async def open(cls, settings: Settings) -> Runtime:
+    async def open(cls, settings: Settings, *, clock: Clock = utcnow) -> Runtime:
+        """``clock`` is the one time source of the identity services and of access-token
+        checks; tests inject a controllable one to cross expiry instants."""
         if settings.redis.url is None:
             raise RuntimeError("redis.url is not set (embedded services not started?)")
         db = Database.connect(settings.database)
@@ -71,8 +73,9 @@ class Runtime:
             uow=UnitOfWorkFactory(db, Effects(publisher=broker, jobs=queue)),
             reads=ReadScopes(read_pool),
             hasher=PasswordHasher(),
-            tokens=AccessTokens(settings.auth),
+            tokens=AccessTokens(settings.auth, clock),
             throttle=LoginThrottle(redis, settings.redis.prefix, settings.auth),
+            clock=clock,
         )
         return cls(settings, db, redis, broker, queue, identity)
 

@@ -24,6 +24,12 @@ from fiscus.domain.identity import Principal, Role
 ALGORITHM = "HS256"
 ACCESS = "access"
 
+Clock = Callable[[], datetime]
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
 
 class PasswordHasher:
     """argon2id. Hashing runs in a thread: it is deliberately slow and must not block the
@@ -69,19 +75,20 @@ VERIFIED_TOKENS_KEPT = 4096
 class AccessTokens:
     """Issues and decodes access tokens.
 
-    A client sends the same token with every request until it expires, so the outcome of
-    verifying a token string (signature, algorithm, issuer, audience, claims) is kept for
-    that exact string in a bounded LRU; expiry is checked at every use against ``clock``,
-    cached or not. The check is the same; only the repeated HMAC and JSON work is saved.
+    A client sends the same token with every request until it expires, so what verifying a
+    token string establishes (signature, algorithm, issuer, audience, claims, type) is kept
+    for that exact string in a bounded LRU. The time checks (exp, iat, nbf) are made at
+    every use against ``clock``, cached or not: the check is the same, only the repeated
+    HMAC and JSON work is saved.
     """
 
-    def __init__(self, settings: AuthSettings, clock: Callable[[], datetime] | None = None) -> None:
+    def __init__(self, settings: AuthSettings, clock: Clock = utcnow) -> None:
         if settings.jwt_secret is None:
             raise ValueError("auth.jwt_secret is not set (see fiscus.config.with_jwt_secret)")
         self._settings = settings
         self._key = settings.jwt_secret.get_secret_value()
-        self._clock = clock or (lambda: datetime.now(UTC))
-        self._verified: OrderedDict[str, Principal] = OrderedDict()
+        self._clock = clock
+        self._verified: OrderedDict[str, tuple[Principal, float]] = OrderedDict()
 
     def issue(
         self,
@@ -92,7 +99,7 @@ class AccessTokens:
         session_id: uuid.UUID,
         now: datetime | None = None,
     ) -> IssuedAccessToken:
-        issued = now or datetime.now(UTC)
+        issued = now or self._clock()
         expires = issued + timedelta(seconds=self._settings.access_token_ttl_seconds)
         claims = {
             "iss": self._settings.jwt_issuer,
@@ -111,20 +118,26 @@ class AccessTokens:
 
     def decode(self, token: str) -> Principal:
         """Pins the algorithm; requires and checks iss, aud, exp, sub and token type.
-        Expiry is checked against this object's clock (valid while now < exp)."""
-        principal = self._verified.get(token)
-        if principal is None:
-            principal = self._verify(token)
-            self._verified[token] = principal
+        exp, iat and nbf are judged by the injected clock, not pyjwt's own."""
+        entry = self._verified.get(token)
+        if entry is None:
+            entry = self._verify(token)
+            self._verified[token] = entry
             if len(self._verified) > VERIFIED_TOKENS_KEPT:
                 self._verified.popitem(last=False)
         else:
             self._verified.move_to_end(token)
-        if self._clock() >= principal.expires_at:
+        principal, valid_from = entry
+        now = self._clock().timestamp()
+        if principal.expires_at.timestamp() <= now:
             raise AuthenticationFailed("TOKEN_EXPIRED", "The access token has expired.")
+        if valid_from > now:
+            raise AuthenticationFailed("TOKEN_INVALID", "The access token is invalid.")
         return principal
 
-    def _verify(self, token: str) -> Principal:
+    def _verify(self, token: str) -> tuple[Principal, float]:
+        """Everything about the token that does not depend on the time; returns the
+        principal and the instant from which it is valid (iat, or nbf if later)."""
         try:
             claims: dict[str, Any] = jwt.decode(
                 token,
@@ -134,16 +147,19 @@ class AccessTokens:
                 issuer=self._settings.jwt_issuer,
                 options={
                     "require": ["exp", "iat", "iss", "aud", "sub", "jti"],
-                    # Checked by decode() against the injectable clock, at every use.
                     "verify_exp": False,
+                    "verify_iat": False,
+                    "verify_nbf": False,
                 },
             )
-        except jwt.PyJWTError as exc:
+            issued = int(claims["iat"])
+            valid_from = float(max(issued, int(claims.get("nbf", issued))))
+        except (jwt.PyJWTError, TypeError, ValueError) as exc:
             raise AuthenticationFailed("TOKEN_INVALID", "The access token is invalid.") from exc
         if claims.get("typ") != ACCESS:
             raise AuthenticationFailed("TOKEN_INVALID", "The access token is invalid.")
         try:
-            return Principal(
+            principal = Principal(
                 user_id=uuid.UUID(claims["sub"]),
                 org_id=uuid.UUID(claims["org"]),
                 role=Role(claims["role"]),
@@ -152,3 +168,4 @@ class AccessTokens:
             )
         except (KeyError, ValueError, TypeError) as exc:
             raise AuthenticationFailed("TOKEN_INVALID", "The access token is invalid.") from exc
+        return principal, valid_from

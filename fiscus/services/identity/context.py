@@ -5,19 +5,15 @@ from __future__ import annotations
 from collections.abc import Callable
 from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass, field, replace
-from datetime import UTC, datetime
+from datetime import datetime
 from uuid import UUID
 
 from fiscus.config import Settings
 from fiscus.persistence.reads.repositories import Reads
 from fiscus.persistence.reads.scope import ReadScopes, SharedReadScopes
 from fiscus.persistence.uow import UnitOfWork, UnitOfWorkFactory
-from fiscus.services.credentials import AccessTokens, PasswordHasher
+from fiscus.services.credentials import AccessTokens, PasswordHasher, utcnow
 from fiscus.services.throttling import LoginThrottle
-
-
-def utcnow() -> datetime:
-    return datetime.now(UTC)
 
 
 @dataclass

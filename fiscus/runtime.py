@@ -18,7 +18,7 @@ from fiscus.persistence.uow import Effects, UnitOfWorkFactory
 from fiscus.realtime.broker import Broker
 from fiscus.services.credentials import AccessTokens, PasswordHasher
 from fiscus.services.identity.context import IdentityContext
-from fiscus.services.throttling import LoginThrottle
+from fiscus.services.throttling import Throttle, auth_limits
 
 
 def job_serializer(value: dict[str, Any]) -> bytes:
@@ -69,7 +69,7 @@ class Runtime:
             uow=UnitOfWorkFactory(db, Effects(publisher=broker, jobs=queue)),
             hasher=PasswordHasher(),
             tokens=AccessTokens(settings.auth),
-            throttle=LoginThrottle(redis, settings.redis.prefix, settings.auth),
+            throttle=Throttle(redis, settings.redis.prefix, auth_limits(settings.auth)),
         )
         return cls(settings, db, redis, broker, queue, identity)
 

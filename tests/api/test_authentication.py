@@ -1,4 +1,5 @@
-"""Log-in, refresh rotation with reuse detection, log-out, throttling, password reset."""
+"""Log-in, refresh rotation with reuse detection, log-out, password reset (throttling:
+``test_authentication_throttling.py``)."""
 
 from __future__ import annotations
 
@@ -49,28 +50,6 @@ async def test_unknown_email_and_wrong_password_fail_identically(client):
     # Both paths verify an argon2 hash: neither is an order of magnitude faster.
     assert unknown_seconds > wrong_password_seconds / 5
     assert wrong_password_seconds > unknown_seconds / 5
-
-
-async def test_login_is_throttled_per_account(client, settings):
-    await sign_up(client, "ada@example.com")
-    for _ in range(settings.auth.login_max_failures_per_account):
-        assert (await log_in(client, "ada@example.com", "wrong password!"))["code"] == (
-            "INVALID_CREDENTIALS"
-        )
-    throttled = await log_in(client, "ada@example.com")  # even the right password
-    assert throttled["__typename"] == "RateLimitedError"
-    assert throttled["code"] == "RATE_LIMITED"
-    assert 0 < throttled["retryAfterSeconds"] <= settings.auth.login_window_seconds
-    other = await sign_up(client, "bob@example.com")
-    assert (await log_in(client, other.email))["__typename"] == "AuthPayload"
-
-
-async def test_login_is_throttled_per_client_address(client, settings):
-    limit = settings.auth.login_max_failures_per_address
-    for i in range(limit):
-        await log_in(client, f"nobody{i}@example.com", "wrong password!")
-    result = await log_in(client, "someone-else@example.com", "wrong password!")
-    assert result["__typename"] == "RateLimitedError"
 
 
 async def test_refresh_rotates_and_reuse_revokes_the_family(client):

@@ -29,6 +29,7 @@ from fiscus.persistence.models.identity import (
     UserRow,
 )
 from fiscus.persistence.uow import UnitOfWork
+from fiscus.services import throttling
 from fiscus.services.credentials import new_secret_token, token_digest
 from fiscus.services.identity import audit
 from fiscus.services.identity.context import IdentityContext
@@ -104,12 +105,16 @@ async def log_in(
 ) -> AuthResult:
     """Unknown email and wrong password fail identically, after the same argon2 work."""
     key = email.strip().lower()
-    await ctx.throttle.check(key, client_address)
+    attempts = (
+        (throttling.LOGIN_FAILURES_PER_ACCOUNT, key),
+        (throttling.LOGIN_FAILURES_PER_ADDRESS, client_address),
+    )
+    await ctx.throttle.check(*attempts)
     async with ctx.unit() as uow:
         user = await uow.users.by_email(key) if key else None
         valid = await ctx.hasher.verify(user.password_hash if user else None, password)
         if user is None or not valid:
-            await ctx.throttle.record_failure(key, client_address)
+            await ctx.throttle.record(*attempts)
             raise AuthenticationFailed("INVALID_CREDENTIALS", INVALID_CREDENTIALS)
         await uow.set_tenant(None, user.id)
         memberships = await uow.memberships.of_user(user.id)
@@ -119,7 +124,7 @@ async def log_in(
         assert org is not None
         result = await _start_session(ctx, uow, user, org, Role(chosen.role))
         await uow.commit()
-    await ctx.throttle.record_success(key)
+    await ctx.throttle.forget(attempts[0])
     return result
 
 

@@ -11,7 +11,7 @@ from uuid import UUID
 from fiscus.config import Settings
 from fiscus.persistence.uow import RequestReads, UnitOfWork, UnitOfWorkFactory
 from fiscus.services.credentials import AccessTokens, PasswordHasher
-from fiscus.services.throttling import LoginThrottle
+from fiscus.services.throttling import Throttle
 
 
 def utcnow() -> datetime:
@@ -24,7 +24,7 @@ class IdentityContext:
     uow: UnitOfWorkFactory
     hasher: PasswordHasher
     tokens: AccessTokens
-    throttle: LoginThrottle
+    throttle: Throttle
     clock: Callable[[], datetime] = field(default=utcnow)
 
     def unit(

@@ -1,10 +1,11 @@
-"""Throttled authentication through the real app, on the run's Redis (7 on CI) and on the
-embedded Redis 6.2 that `fiscus serve` starts when none is configured."""
+"""Throttled log-in, sign-up and password reset through the real app, on the run's Redis
+(7 on CI) and on the embedded Redis 6.2 that `fiscus serve` starts when none is configured."""
 
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
@@ -12,7 +13,7 @@ import pytest
 from fiscus.app import create_app
 from fiscus.config import Settings
 from tests.conftest import make_settings, running
-from tests.graphql_client import log_in, sign_up
+from tests.graphql_client import PASSWORD, gql, log_in, sign_up
 
 
 @pytest.fixture
@@ -65,3 +66,52 @@ async def test_a_successful_login_forgets_the_accounts_failures(throttled, throt
     for _ in range(limit - 1):
         failed = await log_in(throttled, "ada@example.com", "wrong password!")
         assert failed["code"] == "INVALID_CREDENTIALS"
+
+
+REQUEST_RESET = """mutation($email: String!) { requestPasswordReset(input: {email: $email}) {
+    __typename ... on RateLimitedError { code retryAfterSeconds } } }"""
+
+
+async def request_reset(client: httpx.AsyncClient, email: str) -> dict[str, Any]:
+    result: dict[str, Any] = (await gql(client, REQUEST_RESET, {"email": email}))["data"][
+        "requestPasswordReset"
+    ]
+    return result
+
+
+async def test_password_resets_are_throttled_per_account(throttled, throttled_settings):
+    auth = throttled_settings.auth
+    for _ in range(auth.password_reset_max_per_account):
+        accepted = await request_reset(throttled, "victim@example.com")
+        assert accepted == {"__typename": "RequestPasswordResetSuccess"}
+    refused = await request_reset(throttled, "VICTIM@example.com ")
+    assert refused["__typename"] == "RateLimitedError"
+    assert refused["code"] == "RATE_LIMITED"
+    assert 0 < refused["retryAfterSeconds"] <= auth.password_reset_window_seconds
+    other = await request_reset(throttled, "someone-else@example.com")
+    assert other["__typename"] == "RequestPasswordResetSuccess"
+
+
+async def test_password_resets_are_throttled_per_client_address(throttled, throttled_settings):
+    for i in range(throttled_settings.auth.password_reset_max_per_address):
+        accepted = await request_reset(throttled, f"person{i}@example.com")
+        assert accepted["__typename"] == "RequestPasswordResetSuccess"
+    refused = await request_reset(throttled, "one-more@example.com")
+    assert refused["__typename"] == "RateLimitedError"
+
+
+async def test_sign_ups_are_throttled_per_client_address(throttled, throttled_settings):
+    auth = throttled_settings.auth
+    for i in range(auth.sign_up_max_per_address):
+        await sign_up(throttled, f"person{i}@example.com")
+    body = await gql(
+        throttled,
+        """mutation($password: String!) { signUp(input: {email: "late@example.com",
+        password: $password, displayName: "Late", organizationName: "Late"}) {
+        __typename ... on RateLimitedError { code retryAfterSeconds } } }""",
+        {"password": PASSWORD},
+    )
+    refused = body["data"]["signUp"]
+    assert refused["__typename"] == "RateLimitedError"
+    assert 0 < refused["retryAfterSeconds"] <= auth.sign_up_window_seconds
+    assert (await log_in(throttled, "late@example.com"))["code"] == "INVALID_CREDENTIALS"

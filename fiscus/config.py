@@ -62,6 +62,23 @@ class AuthSettings(BaseModel):
     login_window_seconds: int = 15 * 60
     login_max_failures_per_account: int = 5
     login_max_failures_per_address: int = 30
+    sign_up_window_seconds: int = 3600
+    sign_up_max_per_address: int = Field(
+        default=10, description="signUp attempts per client address per window."
+    )
+    password_reset_window_seconds: int = 3600
+    password_reset_max_per_account: int = Field(
+        default=3, description="requestPasswordReset calls per email address per window."
+    )
+    password_reset_max_per_address: int = Field(
+        default=10, description="requestPasswordReset calls per client address per window."
+    )
+    require_email_verification: bool | None = Field(
+        default=None,
+        description="signUp answers alike for new and taken emails and mails a token that "
+        "verifyEmail turns into the account. Default: on in production.",
+    )
+    email_verification_ttl_minutes: int = 24 * 60
     password_min_length: int = 10
 
 

@@ -19,7 +19,7 @@ from fiscus.persistence.uow import Effects, UnitOfWorkFactory
 from fiscus.realtime.broker import Broker
 from fiscus.services.credentials import AccessTokens, Clock, PasswordHasher, utcnow
 from fiscus.services.identity.context import IdentityContext
-from fiscus.services.throttling import LoginThrottle
+from fiscus.services.throttling import Throttle, auth_limits
 
 
 def job_serializer(value: dict[str, Any]) -> bytes:
@@ -74,7 +74,7 @@ class Runtime:
             reads=ReadScopes(read_pool),
             hasher=PasswordHasher(),
             tokens=AccessTokens(settings.auth, clock),
-            throttle=LoginThrottle(redis, settings.redis.prefix, settings.auth),
+            throttle=Throttle(redis, settings.redis.prefix, auth_limits(settings.auth)),
             clock=clock,
         )
         return cls(settings, db, redis, broker, queue, identity)

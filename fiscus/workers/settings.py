@@ -22,7 +22,9 @@ from fiscus.runtime import (
     job_serializer,
     queue_name,
 )
-from fiscus.workers.jobs import email, maintenance
+from fiscus.services.identity.password_reset import SEND_PASSWORD_RESET_JOB
+from fiscus.services.identity.registration import SEND_SIGN_UP_EMAIL_JOB
+from fiscus.workers.jobs import email, identity, maintenance
 from fiscus.workers.jobs.context import JobContext
 
 log = logging.getLogger(__name__)
@@ -51,6 +53,14 @@ def worker_settings(settings: Settings) -> dict[str, Any]:
                 measured("send_email", email.send_email),
                 name="send_email",
                 max_tries=email.MAX_TRIES,
+            ),
+            func(
+                measured(SEND_PASSWORD_RESET_JOB, identity.send_password_reset),
+                name=SEND_PASSWORD_RESET_JOB,
+            ),
+            func(
+                measured(SEND_SIGN_UP_EMAIL_JOB, identity.send_sign_up_email),
+                name=SEND_SIGN_UP_EMAIL_JOB,
             ),
         ],
         "cron_jobs": [

@@ -1,11 +1,19 @@
-"""Log-in, refresh rotation with reuse detection, log-out, throttling, password reset."""
+"""Log-in, refresh rotation with reuse detection, log-out, password reset (throttling:
+``test_authentication_throttling.py``)."""
 
 from __future__ import annotations
 
 import time
+from datetime import timedelta
 
-from fiscus.runtime import queue_name
+import asyncpg
+import pytest
+
+from fiscus.config import Settings
+from fiscus.services.identity.context import utcnow
+from tests.conftest import _plain, make_settings
 from tests.graphql_client import PASSWORD, gql, log_in, sign_up
+from tests.mailbox import RESET_TOKEN, deliver_mail, token_in
 
 REFRESH = """
 mutation Refresh($token: String!) {
@@ -49,28 +57,6 @@ async def test_unknown_email_and_wrong_password_fail_identically(client):
     # Both paths verify an argon2 hash: neither is an order of magnitude faster.
     assert unknown_seconds > wrong_password_seconds / 5
     assert wrong_password_seconds > unknown_seconds / 5
-
-
-async def test_login_is_throttled_per_account(client, settings):
-    await sign_up(client, "ada@example.com")
-    for _ in range(settings.auth.login_max_failures_per_account):
-        assert (await log_in(client, "ada@example.com", "wrong password!"))["code"] == (
-            "INVALID_CREDENTIALS"
-        )
-    throttled = await log_in(client, "ada@example.com")  # even the right password
-    assert throttled["__typename"] == "RateLimitedError"
-    assert throttled["code"] == "RATE_LIMITED"
-    assert 0 < throttled["retryAfterSeconds"] <= settings.auth.login_window_seconds
-    other = await sign_up(client, "bob@example.com")
-    assert (await log_in(client, other.email))["__typename"] == "AuthPayload"
-
-
-async def test_login_is_throttled_per_client_address(client, settings):
-    limit = settings.auth.login_max_failures_per_address
-    for i in range(limit):
-        await log_in(client, f"nobody{i}@example.com", "wrong password!")
-    result = await log_in(client, "someone-else@example.com", "wrong password!")
-    assert result["__typename"] == "RateLimitedError"
 
 
 async def test_refresh_rotates_and_reuse_revokes_the_family(client):
@@ -122,36 +108,71 @@ async def test_no_token_and_bad_token_are_unauthenticated(client):
         assert body["errors"][0]["extensions"]["code"] == "UNAUTHENTICATED"
 
 
-async def _queued_email(app, settings, to: str) -> dict:
-    runtime = app.state.runtime
-    jobs = await runtime.queue.queued_jobs(queue_name=queue_name(settings))
-    mails = [j.kwargs for j in jobs if j.function == "send_email" and j.kwargs["to"] == to]
-    assert len(mails) == 1, jobs
-    return mails[0]
+REQUEST_RESET = """mutation($email: String!) { requestPasswordReset(input: {email: $email}) {
+    __typename } }"""
+RESET = """mutation($token: String!, $pw: String!) { resetPassword(input: {token: $token,
+    newPassword: $pw}) { __typename ... on UserError { code field } } }"""
 
 
-async def test_password_reset_end_to_end(app, client, settings):
+@pytest.fixture
+def worker_settings(database_url, redis_url, redis_prefix, tmp_path) -> Settings:
+    """A worker on the app's queue, with this test's own mailbox."""
+    return make_settings(database_url, redis_prefix, tmp_path / "worker", redis_url=redis_url)
+
+
+async def test_password_reset_end_to_end(client, worker_settings):
     await sign_up(client, "ada@example.com")
-    request = """mutation($email: String!) { requestPasswordReset(input: {email: $email}) {
-        __typename } }"""
     for email in ("ada@example.com", "nobody@example.com"):
-        body = await gql(client, request, {"email": email})
+        body = await gql(client, REQUEST_RESET, {"email": email})
         assert body["data"]["requestPasswordReset"]["__typename"] == "RequestPasswordResetSuccess"
-    mail = await _queued_email(app, settings, "ada@example.com")
-    token = next(w for w in mail["body"].split() if w.startswith("pwr_"))
+    mailbox = await deliver_mail(worker_settings)
+    assert list(mailbox) == ["ada@example.com"]
+    [mail] = mailbox["ada@example.com"]
+    token = token_in(mail, RESET_TOKEN)
 
-    reset = """mutation($token: String!, $pw: String!) { resetPassword(input: {token: $token,
-        newPassword: $pw}) { __typename ... on UserError { code field } } }"""
-    weak = await gql(client, reset, {"token": token, "pw": "short"})
+    weak = await gql(client, RESET, {"token": token, "pw": "short"})
     assert weak["data"]["resetPassword"] == {
         "__typename": "ValidationError",
         "code": "WEAK_PASSWORD",
         "field": "input.newPassword",
     }
-    done = await gql(client, reset, {"token": token, "pw": "a brand new passphrase"})
+    done = await gql(client, RESET, {"token": token, "pw": "a brand new passphrase"})
     assert done["data"]["resetPassword"]["__typename"] == "ResetPasswordSuccess"
-    again = await gql(client, reset, {"token": token, "pw": "another new passphrase"})
+    again = await gql(client, RESET, {"token": token, "pw": "another new passphrase"})
     assert again["data"]["resetPassword"]["code"] == "TOKEN_INVALID"
+    assert (await log_in(client, "ada@example.com"))["code"] == "INVALID_CREDENTIALS"
+    assert (await log_in(client, "ada@example.com", "a brand new passphrase"))[
+        "__typename"
+    ] == "AuthPayload"
+
+
+async def test_a_reset_token_works_until_it_expires_and_not_after(
+    app, client, worker_settings, database_url
+):
+    await sign_up(client, "ada@example.com")
+    await gql(client, REQUEST_RESET, {"email": "ada@example.com"})
+    token = token_in((await deliver_mail(worker_settings))["ada@example.com"][0], RESET_TOKEN)
+    owner = await asyncpg.connect(_plain(database_url))
+    try:
+        expires_at = await owner.fetchval("SELECT expires_at FROM password_resets")
+        identity = app.state.runtime.identity
+
+        identity.clock = lambda: expires_at + timedelta(seconds=1)
+        late = await gql(client, RESET, {"token": token, "pw": "a brand new passphrase"})
+        assert late["data"]["resetPassword"] == {
+            "__typename": "ValidationError",
+            "code": "TOKEN_INVALID",
+            "field": "input.token",
+        }
+        assert await owner.fetchval("SELECT used_at FROM password_resets") is None
+        assert (await log_in(client, "ada@example.com"))["__typename"] == "AuthPayload"
+
+        identity.clock = lambda: expires_at - timedelta(seconds=1)
+        in_time = await gql(client, RESET, {"token": token, "pw": "a brand new passphrase"})
+        assert in_time["data"]["resetPassword"] == {"__typename": "ResetPasswordSuccess"}
+    finally:
+        await owner.close()
+    identity.clock = utcnow
     assert (await log_in(client, "ada@example.com"))["code"] == "INVALID_CREDENTIALS"
     assert (await log_in(client, "ada@example.com", "a brand new passphrase"))[
         "__typename"

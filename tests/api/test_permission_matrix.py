@@ -54,6 +54,11 @@ OPERATIONS = {
         'mutation { createOrganization(input: {name: "Mine"}) { __typename } }',
         set(ROLES),
     ),
+    # Public: whoever calls it, an unknown token is a typed error, never FORBIDDEN.
+    "verifyEmail": (
+        'mutation { verifyEmail(input: {token: "vfy_unknown"}) { __typename } }',
+        set(ROLES),
+    ),
 }
 
 
@@ -98,7 +103,14 @@ def test_every_root_field_declares_its_permission():
 
 def test_every_root_field_is_covered_by_the_matrix_or_named_public():
     schema = build_schema()
-    public = {"signUp", "logIn", "refreshToken", "requestPasswordReset", "resetPassword"}
+    public = {
+        "signUp",
+        "verifyEmail",
+        "logIn",
+        "refreshToken",
+        "requestPasswordReset",
+        "resetPassword",
+    }
     covered_elsewhere = {
         "logOut",
         "switchOrganization",
@@ -118,3 +130,14 @@ def test_every_root_field_is_covered_by_the_matrix_or_named_public():
 def _camel(name: str) -> str:
     head, *rest = name.split("_")
     return head + "".join(p.title() for p in rest)
+
+
+def test_public_mutations_declare_public():
+    schema = build_schema()
+    mutation = schema.get_type_by_name("Mutation")
+    declared = {
+        f.graphql_name or _camel(f.python_name): declared_permission(f.permission_classes)
+        for f in mutation.fields
+    }
+    for name in ("signUp", "verifyEmail", "logIn", "requestPasswordReset", "resetPassword"):
+        assert declared[name] == "public", name

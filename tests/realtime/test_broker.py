@@ -1,12 +1,26 @@
+"""The broker's Lua publish, on the run's Redis and on the embedded Redis 6.2."""
+
 from __future__ import annotations
 
 import asyncio
 import json
+from collections.abc import AsyncIterator
 
+import pytest
 import redis.asyncio as aioredis
 
 from fiscus.realtime import channels
 from fiscus.realtime.broker import Broker
+
+
+@pytest.fixture
+async def redis(each_redis_url: str, prefix: str) -> AsyncIterator[aioredis.Redis]:
+    client = aioredis.Redis.from_url(each_redis_url)
+    yield client
+    keys = [key async for key in client.scan_iter(match=f"{prefix}:*", count=500)]
+    if keys:
+        await client.delete(*keys)
+    await client.aclose()
 
 
 async def test_each_publish_gets_the_next_sequence_number(broker: Broker) -> None:

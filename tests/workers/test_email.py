@@ -9,10 +9,12 @@ from email import message_from_bytes, policy
 
 import pytest
 from arq import Retry
+from sqlalchemy import select
 
 from fiscus.observability.metrics import REGISTRY
+from fiscus.persistence.models.identity import PasswordResetRow
 from fiscus.runtime import Runtime, queue_name
-from fiscus.services.identity import auth
+from fiscus.services.identity import auth, password_reset
 from fiscus.workers.jobs.email import EmailRejected, send_email
 from fiscus.workers.settings import run_worker
 from tests.workers.conftest import SMTP_LOGIN, SettingsFactory, SmtpServer, free_port
@@ -52,7 +54,9 @@ async def test_password_reset_email_arrives_over_smtp_and_its_token_resets_the_p
     await sign_up(runtime, "ada@example.com")
     sent_before = sent_emails("ok")
 
-    await auth.request_password_reset(runtime.identity, email="ada@example.com")
+    await password_reset.request_password_reset(
+        runtime.identity, email="ada@example.com", client_address=None
+    )
     await run_worker(
         settings_with(smtp={"host": "127.0.0.1", "port": smtp_server.port}), burst=True
     )
@@ -62,7 +66,9 @@ async def test_password_reset_email_arrives_over_smtp_and_its_token_resets_the_p
     assert mail.message["Subject"] == "Reset your fiscus password"
     token = RESET_TOKEN.search(mail.body)
     assert token is not None
-    await auth.reset_password(runtime.identity, token=token.group(), new_password=NEW_PASSWORD)
+    await password_reset.reset_password(
+        runtime.identity, token=token.group(), new_password=NEW_PASSWORD
+    )
     logged_in = await auth.log_in(
         runtime.identity,
         email="ada@example.com",
@@ -72,6 +78,32 @@ async def test_password_reset_email_arrives_over_smtp_and_its_token_resets_the_p
     )
     assert logged_in.user.email == "ada@example.com"
     assert sent_emails("ok") == sent_before + 1
+
+
+async def test_a_reset_for_an_unknown_email_stores_and_sends_nothing(
+    runtime: Runtime, smtp_server: SmtpServer, settings_with: SettingsFactory
+) -> None:
+    await sign_up(runtime, "ada@example.com")
+    await password_reset.request_password_reset(
+        runtime.identity, email="nobody@example.com", client_address=None
+    )
+    assert await queued(runtime) == 1
+
+    await run_worker(
+        settings_with(smtp={"host": "127.0.0.1", "port": smtp_server.port}), burst=True
+    )
+
+    assert smtp_server.received == []
+    assert await queued(runtime) == 0
+    async with runtime.identity.unit() as uow:
+        ada = await uow.users.by_email("ada@example.com")
+        assert ada is not None
+        assert (
+            await uow.password_resets.count(
+                select(PasswordResetRow).where(PasswordResetRow.user_id == ada.id)
+            )
+            == 0
+        )
 
 
 async def test_a_unit_of_work_that_is_not_committed_enqueues_nothing(runtime: Runtime) -> None:
@@ -137,7 +169,9 @@ async def test_without_smtp_the_email_is_written_to_the_mailbox(
 ) -> None:
     settings = settings_with()
     await sign_up(runtime, "ada@example.com")
-    await auth.request_password_reset(runtime.identity, email="ada@example.com")
+    await password_reset.request_password_reset(
+        runtime.identity, email="ada@example.com", client_address=None
+    )
 
     await run_worker(settings, burst=True)
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import uuid
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
@@ -11,7 +12,7 @@ import pytest
 
 from fiscus.domain.identity import Principal
 from fiscus.runtime import Runtime
-from fiscus.services.identity import auth, members
+from fiscus.services.identity import auth, members, password_reset, registration
 from fiscus.workers.jobs.maintenance import purge_expired_credentials
 from fiscus.workers.settings import run_worker
 from tests.workers.conftest import SettingsFactory
@@ -52,12 +53,14 @@ async def user_ids_with_sessions(owner: asyncpg.Connection) -> set[uuid.UUID]:
 
 
 async def test_expired_credentials_are_purged_across_organizations_and_live_ones_kept(
-    runtime: Runtime, owner: asyncpg.Connection
+    runtime: Runtime, owner: asyncpg.Connection, settings_with: SettingsFactory
 ) -> None:
     ada = await owner_of_new_org(runtime, "ada@example.com")
     bob = await owner_of_new_org(runtime, "bob@example.com")
     for principal, name in ((ada, "ada"), (bob, "bob")):
-        await auth.request_password_reset(runtime.identity, email=f"{name}@example.com")
+        await password_reset.request_password_reset(
+            runtime.identity, email=f"{name}@example.com", client_address=None
+        )
         for state in ("stale", "fresh"):
             await members.invite_member(
                 runtime.identity,
@@ -65,6 +68,7 @@ async def test_expired_credentials_are_purged_across_organizations_and_live_ones
                 email=f"{state}-{name}@example.com",
                 role="MEMBER",
             )
+    await run_worker(settings_with(), burst=True)  # stores the reset tokens
     await expire(owner, "auth_sessions", "user_id = $2", ada.user_id)
     await expire(owner, "password_resets", "user_id = $2", ada.user_id)
     await expire(owner, "password_resets", "user_id = $2", bob.user_id, at=AN_HOUR_AGO)
@@ -72,7 +76,12 @@ async def test_expired_credentials_are_purged_across_organizations_and_live_ones
 
     purged = await purge_expired_credentials({"runtime": runtime})
 
-    assert purged == {"sessions": 1, "password_resets": 1, "invitations": 2}
+    assert purged == {
+        "sessions": 1,
+        "password_resets": 1,
+        "invitations": 2,
+        "pending_sign_ups": 0,
+    }
     assert await user_ids_with_sessions(owner) == {bob.user_id}
     resets = await owner.fetch("SELECT user_id FROM password_resets")
     assert [row["user_id"] for row in resets] == [bob.user_id]
@@ -96,3 +105,29 @@ async def test_the_worker_runs_the_purge_when_it_is_enqueued(
     await run_worker(settings_with(), burst=True)
 
     assert await user_ids_with_sessions(owner) == set()
+
+
+async def test_expired_pending_sign_ups_are_purged_and_live_ones_kept(
+    runtime: Runtime, owner: asyncpg.Connection
+) -> None:
+    auth_settings = runtime.settings.auth.model_copy(update={"require_email_verification": True})
+    verifying = dataclasses.replace(
+        runtime.identity, settings=runtime.settings.model_copy(update={"auth": auth_settings})
+    )
+    for email in ("stale@example.com", "fresh@example.com"):
+        pending = await registration.sign_up(
+            verifying,
+            email=email,
+            password=PASSWORD,
+            display_name="Someone",
+            organization_name="Org",
+            client_address=None,
+        )
+        assert isinstance(pending, registration.SignUpPending)
+    await expire(owner, "pending_sign_ups", "email = $2", "stale@example.com")
+
+    purged = await purge_expired_credentials({"runtime": runtime})
+
+    assert purged["pending_sign_ups"] == 1
+    rows = await owner.fetch("SELECT email FROM pending_sign_ups")
+    assert [row["email"] for row in rows] == ["fresh@example.com"]

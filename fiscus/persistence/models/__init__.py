@@ -8,6 +8,7 @@ from fiscus.persistence.models.identity import (
     MembershipRow,
     OrganizationRow,
     PasswordResetRow,
+    PendingSignUpRow,
     RefreshTokenRow,
     UserRow,
 )
@@ -20,6 +21,7 @@ __all__ = [
     "MembershipRow",
     "OrganizationRow",
     "PasswordResetRow",
+    "PendingSignUpRow",
     "RefreshTokenRow",
     "UserRow",
 ]

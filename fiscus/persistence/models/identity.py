@@ -1,6 +1,7 @@
 """Identity and tenancy tables.
 
-Global (no ``org_id``): users, auth sessions and their refresh tokens, password resets.
+Global (no ``org_id``): users, auth sessions and their refresh tokens, password resets,
+pending sign-ups.
 Tenant-owned (``org_id`` + forced RLS): organizations (keyed by ``id``, the tenant root),
 memberships, invitations, audit events.
 """
@@ -196,3 +197,21 @@ class PasswordResetRow(CreatedAtMixin, Base):
     user_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
     expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     used_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class PendingSignUpRow(CreatedAtMixin, Base):
+    """A sign-up waiting for its email to be verified; becomes a user and an organization
+    through ``verifyEmail``. Only the SHA-256 of the mailed token is stored."""
+
+    __tablename__ = "pending_sign_ups"
+    __table_args__ = (
+        Index("ix_pending_sign_ups_email_lower", func.lower(text("email"))),
+        Index("ix_pending_sign_ups_expires_at", "expires_at"),
+    )
+
+    token_hash: Mapped[bytes] = mapped_column(LargeBinary(32), primary_key=True)
+    email: Mapped[str] = mapped_column(String(254))
+    display_name: Mapped[str] = mapped_column(String(120))
+    organization_name: Mapped[str] = mapped_column(String(120))
+    password_hash: Mapped[str] = mapped_column(String(255))
+    expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))

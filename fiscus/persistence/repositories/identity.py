@@ -1,4 +1,5 @@
-"""Repositories for users, organizations, memberships, invitations, sessions and audit."""
+"""Repositories for users, organizations, memberships, invitations, sessions, audit and
+pending sign-ups."""
 
 from __future__ import annotations
 
@@ -16,6 +17,7 @@ from fiscus.persistence.models.identity import (
     MembershipRow,
     OrganizationRow,
     PasswordResetRow,
+    PendingSignUpRow,
     RefreshTokenRow,
     UserRow,
 )
@@ -288,5 +290,41 @@ class PasswordResetRepository(Repository[PasswordResetRow]):
     async def purge_expired(self, before: datetime) -> int:
         result = await self.session.execute(
             delete(PasswordResetRow).where(PasswordResetRow.expires_at < before)
+        )
+        return int(result.rowcount or 0)  # type: ignore[attr-defined]
+
+
+class PendingSignUpRepository(Repository[PendingSignUpRow]):
+    model = PendingSignUpRow
+
+    async def by_token_hash(
+        self, token_hash: bytes, *, for_update: bool = False
+    ) -> PendingSignUpRow | None:
+        stmt = select(PendingSignUpRow).where(PendingSignUpRow.token_hash == token_hash)
+        if for_update:
+            stmt = stmt.with_for_update()
+        return await self.one_or_none(stmt)
+
+    async def serialize_email(self, email: str) -> None:
+        """Until this transaction ends, every other transaction that asks for the same
+        email (any case) waits here: two sign-ups of one address cannot both see it free."""
+        await self.session.execute(
+            text("SELECT pg_advisory_xact_lock(hashtextextended(lower(:email), 0))"),
+            {"email": email},
+        )
+
+    async def delete(self, token_hash: bytes) -> None:
+        await self.session.execute(
+            delete(PendingSignUpRow).where(PendingSignUpRow.token_hash == token_hash)
+        )
+
+    async def delete_for_email(self, email: str) -> None:
+        await self.session.execute(
+            delete(PendingSignUpRow).where(func.lower(PendingSignUpRow.email) == email.lower())
+        )
+
+    async def purge_expired(self, before: datetime) -> int:
+        result = await self.session.execute(
+            delete(PendingSignUpRow).where(PendingSignUpRow.expires_at < before)
         )
         return int(result.rowcount or 0)  # type: ignore[attr-defined]

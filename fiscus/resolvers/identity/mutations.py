@@ -20,7 +20,7 @@ from fiscus.schema.relay import (
     parse_global_id,
     to_global_id,
 )
-from fiscus.services.identity import auth, members, queries
+from fiscus.services.identity import auth, members, password_reset, queries, registration
 from fiscus.services.identity.auth import AuthResult
 
 R = TypeVar("R")
@@ -57,17 +57,39 @@ def _id_input(global_id: str, type_name: str, field: str) -> UUID:
 
 @strawberry.type
 class IdentityMutation:
-    @strawberry.mutation(permission_classes=[Public])
+    @strawberry.mutation(
+        description="Creates an account and its organization. In email-verification mode "
+        "(on in production) it answers SignUpPending for any valid input and mails the "
+        "address; verifyEmail then creates the account.",
+        permission_classes=[Public],
+    )
     async def sign_up(self, info: Info, input: types.SignUpInput) -> types.SignUpResult:
+        async def run() -> types.AuthPayload | types.SignUpPending:
+            outcome = await registration.sign_up(
+                info.context.identity,
+                email=input.email,
+                password=input.password,
+                display_name=input.display_name,
+                organization_name=input.organization_name,
+                client_address=info.context.client_address,
+            )
+            if isinstance(outcome, registration.SignUpPending):
+                return types.SignUpPending(email=outcome.email, message=outcome.message)
+            return _auth_payload(outcome)
+
+        return await _attempt(run)
+
+    @strawberry.mutation(
+        description="Finishes a sign-up with the token mailed to its address: creates the "
+        "account and its organization and logs in.",
+        permission_classes=[Public],
+    )
+    async def verify_email(
+        self, info: Info, input: types.VerifyEmailInput
+    ) -> types.VerifyEmailResult:
         async def run() -> types.AuthPayload:
             return _auth_payload(
-                await auth.sign_up(
-                    info.context.identity,
-                    email=input.email,
-                    password=input.password,
-                    display_name=input.display_name,
-                    organization_name=input.organization_name,
-                )
+                await registration.verify_email(info.context.identity, token=input.token)
             )
 
         return await _attempt(run)
@@ -118,7 +140,11 @@ class IdentityMutation:
         self, info: Info, input: types.RequestPasswordResetInput
     ) -> types.RequestPasswordResetResult:
         async def run() -> types.RequestPasswordResetSuccess:
-            await auth.request_password_reset(info.context.identity, email=input.email)
+            await password_reset.request_password_reset(
+                info.context.identity,
+                email=input.email,
+                client_address=info.context.client_address,
+            )
             return types.RequestPasswordResetSuccess(ok=True)
 
         return await _attempt(run)
@@ -128,7 +154,7 @@ class IdentityMutation:
         self, info: Info, input: types.ResetPasswordInput
     ) -> types.ResetPasswordResult:
         async def run() -> types.ResetPasswordSuccess:
-            await auth.reset_password(
+            await password_reset.reset_password(
                 info.context.identity, token=input.token, new_password=input.new_password
             )
             return types.ResetPasswordSuccess(ok=True)

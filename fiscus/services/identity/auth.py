@@ -1,5 +1,6 @@
-"""Sign-up, log-in, token refresh with rotation and reuse detection, log-out, password reset,
-switching organization, and authenticating a request."""
+"""Sign-up, log-in, token refresh with rotation and reuse detection, log-out, switching
+organization, and authenticating a request. Password resets: ``password_reset``; sign-up
+through the API (throttled, email verification): ``registration``."""
 
 from __future__ import annotations
 
@@ -24,11 +25,11 @@ from fiscus.persistence.models.identity import (
     AuthSessionRow,
     MembershipRow,
     OrganizationRow,
-    PasswordResetRow,
     RefreshTokenRow,
     UserRow,
 )
 from fiscus.persistence.uow import UnitOfWork
+from fiscus.services import throttling
 from fiscus.services.credentials import new_secret_token, token_digest
 from fiscus.services.identity import audit
 from fiscus.services.identity.context import IdentityContext
@@ -50,14 +51,24 @@ class AuthResult:
     refresh_token_expires_at: datetime
 
 
-async def sign_up(
+@dataclass(frozen=True)
+class SignUpForm:
+    """A sign-up's checked, normalized fields (the password travels as its hash)."""
+
+    email: str
+    display_name: str
+    organization_name: str
+
+
+def check_sign_up(
     ctx: IdentityContext,
     *,
     email: str,
     password: str,
     display_name: str,
     organization_name: str,
-) -> AuthResult:
+) -> SignUpForm:
+    """Reports every invalid field at once (ValidationFailed)."""
     issues: list[FieldIssue] = []
     normalized = _collect(issues, lambda: normalize_email(email))
     _collect(
@@ -70,28 +81,70 @@ async def sign_up(
     if issues:
         raise ValidationFailed(issues)
     assert normalized and name and org_name
+    return SignUpForm(normalized, name, org_name)
+
+
+async def sign_up(
+    ctx: IdentityContext,
+    *,
+    email: str,
+    password: str,
+    display_name: str,
+    organization_name: str,
+) -> AuthResult:
+    """Creates the account at once. A taken email answers EMAIL_TAKEN, so this path tells
+    whether an address has an account: the API uses it only outside email-verification
+    mode (``registration.sign_up``)."""
+    form = check_sign_up(
+        ctx,
+        email=email,
+        password=password,
+        display_name=display_name,
+        organization_name=organization_name,
+    )
     password_hash = await ctx.hasher.hash(password)
-    now = ctx.clock()
     user_id, org_id = uuid.uuid4(), uuid.uuid4()
     async with ctx.unit(org_id=org_id, user_id=user_id) as uow:
-        if await uow.users.by_email(normalized) is not None:
+        result = await open_account(ctx, uow, form, password_hash, user_id=user_id, org_id=org_id)
+        if result is None:
             raise ValidationFailed(
                 [FieldIssue("email", "EMAIL_TAKEN", "An account with this email already exists.")]
             )
-        user = await uow.users.add(
-            UserRow(
-                id=user_id,
-                email=normalized,
-                display_name=name,
-                password_hash=password_hash,
-                created_at=now,
-                password_changed_at=now,
-            )
-        )
-        org = await found_organization(uow, org_id=org_id, name=org_name, owner_id=user.id, now=now)
-        result = await _start_session(ctx, uow, user, org, Role.OWNER)
         await uow.commit()
     return result
+
+
+async def open_account(
+    ctx: IdentityContext,
+    uow: UnitOfWork,
+    form: SignUpForm,
+    password_hash: str,
+    *,
+    user_id: UUID,
+    org_id: UUID,
+) -> AuthResult | None:
+    """The user, their organization (as owner) and a first session, in ``uow`` (whose
+    tenant is ``org_id`` / ``user_id``); None when the email has an account already. The
+    check holds a lock on the email until ``uow`` ends, so of two concurrent sign-ups of
+    one address exactly one creates the account."""
+    await uow.pending_sign_ups.serialize_email(form.email)
+    if await uow.users.by_email(form.email) is not None:
+        return None
+    now = ctx.clock()
+    user = await uow.users.add(
+        UserRow(
+            id=user_id,
+            email=form.email,
+            display_name=form.display_name,
+            password_hash=password_hash,
+            created_at=now,
+            password_changed_at=now,
+        )
+    )
+    org = await found_organization(
+        uow, org_id=org_id, name=form.organization_name, owner_id=user.id, now=now
+    )
+    return await _start_session(ctx, uow, user, org, Role.OWNER)
 
 
 async def log_in(
@@ -104,12 +157,16 @@ async def log_in(
 ) -> AuthResult:
     """Unknown email and wrong password fail identically, after the same argon2 work."""
     key = email.strip().lower()
-    await ctx.throttle.check(key, client_address)
+    attempts = (
+        (throttling.LOGIN_FAILURES_PER_ACCOUNT, key),
+        (throttling.LOGIN_FAILURES_PER_ADDRESS, client_address),
+    )
+    await ctx.throttle.check(*attempts)
     async with ctx.unit() as uow:
         user = await uow.users.by_email(key) if key else None
         valid = await ctx.hasher.verify(user.password_hash if user else None, password)
         if user is None or not valid:
-            await ctx.throttle.record_failure(key, client_address)
+            await ctx.throttle.record(*attempts)
             raise AuthenticationFailed("INVALID_CREDENTIALS", INVALID_CREDENTIALS)
         await uow.set_tenant(None, user.id)
         memberships = await uow.memberships.of_user(user.id)
@@ -119,7 +176,7 @@ async def log_in(
         assert org is not None
         result = await _start_session(ctx, uow, user, org, Role(chosen.role))
         await uow.commit()
-    await ctx.throttle.record_success(key)
+    await ctx.throttle.forget(attempts[0])
     return result
 
 
@@ -189,58 +246,6 @@ async def switch_organization(
         result = await _issue(ctx, uow, session, user, org.to_domain(), Role(membership.role))
         await uow.commit()
     return result
-
-
-async def request_password_reset(ctx: IdentityContext, *, email: str) -> None:
-    """Always succeeds from the caller's view, so it cannot be used to probe for accounts."""
-    key = email.strip().lower()
-    now = ctx.clock()
-    async with ctx.unit() as uow:
-        user = await uow.users.by_email(key) if key else None
-        if user is None:
-            return
-        token, digest = new_secret_token("pwr_")
-        ttl = timedelta(minutes=ctx.settings.auth.password_reset_ttl_minutes)
-        await uow.password_resets.add(
-            PasswordResetRow(
-                token_hash=digest, user_id=user.id, expires_at=now + ttl, created_at=now
-            )
-        )
-        uow.enqueue(
-            "send_email",
-            job_id=f"email:password-reset:{digest.hex()}",
-            to=user.email,
-            subject="Reset your fiscus password",
-            body=(
-                f"Hello {user.display_name},\n\nSomeone asked to reset the password of your "
-                f"fiscus account. If it was you, use this token with the resetPassword mutation "
-                f"within {ctx.settings.auth.password_reset_ttl_minutes} minutes:\n\n{token}\n\n"
-                f"{ctx.settings.base_url}/graphql\n\nIf it was not you, ignore this email."
-            ),
-        )
-        await uow.commit()
-
-
-async def reset_password(ctx: IdentityContext, *, token: str, new_password: str) -> None:
-    check_password(
-        new_password, min_length=ctx.settings.auth.password_min_length, field_name="newPassword"
-    )
-    now = ctx.clock()
-    password_hash = await ctx.hasher.hash(new_password)
-    async with ctx.unit() as uow:
-        reset = await uow.password_resets.by_token_hash(token_digest(token))
-        if reset is None or reset.used_at is not None or reset.expires_at <= now:
-            raise ValidationFailed(
-                [FieldIssue("token", "TOKEN_INVALID", "This reset link is invalid or has expired.")]
-            )
-        user = await uow.users.get(reset.user_id)
-        assert user is not None
-        reset.used_at = now
-        user.password_hash = password_hash
-        user.password_changed_at = now
-        await uow.sessions.revoke_all_of_user(user.id, at=now, reason="password-reset")
-        audit.access_changed(uow, user.id, "password-reset")
-        await uow.commit()
 
 
 @dataclass(frozen=True)

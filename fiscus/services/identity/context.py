@@ -13,7 +13,7 @@ from fiscus.persistence.reads.repositories import Reads
 from fiscus.persistence.reads.scope import ReadScopes, SharedReadScopes
 from fiscus.persistence.uow import UnitOfWork, UnitOfWorkFactory
 from fiscus.services.credentials import AccessTokens, PasswordHasher, utcnow
-from fiscus.services.throttling import LoginThrottle
+from fiscus.services.throttling import Throttle
 
 
 @dataclass
@@ -22,7 +22,7 @@ class IdentityContext:
     uow: UnitOfWorkFactory
     hasher: PasswordHasher
     tokens: AccessTokens
-    throttle: LoginThrottle
+    throttle: Throttle
     reads: ReadScopes
     clock: Callable[[], datetime] = field(default=utcnow)
 

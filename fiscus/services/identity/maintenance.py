@@ -16,5 +16,11 @@ async def purge_expired_credentials(ctx: IdentityContext) -> dict[str, int]:
         sessions = await uow.sessions.purge_expired(cutoff)
         resets = await uow.password_resets.purge_expired(cutoff)
         invitations = await uow.invitations.purge_expired_everywhere(cutoff)
+        sign_ups = await uow.pending_sign_ups.purge_expired(cutoff)
         await uow.commit()
-    return {"sessions": sessions, "password_resets": resets, "invitations": invitations}
+    return {
+        "sessions": sessions,
+        "password_resets": resets,
+        "invitations": invitations,
+        "pending_sign_ups": sign_ups,
+    }

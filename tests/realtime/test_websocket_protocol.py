@@ -166,7 +166,7 @@ async def server(broker: Broker, hub: Hub) -> AsyncIterator[Server]:
     async def revalidate(principal: Principal) -> Principal | None:
         return holder["server"].current_access.get(principal.user_id)
 
-    async def context_factory(principal: Principal) -> ToyContext:
+    async def context_factory(principal: Principal, client_address: str | None) -> ToyContext:
         context = ToyContext(principal, hub, holder["server"].resolver_runs)
         holder["server"].contexts.append(context)
         return context

@@ -4,10 +4,24 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
-from typing import Any
+from typing import Any, TypeVar
 from uuid import UUID
 
-from sqlalchemy import and_, delete, exists, func, or_, select, text, update
+from sqlalchemy import (
+    ColumnElement,
+    and_,
+    any_,
+    bindparam,
+    delete,
+    exists,
+    func,
+    or_,
+    select,
+    text,
+    update,
+)
+from sqlalchemy.dialects.postgresql import ARRAY
+from sqlalchemy.orm import InstrumentedAttribute
 
 from fiscus.persistence.models.identity import (
     AuditEventRow,
@@ -20,6 +34,14 @@ from fiscus.persistence.models.identity import (
     UserRow,
 )
 from fiscus.persistence.repositories.base import Repository, TenantRepository
+
+T = TypeVar("T")
+
+
+def _one_of(column: InstrumentedAttribute[T], values: Sequence[T]) -> ColumnElement[bool]:
+    """``column = ANY(:values)``: the list travels as ONE array parameter, so its length
+    never meets PostgreSQL's 32,767-parameter limit and every length shares one statement."""
+    return column == any_(bindparam(None, list(values), type_=ARRAY(column.type)))
 
 
 class UserRepository(Repository[UserRow]):
@@ -36,7 +58,7 @@ class UserRepository(Repository[UserRow]):
     async def many(self, ids: Sequence[UUID]) -> Sequence[UserRow]:
         if not ids:
             return []
-        return await self.all(select(UserRow).where(UserRow.id.in_(ids)))
+        return await self.all(select(UserRow).where(_one_of(UserRow.id, ids)))
 
     async def visible_in(
         self, ids: Sequence[UUID], *, org_id: UUID, viewer_id: UUID
@@ -48,7 +70,7 @@ class UserRepository(Repository[UserRow]):
             MembershipRow.org_id == org_id, MembershipRow.user_id == UserRow.id
         )
         return await self.all(
-            select(UserRow).where(UserRow.id.in_(ids), or_(UserRow.id == viewer_id, is_member))
+            select(UserRow).where(_one_of(UserRow.id, ids), or_(UserRow.id == viewer_id, is_member))
         )
 
 
@@ -70,7 +92,7 @@ class OrganizationRepository(Repository[OrganizationRow]):
     async def many(self, ids: Sequence[UUID]) -> Sequence[OrganizationRow]:
         if not ids:
             return []
-        return await self.all(select(OrganizationRow).where(OrganizationRow.id.in_(ids)))
+        return await self.all(select(OrganizationRow).where(_one_of(OrganizationRow.id, ids)))
 
     async def delete(self, org_id: UUID) -> None:
         await self.session.execute(delete(OrganizationRow).where(OrganizationRow.id == org_id))
@@ -95,7 +117,7 @@ class MembershipRepository(TenantRepository[MembershipRow]):
             return []
         return await self.all(
             select(MembershipRow)
-            .where(MembershipRow.org_id.in_(org_ids))
+            .where(_one_of(MembershipRow.org_id, org_ids))
             .order_by(MembershipRow.org_id, MembershipRow.created_at, MembershipRow.user_id)
         )
 
@@ -151,7 +173,7 @@ class InvitationRepository(TenantRepository[InvitationRow]):
         return await self.all(
             select(InvitationRow)
             .where(
-                InvitationRow.org_id.in_(org_ids),
+                _one_of(InvitationRow.org_id, org_ids),
                 InvitationRow.accepted_at.is_(None),
                 InvitationRow.revoked_at.is_(None),
                 InvitationRow.expires_at > now,
@@ -184,7 +206,7 @@ class AuditRepository(TenantRepository[AuditEventRow]):
         """Newest first, keyset-paginated on (occurred_at, id)."""
         stmt = self.select()
         if actions:
-            stmt = stmt.where(AuditEventRow.action.in_(actions))
+            stmt = stmt.where(_one_of(AuditEventRow.action, actions))
         if actor_user_id is not None:
             stmt = stmt.where(AuditEventRow.actor_user_id == actor_user_id)
         if since is not None:

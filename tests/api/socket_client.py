@@ -5,11 +5,18 @@ from __future__ import annotations
 import asyncio
 import itertools
 import json
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
 from typing import Any
 
+import httpx
 import websockets
 from websockets.asyncio.client import ClientConnection
 
+from fiscus.app import create_app
+from fiscus.config import Settings
+from tests.conftest import running
+from tests.graphql_client import gql, sign_up
 from tests.live_server import LiveServer
 
 _ids = itertools.count(1)
@@ -73,3 +80,36 @@ async def closed_with(ws: ClientConnection, within: float = 5) -> int:
         assert closed.rcvd is not None
         return closed.rcvd.code
     raise AssertionError("the socket stayed open")  # pragma: no cover
+
+
+Run = Callable[[str, dict[str, Any] | None], Awaitable[dict[str, Any]]]
+
+
+@asynccontextmanager
+async def signed_up_runner(
+    transport: str, settings: Settings, email: str = "ada@example.com"
+) -> AsyncIterator[Run]:
+    """A new account on a fresh real app, and a way to run operations as it: over HTTP
+    (httpx's ASGI transport) or over a WebSocket (uvicorn, graphql-transport-ws)."""
+    app = create_app(settings)
+    if transport == "http":
+        async with running(app) as client:
+            account = await sign_up(client, email)
+
+            async def over_http(query: str, variables: dict[str, Any] | None = None) -> Any:
+                return await gql(client, query, variables, token=account.token)
+
+            yield over_http
+        return
+    with LiveServer(app, lifespan="on", ws="websockets-sansio") as live:
+        async with httpx.AsyncClient(base_url=live.url) as http:
+            account = await sign_up(http, email)
+        ws = await connect(live, account.token)
+
+        async def over_websocket(query: str, variables: dict[str, Any] | None = None) -> Any:
+            return await execute(ws, query, variables)
+
+        try:
+            yield over_websocket
+        finally:
+            await ws.close()

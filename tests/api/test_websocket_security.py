@@ -22,6 +22,7 @@ from tests.conftest import TEST_SECRET, make_settings
 from tests.graphql_client import LOG_IN, gql, sign_up
 from tests.live_server import LiveServer
 
+ACTIVITY = "subscription { organizationActivity { action } }"
 AUDIT = "{ auditLog(first: 10) { edges { node { action } } } }"
 AUDIT_BY_ACTIONS = (
     "query($v: [String!]) { auditLog(filter: {actions: $v}) { edges { node { action } } } }"
@@ -97,6 +98,24 @@ async def test_a_demoted_admin_is_refused_on_the_already_open_socket(
     assert members["data"] is None
     assert audit["errors"][0]["extensions"]["code"] == "FORBIDDEN"
     assert me["data"]["me"]["role"] == "VIEWER"
+
+
+async def test_a_demoted_admin_may_not_start_a_subscription_on_the_open_socket(
+    http, live, runtime, settings, access_watch_off
+) -> None:
+    owner = await sign_up(http, "owner@example.com")
+    admin, admin_token = await join(http, runtime.queue, settings, owner, "admin@ex.com", "ADMIN")
+    ws = await connect(live, admin_token)
+    changed = await gql(
+        http, CHANGE_ROLE, {"user": admin.user_id, "role": "VIEWER"}, token=owner.token
+    )
+    assert changed["data"]["changeMemberRole"]["member"]["role"] == "VIEWER"
+
+    await ws.send(json.dumps(subscribe_message("activity", ACTIVITY)))
+    refused = await result_of(ws, "activity")
+    await ws.close()
+
+    assert refused["errors"][0]["extensions"]["code"] == "FORBIDDEN"
 
 
 async def test_an_ended_session_refuses_the_operation_and_closes_the_socket(

@@ -40,10 +40,6 @@ class PreparedOperation:
     def type(self) -> str:
         return self.operation.operation.value
 
-    @property
-    def name(self) -> str | None:
-        return self.operation.name.value if self.operation.name else None
-
 
 prepared_operation_var: ContextVar[PreparedOperation | None] = ContextVar(
     "fiscus_prepared_operation", default=None

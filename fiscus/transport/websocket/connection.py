@@ -143,7 +143,7 @@ class Connection:
                 self.close(1009, "Message too big")
                 return
             try:
-                await self._handle(parse_message(message.get("text")))
+                await self._handle(parse_message(text))
             except ProtocolViolation as violation:
                 self.close(violation.code, violation.reason)
             except Exception:

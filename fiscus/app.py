@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -22,6 +21,7 @@ from starlette.websockets import WebSocket
 from fiscus.config import Settings, with_jwt_secret
 from fiscus.domain.errors import AuthenticationFailed
 from fiscus.domain.identity import Principal
+from fiscus.observability.metrics import OperationLabels
 from fiscus.observability.middleware import RequestContextMiddleware
 from fiscus.observability.routes import observability_routes
 from fiscus.realtime.hub import Hub
@@ -29,7 +29,7 @@ from fiscus.resolvers.loaders import Loaders
 from fiscus.resolvers.root import build_schema
 from fiscus.runtime import Runtime
 from fiscus.schema.context import Context
-from fiscus.schema.limits import QueryLimits, parse_document, validation_rules
+from fiscus.schema.limits import QueryLimits, validation_rules
 from fiscus.services.credentials import Clock, utcnow
 from fiscus.services.identity.auth import authenticate, revalidate
 from fiscus.transport.graphiql import assets_app, graphiql_html
@@ -55,9 +55,14 @@ def create_app(settings: Settings, *, clock: Clock = utcnow) -> Starlette:
             client_address=request.client.host if request.client else None,
         )
 
-    async def ws_context(principal: Principal) -> Context:
+    async def ws_context(principal: Principal, client_address: str | None) -> Context:
+        """``principal`` was re-confirmed against the database as the operation started."""
         return Context.for_principal(
-            principal, identity=runtime().identity, make_loaders=Loaders, hub=state["hub"]
+            principal,
+            identity=runtime().identity,
+            make_loaders=Loaders,
+            hub=state["hub"],
+            client_address=client_address,
         )
 
     async def ws_authenticate(params: dict[str, Any]) -> Principal:
@@ -77,6 +82,9 @@ def create_app(settings: Settings, *, clock: Clock = utcnow) -> Starlette:
         limits=limits,
         production=settings.is_production,
         introspection=settings.introspection_enabled,
+        operation_labels=OperationLabels(settings.metrics.max_operation_names),
+        cached_documents=settings.graphql.document_cache_entries,
+        cached_document_bytes=settings.graphql.document_cache_bytes,
     )
 
     @asynccontextmanager
@@ -96,8 +104,10 @@ def create_app(settings: Settings, *, clock: Clock = utcnow) -> Starlette:
             validation_rules=validation_rules(
                 limits, settings.is_production, introspection=settings.introspection_enabled
             ),
-            parse_document=partial(parse_document, limits=limits),
+            limits=limits,
             hide_suggestions=settings.is_production,
+            cached_documents=settings.graphql.document_cache_entries,
+            cached_document_bytes=settings.graphql.document_cache_bytes,
         )
         try:
             yield
@@ -112,7 +122,7 @@ def create_app(settings: Settings, *, clock: Clock = utcnow) -> Starlette:
     routes: list[Any] = [
         http.route("/graphql"),
         WebSocketRoute("/graphql", graphql_ws),
-        *observability_routes(),
+        *observability_routes(settings.metrics.token),
     ]
     if settings.graphiql_enabled:
         routes.append(Mount("/graphql/assets", app=assets_app(graphiql_asset_directory(settings))))

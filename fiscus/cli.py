@@ -314,6 +314,7 @@ async def _serve(settings: Settings, args: argparse.Namespace, *, run_worker: bo
         port=settings.port,
         lifespan="on",
         ws="auto",
+        ws_max_size=settings.realtime.max_message_bytes,
         proxy_headers=True,
         forwarded_allow_ips=args.forwarded_allow_ips,
         access_log=args.access_log,

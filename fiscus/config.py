@@ -98,6 +98,21 @@ class GraphQLSettings(BaseModel):
         default=100,
         description="Cost multiplier of a list field queried without `first`.",
     )
+    max_list_input: int = Field(
+        default=1_000,
+        description="Most items any list input may have (variables and literals, at any depth).",
+    )
+    max_input_depth: int = Field(
+        default=32, description="Deepest nesting of lists and objects in `variables`."
+    )
+    document_cache_entries: int = Field(
+        default=512, description="Validated documents kept per transport."
+    )
+    document_cache_bytes: int = Field(
+        default=256 * 1024,
+        description="Source bytes of the validated documents kept per transport (the "
+        "parsed form takes about 100-150 times as much memory).",
+    )
 
 
 class SMTPSettings(BaseModel):
@@ -123,6 +138,27 @@ class RealtimeSettings(BaseModel):
     snapshot_ttl_seconds: int = 24 * 3600
     init_timeout_seconds: float = 5.0
     max_subscriptions_per_socket: int = 100
+    max_operations_per_socket: int = Field(
+        default=16,
+        description="Queries and mutations one socket may run at once; while that many "
+        "run, the server stops reading the socket until one finishes.",
+    )
+    max_message_bytes: int = Field(
+        default=1_048_576,
+        description="Largest WebSocket message accepted; a larger one closes the socket with 1009.",
+    )
+
+
+class MetricsSettings(BaseModel):
+    token: SecretStr | None = Field(
+        default=None,
+        description="When set, /metrics requires `Authorization: Bearer <token>`.",
+    )
+    max_operation_names: int = Field(
+        default=200,
+        description="Distinct GraphQL operation names labelled in metrics per process; "
+        "later ones are labelled `other`.",
+    )
 
 
 class Settings(BaseSettings):
@@ -150,6 +186,7 @@ class Settings(BaseSettings):
     smtp: SMTPSettings = SMTPSettings()
     worker: WorkerSettings = WorkerSettings()
     realtime: RealtimeSettings = RealtimeSettings()
+    metrics: MetricsSettings = MetricsSettings()
 
     @property
     def is_production(self) -> bool:

@@ -1,7 +1,9 @@
 """Prometheus metrics. One registry per process, exposed at ``/metrics``.
 
-Label values are bounded: operation names are the client's, so unnamed or overly long ones
-are folded into ``anonymous`` / ``other`` by ``operation_label``.
+Label values are bounded. Operation names are the client's: only the names of documents
+that passed validation are used, each through an ``OperationLabels`` that admits a fixed
+number of distinct names per process; unnamed operations are ``anonymous``, invalid
+documents, odd names and names past the cap are ``other``.
 """
 
 from __future__ import annotations
@@ -71,7 +73,28 @@ job_duration = Histogram(
 _SAFE_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]{0,63}$")
 
 
+OTHER_OPERATIONS = "other"
+
+
 def operation_label(name: str | None) -> str:
     if not name:
         return "anonymous"
-    return name if _SAFE_NAME.match(name) else "other"
+    return name if _SAFE_NAME.match(name) else OTHER_OPERATIONS
+
+
+class OperationLabels:
+    """The operation names this process labels metrics with: the first ``limit`` distinct
+    ones seen, then ``other`` for every new name (the series count stays bounded)."""
+
+    def __init__(self, limit: int) -> None:
+        self.limit = limit
+        self._known: set[str] = set()
+
+    def label(self, name: str | None) -> str:
+        label = operation_label(name)
+        if label in self._known or label in ("anonymous", OTHER_OPERATIONS):
+            return label
+        if len(self._known) >= self.limit:
+            return OTHER_OPERATIONS
+        self._known.add(label)
+        return label

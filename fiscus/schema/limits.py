@@ -13,7 +13,10 @@ literal ``first`` (or ``last``) argument, or ``default_page_size`` when the argu
 absent or a variable. Fields directly under a ``...Connection`` type (``edges``,
 ``nodes``) are not multiplied again. ``__typename`` is free. Introspection subtrees
 (``__schema``, ``__type``) are left out of depth and cost: graphql-core's
-``MaxIntrospectionDepthRule`` (a standard rule) bounds them instead.
+``MaxIntrospectionDepthRule`` (a standard rule) bounds them instead; their aliases count.
+
+The same rule caps literal list inputs at ``max_list_input`` items; variables are checked
+against the same limit (and ``max_input_depth``) by ``fiscus.transport.variables``.
 """
 
 from __future__ import annotations
@@ -35,6 +38,7 @@ from graphql import (
     GraphQLSchema,
     InlineFragmentNode,
     IntValueNode,
+    ListValueNode,
     OperationDefinitionNode,
     SelectionSetNode,
     ValidationRule,
@@ -61,6 +65,8 @@ class QueryLimits:
     max_document_bytes: int = 20_000
     max_cost: int = 10_000
     default_page_size: int = 100
+    max_list_input: int = 1_000
+    max_input_depth: int = 32
 
     @classmethod
     def from_settings(cls, settings: GraphQLSettings) -> QueryLimits:
@@ -71,6 +77,8 @@ class QueryLimits:
             max_document_bytes=settings.max_document_bytes,
             max_cost=settings.max_cost,
             default_page_size=settings.max_page_size,
+            max_list_input=settings.max_list_input,
+            max_input_depth=settings.max_input_depth,
         )
 
 
@@ -80,7 +88,13 @@ class DocumentTooLargeError(GraphQLError):
 
 def parse_document(source: str, limits: QueryLimits) -> DocumentNode:
     """Parse ``source`` within the byte and token limits; raises ``GraphQLError``."""
-    size = len(source.encode("utf-8"))
+    try:
+        size = len(source) if len(source) > limits.max_document_bytes else len(source.encode())
+    except UnicodeEncodeError:
+        raise GraphQLError(
+            "The GraphQL document is not valid Unicode text (it contains a lone surrogate).",
+            extensions={"code": "GRAPHQL_PARSE_FAILED"},
+        ) from None
     if size > limits.max_document_bytes:
         raise DocumentTooLargeError(
             f"The GraphQL document is {size} bytes; the maximum is "
@@ -139,8 +153,12 @@ class _OperationWalker:
     def field(self, node: FieldNode, parent: GraphQLNamedType | None) -> OperationMeasure:
         aliases = 1 if node.alias else 0
         name = node.name.value
-        if name == "__typename" or name in INTROSPECTION_ROOTS:
-            return OperationMeasure(depth=1 if name == "__typename" else 0, aliases=aliases)
+        if name == "__typename":
+            return OperationMeasure(depth=1, aliases=aliases)
+        if name in INTROSPECTION_ROOTS:
+            root = self.schema.get_type("__Schema" if name == "__schema" else "__Type")
+            inner = self.selection_set(node.selection_set, root)
+            return OperationMeasure(aliases=aliases + inner.aliases)
         definition = _field_definition(parent, name)
         child_type = get_named_type(definition.type) if definition else None
         inner = self.selection_set(node.selection_set, child_type)
@@ -203,6 +221,17 @@ class QueryLimitsRule(ValidationRule):
         )
         for message, code in _violations(measure, self.limits):
             self.report_error(GraphQLError(message, node, extensions={"code": code}))
+
+    def enter_list_value(self, node: ListValueNode, *_args: Any) -> None:
+        if len(node.values) > self.limits.max_list_input:
+            self.report_error(
+                GraphQLError(
+                    f"A list input has {len(node.values)} items; the maximum is "
+                    f"{self.limits.max_list_input}.",
+                    node,
+                    extensions={"code": "LIST_INPUT_TOO_LONG"},
+                )
+            )
 
 
 def _violations(measure: OperationMeasure, limits: QueryLimits) -> list[tuple[str, str]]:

@@ -43,6 +43,7 @@ class ToyContext:
     principal: Principal
     hub: Hub
     resolver_runs: Counter[str]
+    gate: asyncio.Event | None = None
     events_started: int = 0
 
     def next_event(self) -> None:
@@ -75,6 +76,18 @@ class Query:
     @strawberry.field
     def whoami(self, info: Info[ToyContext, None]) -> str:
         return str(info.context.principal.user_id)
+
+    @strawberry.field
+    def role(self, info: Info[ToyContext, None]) -> str:
+        return info.context.principal.role.value
+
+    @strawberry.field
+    async def gated(self, info: Info[ToyContext, None]) -> str:
+        """Runs until the test opens the server's gate."""
+        info.context.resolver_runs["gated"] += 1
+        assert info.context.gate is not None
+        await info.context.gate.wait()
+        return "done"
 
     @strawberry.field
     def broken(self) -> str:
@@ -129,6 +142,7 @@ class Server:
     current_access: dict[uuid.UUID, Principal | None] = field(default_factory=dict)
     resolver_runs: Counter[str] = field(default_factory=Counter)
     contexts: list[ToyContext] = field(default_factory=list)
+    gate: asyncio.Event = field(default_factory=asyncio.Event)
 
     def issue(
         self,
@@ -166,8 +180,12 @@ async def server(broker: Broker, hub: Hub) -> AsyncIterator[Server]:
     async def revalidate(principal: Principal) -> Principal | None:
         return holder["server"].current_access.get(principal.user_id)
 
-    async def context_factory(principal: Principal) -> ToyContext:
-        context = ToyContext(principal, hub, holder["server"].resolver_runs)
+    async def context_factory(
+        principal: Principal, client_address: str | None = None
+    ) -> ToyContext:
+        context = ToyContext(
+            principal, hub, holder["server"].resolver_runs, gate=holder["server"].gate
+        )
         holder["server"].contexts.append(context)
         return context
 
@@ -178,7 +196,11 @@ async def server(broker: Broker, hub: Hub) -> AsyncIterator[Server]:
         revalidate=revalidate,
         context_factory=context_factory,
         settings=RealtimeSettings(
-            init_timeout_seconds=0.5, subscriber_queue_size=64, max_subscriptions_per_socket=3
+            init_timeout_seconds=0.5,
+            subscriber_queue_size=64,
+            max_subscriptions_per_socket=3,
+            max_operations_per_socket=2,
+            max_message_bytes=64_000,
         ),
         validation_rules=[NoFieldNamedBroken],
     )
@@ -415,6 +437,66 @@ async def test_subscriptions_per_socket_are_limited(server: Server) -> None:
     await ws.close()
 
     assert refused["id"] == "3" and refused["type"] == "error"
+
+
+async def test_operations_beyond_the_per_socket_bound_wait_unread(server: Server) -> None:
+    ws = await authed(server)
+    for n in range(3):
+        await send(ws, subscribe(f"g{n}", "{ gated }"))
+    await until(lambda: server.resolver_runs["gated"] == 2)
+    await send(ws, {"type": "ping"})
+
+    with pytest.raises(TimeoutError):  # the socket is not read while two operations run
+        await asyncio.wait_for(ws.recv(), 0.3)
+    assert server.resolver_runs["gated"] == 2
+    server.gate.set()
+    frames = [await receive(ws) for _ in range(7)]
+    await ws.close()
+
+    assert server.resolver_runs["gated"] == 3
+    assert sorted(f["id"] for f in frames if f["type"] == "complete") == ["g0", "g1", "g2"]
+    assert {"type": "pong"} in frames
+
+
+async def test_a_queued_operation_runs_with_the_role_current_when_it_starts(
+    server: Server,
+) -> None:
+    token, principal = server.issue(role=Role.ADMIN)
+    ws = await authed(server, token)
+    await send(ws, subscribe("g1", "{ gated }"))
+    await send(ws, subscribe("g2", "{ gated }"))
+    await send(ws, subscribe("queued", "{ role }"))
+    await until(lambda: server.resolver_runs["gated"] == 2)
+
+    server.current_access[principal.user_id] = replace(principal, role=Role.VIEWER)
+    server.gate.set()
+    frames = [await receive(ws) for _ in range(6)]
+    await ws.close()
+
+    (queued,) = [f for f in frames if f["id"] == "queued" and f["type"] == "next"]
+    assert queued["payload"] == {"data": {"role": Role.VIEWER.value}}
+
+
+async def test_each_operation_is_authorized_with_the_current_role(server: Server) -> None:
+    token, principal = server.issue(role=Role.ADMIN)
+    ws = await authed(server, token)
+    await send(ws, subscribe("before", "{ role }"))
+    before = await receive(ws)
+    await receive(ws)
+
+    server.current_access[principal.user_id] = replace(principal, role=Role.VIEWER)
+    await send(ws, subscribe("after", "{ role }"))
+    after = await receive(ws)
+    await ws.close()
+
+    assert before["payload"] == {"data": {"role": Role.ADMIN.value}}
+    assert after["payload"] == {"data": {"role": Role.VIEWER.value}}
+
+
+async def test_a_message_over_the_size_cap_closes_with_1009(server: Server) -> None:
+    ws = await authed(server)
+    await send(ws, subscribe("big", "{ whoami }" + " " * 70_000))
+    assert (await closed_with(ws))[0] == 1009
 
 
 # -- access revocation -----------------------------------------------------------------------

@@ -5,10 +5,21 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
-from typing import Any
+from typing import Any, TypeVar
 from uuid import UUID
 
-from sqlalchemy import and_, delete, exists, func, or_, select, text, update
+from sqlalchemy import (
+    ColumnElement,
+    any_,
+    bindparam,
+    delete,
+    func,
+    select,
+    text,
+    update,
+)
+from sqlalchemy.dialects.postgresql import ARRAY
+from sqlalchemy.orm import InstrumentedAttribute
 
 from fiscus.persistence.models.identity import (
     AuditEventRow,
@@ -23,6 +34,14 @@ from fiscus.persistence.models.identity import (
 )
 from fiscus.persistence.repositories.base import Repository, TenantRepository
 
+T = TypeVar("T")
+
+
+def _one_of(column: InstrumentedAttribute[T], values: Sequence[T]) -> ColumnElement[bool]:
+    """``column = ANY(:values)``: the list travels as ONE array parameter, so its length
+    never meets PostgreSQL's 32,767-parameter limit and every length shares one statement."""
+    return column == any_(bindparam(None, list(values), type_=ARRAY(column.type)))
+
 
 class UserRepository(Repository[UserRow]):
     model = UserRow
@@ -33,24 +52,6 @@ class UserRepository(Repository[UserRow]):
     async def by_email(self, email: str) -> UserRow | None:
         return await self.one_or_none(
             select(UserRow).where(func.lower(UserRow.email) == email.lower())
-        )
-
-    async def many(self, ids: Sequence[UUID]) -> Sequence[UserRow]:
-        if not ids:
-            return []
-        return await self.all(select(UserRow).where(UserRow.id.in_(ids)))
-
-    async def visible_in(
-        self, ids: Sequence[UUID], *, org_id: UUID, viewer_id: UUID
-    ) -> Sequence[UserRow]:
-        """Those of ``ids`` the viewer may see: themselves and members of ``org_id``."""
-        if not ids:
-            return []
-        is_member = exists().where(
-            MembershipRow.org_id == org_id, MembershipRow.user_id == UserRow.id
-        )
-        return await self.all(
-            select(UserRow).where(UserRow.id.in_(ids), or_(UserRow.id == viewer_id, is_member))
         )
 
 
@@ -69,11 +70,6 @@ class OrganizationRepository(Repository[OrganizationRow]):
             stmt = stmt.with_for_update()
         return await self.one_or_none(stmt)
 
-    async def many(self, ids: Sequence[UUID]) -> Sequence[OrganizationRow]:
-        if not ids:
-            return []
-        return await self.all(select(OrganizationRow).where(OrganizationRow.id.in_(ids)))
-
     async def delete(self, org_id: UUID) -> None:
         await self.session.execute(delete(OrganizationRow).where(OrganizationRow.id == org_id))
 
@@ -89,17 +85,6 @@ class MembershipRepository(TenantRepository[MembershipRow]):
 
     async def owner(self) -> MembershipRow | None:
         return await self.one_or_none(self.select().where(MembershipRow.role == "owner"))
-
-    async def for_orgs(self, org_ids: Sequence[UUID]) -> Sequence[MembershipRow]:
-        """Members of several organizations at once (a DataLoader batch). The caller's own
-        tenant filter is replaced by the explicit list; RLS still applies."""
-        if not org_ids:
-            return []
-        return await self.all(
-            select(MembershipRow)
-            .where(MembershipRow.org_id.in_(org_ids))
-            .order_by(MembershipRow.org_id, MembershipRow.created_at, MembershipRow.user_id)
-        )
 
     async def of_user(self, user_id: UUID) -> Sequence[MembershipRow]:
         """Every membership of one user, across organizations (RLS allows a user's own)."""
@@ -128,9 +113,6 @@ class MembershipRepository(TenantRepository[MembershipRow]):
 class InvitationRepository(TenantRepository[InvitationRow]):
     model = InvitationRow
 
-    async def get(self, invitation_id: UUID) -> InvitationRow | None:
-        return await self.one_or_none(self.select().where(InvitationRow.id == invitation_id))
-
     async def by_token_hash(self, token_hash: bytes) -> InvitationRow | None:
         return await self.one_or_none(
             self.select().where(InvitationRow.token_hash == token_hash).with_for_update()
@@ -145,22 +127,6 @@ class InvitationRepository(TenantRepository[InvitationRow]):
             )
         )
 
-    async def pending_for_orgs(
-        self, org_ids: Sequence[UUID], now: datetime
-    ) -> Sequence[InvitationRow]:
-        if not org_ids:
-            return []
-        return await self.all(
-            select(InvitationRow)
-            .where(
-                InvitationRow.org_id.in_(org_ids),
-                InvitationRow.accepted_at.is_(None),
-                InvitationRow.revoked_at.is_(None),
-                InvitationRow.expires_at > now,
-            )
-            .order_by(InvitationRow.org_id, InvitationRow.created_at)
-        )
-
     async def purge_expired_everywhere(self, before: datetime) -> int:
         """Across all tenants, through the migration-owned SECURITY DEFINER function that
         does only this; the app role itself cannot read other tenants' invitations."""
@@ -173,73 +139,12 @@ class InvitationRepository(TenantRepository[InvitationRow]):
 class AuditRepository(TenantRepository[AuditEventRow]):
     model = AuditEventRow
 
-    async def page(
-        self,
-        *,
-        limit: int,
-        before: tuple[datetime, UUID] | None,
-        actions: Sequence[str] | None,
-        actor_user_id: UUID | None,
-        since: datetime | None,
-        until: datetime | None,
-    ) -> Sequence[AuditEventRow]:
-        """Newest first, keyset-paginated on (occurred_at, id)."""
-        stmt = self.select()
-        if actions:
-            stmt = stmt.where(AuditEventRow.action.in_(actions))
-        if actor_user_id is not None:
-            stmt = stmt.where(AuditEventRow.actor_user_id == actor_user_id)
-        if since is not None:
-            stmt = stmt.where(AuditEventRow.occurred_at >= since)
-        if until is not None:
-            stmt = stmt.where(AuditEventRow.occurred_at < until)
-        if before is not None:
-            at, event_id = before
-            stmt = stmt.where(
-                or_(
-                    AuditEventRow.occurred_at < at,
-                    and_(AuditEventRow.occurred_at == at, AuditEventRow.id < event_id),
-                )
-            )
-        stmt = stmt.order_by(AuditEventRow.occurred_at.desc(), AuditEventRow.id.desc())
-        return await self.all(stmt.limit(limit))
-
-    async def get(self, event_id: UUID) -> AuditEventRow | None:
-        return await self.one_or_none(self.select().where(AuditEventRow.id == event_id))
-
 
 class SessionRepository(Repository[AuthSessionRow]):
     model = AuthSessionRow
 
     async def get(self, session_id: UUID) -> AuthSessionRow | None:
         return await self.session.get(AuthSessionRow, session_id)
-
-    async def access_check(
-        self, *, session_id: UUID, user_id: UUID, org_id: UUID
-    ) -> tuple[bool, str | None]:
-        """One statement per request: is the session live, and the caller's current role."""
-        row = (
-            await self.session.execute(
-                select(
-                    and_(
-                        AuthSessionRow.revoked_at.is_(None), AuthSessionRow.expires_at > func.now()
-                    ),
-                    MembershipRow.role,
-                )
-                .select_from(AuthSessionRow)
-                .outerjoin(
-                    MembershipRow,
-                    and_(
-                        MembershipRow.org_id == org_id,
-                        MembershipRow.user_id == AuthSessionRow.user_id,
-                    ),
-                )
-                .where(AuthSessionRow.id == session_id, AuthSessionRow.user_id == user_id)
-            )
-        ).first()
-        if row is None:
-            return False, None
-        return bool(row[0]), row[1]
 
     async def refresh_token(self, token_hash: bytes) -> RefreshTokenRow | None:
         return (

@@ -29,7 +29,6 @@ from __future__ import annotations
 
 import logging
 import time
-from collections import OrderedDict
 from collections.abc import Awaitable, Callable
 from typing import Any
 
@@ -38,7 +37,6 @@ from graphql import (
     GraphQLError,
     validate,
 )
-from graphql.execution.values import get_variable_values
 from graphql.validation import ASTValidationRule
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, Response
@@ -46,9 +44,10 @@ from starlette.routing import Route
 
 from fiscus.observability.context import request_id_var
 from fiscus.observability.metrics import (
+    OTHER_OPERATIONS,
+    OperationLabels,
     graphql_operation_duration,
     graphql_operations,
-    operation_label,
 )
 from fiscus.schema.limits import (
     DocumentTooLargeError,
@@ -56,6 +55,7 @@ from fiscus.schema.limits import (
     parse_document,
     validation_rules,
 )
+from fiscus.transport.documents import DocumentCache
 from fiscus.transport.errors import is_client_safe, masked_error, unexpected_error
 from fiscus.transport.graphiql import csp_header
 from fiscus.transport.http.negotiation import (
@@ -79,8 +79,10 @@ from fiscus.transport.http.prepared import (
     prepared_operation_var,
     select_operation,
 )
+from fiscus.transport.variables import check_variables
 
 VALIDATED_DOCUMENTS_KEPT = 512
+VALIDATED_DOCUMENT_BYTES_KEPT = 256 * 1024
 
 ContextFactory = Callable[[Request], Awaitable[Any]]
 
@@ -99,6 +101,9 @@ class GraphQLHTTPEndpoint:
         introspection: bool | None = None,
         max_body_bytes: int = DEFAULT_MAX_BODY_BYTES,
         logger: logging.Logger = _default_logger,
+        operation_labels: OperationLabels | None = None,
+        cached_documents: int = VALIDATED_DOCUMENTS_KEPT,
+        cached_document_bytes: int = VALIDATED_DOCUMENT_BYTES_KEPT,
     ) -> None:
         self._schema = schema
         self._context_factory = context_factory
@@ -109,7 +114,10 @@ class GraphQLHTTPEndpoint:
             limits, production, introspection=introspection
         )
         self._max_body_bytes = max_body_bytes
-        self._validated: OrderedDict[tuple[str, str | None], PreparedOperation] = OrderedDict()
+        self._validated: DocumentCache[tuple[str, str | None], PreparedOperation] = DocumentCache(
+            max_entries=cached_documents, max_bytes=cached_document_bytes
+        )
+        self._labels = operation_labels or OperationLabels(limit=200)
         self._logger = logger
         install_prepared_operation_extension(schema)
 
@@ -143,8 +151,7 @@ class GraphQLHTTPEndpoint:
             prepared = self._prepare(params, request.method)
             self._check_variables(prepared, params.variables)
         except DocumentErrors as failure:
-            label = operation_label(params.operation_name)
-            graphql_operations.labels("unknown", label, "invalid").inc()
+            graphql_operations.labels("unknown", OTHER_OPERATIONS, "invalid").inc()
             status = failure.status or (400 if media_type == GRAPHQL_RESPONSE_JSON else 200)
             payload = {"errors": [error.formatted for error in failure.errors]}
             return json_response(payload, status, media_type)
@@ -156,13 +163,10 @@ class GraphQLHTTPEndpoint:
         key = (params.query, params.operation_name)
         cached = self._validated.get(key)
         if cached is not None:
-            self._validated.move_to_end(key)
             check_method(cached.operation, method)
             return cached
         prepared = self._parse_and_validate(params, method)
-        self._validated[key] = prepared
-        if len(self._validated) > VALIDATED_DOCUMENTS_KEPT:
-            self._validated.popitem(last=False)
+        self._validated.put(key, prepared, weight=len(params.query))
         return prepared
 
     def _parse_and_validate(self, params: GraphQLParams, method: str) -> PreparedOperation:
@@ -182,21 +186,22 @@ class GraphQLHTTPEndpoint:
         )
         if errors:
             raise DocumentErrors(errors)
-        return PreparedOperation(params.query, document, operation)
+        name = operation.name.value if operation.name else None
+        return PreparedOperation(params.query, document, operation, self._labels.label(name))
 
     def _check_variables(
         self, prepared: PreparedOperation, variables: dict[str, Any] | None
     ) -> None:
-        """Coerce once here so errors get HTTP semantics; Strawberry coerces again."""
-        result = get_variable_values(
+        """Check and coerce once here so errors get HTTP semantics; Strawberry coerces again."""
+        errors = check_variables(
             self._schema._schema,
-            prepared.operation.variable_definitions or (),
-            variables or {},
-            max_errors=50,
+            prepared.operation,
+            variables,
+            self._limits,
             hide_suggestions=self._production,
         )
-        if isinstance(result, list):
-            raise DocumentErrors(result)
+        if errors:
+            raise DocumentErrors(errors)
 
     async def _execute(
         self,

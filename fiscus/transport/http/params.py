@@ -10,6 +10,7 @@ from typing import Any
 from starlette.requests import Request
 
 from fiscus.transport.http.negotiation import APPLICATION_JSON
+from fiscus.transport.variables import is_unicode
 
 DEFAULT_MAX_BODY_BYTES = 1_048_576
 
@@ -101,6 +102,8 @@ def _decode_json(text: str, what: str) -> Any:
         return json.loads(text)
     except ValueError:
         raise RequestError(400, f"{what} is not valid JSON.") from None
+    except RecursionError:
+        raise RequestError(400, f"{what} is nested too deeply.") from None
 
 
 def _validate_params(raw: Mapping[str, Any]) -> GraphQLParams:
@@ -109,9 +112,13 @@ def _validate_params(raw: Mapping[str, Any]) -> GraphQLParams:
         raise RequestError(400, "The 'query' parameter is missing.")
     if not isinstance(query, str) or not query.strip():
         raise RequestError(400, "The 'query' parameter must be a non-empty string.")
+    if not is_unicode(query):
+        raise RequestError(400, "The 'query' parameter is not valid Unicode (a lone surrogate).")
     operation_name = raw.get("operationName")
     if operation_name is not None and not isinstance(operation_name, str):
         raise RequestError(400, "The 'operationName' parameter must be a string or null.")
+    if operation_name is not None and not is_unicode(operation_name):
+        raise RequestError(400, "The 'operationName' parameter is not valid Unicode.")
     return GraphQLParams(
         query=query,
         operation_name=operation_name or None,

@@ -16,9 +16,6 @@ from graphql import (
 )
 from strawberry.extensions import SchemaExtension
 
-from fiscus.observability.metrics import (
-    operation_label,
-)
 from fiscus.transport.http.params import RequestError
 
 
@@ -36,15 +33,12 @@ class PreparedOperation:
     source: str
     document: DocumentNode
     operation: OperationDefinitionNode
+    label: str
+    """The operation's metrics label (``fiscus.observability.metrics.OperationLabels``)."""
 
     @property
     def type(self) -> str:
         return self.operation.operation.value
-
-    @property
-    def label(self) -> str:
-        name = self.operation.name.value if self.operation.name else None
-        return operation_label(name)
 
 
 prepared_operation_var: ContextVar[PreparedOperation | None] = ContextVar(

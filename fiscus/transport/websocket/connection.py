@@ -1,4 +1,14 @@
-"""One socket speaking graphql-transport-ws: its operations, writer and access watch."""
+"""One socket speaking graphql-transport-ws: its operations, writer and access watch.
+
+Every operation is authorized with the caller's role *when it starts*: the principal from
+``connection_init`` is re-confirmed against the database (session live, current role) for
+each query, mutation and new subscription, exactly as each HTTP request is.
+
+At most ``max_operations_per_socket`` queries and mutations run at once per socket. While
+that many run, the connection stops reading the socket (backpressure: the client's further
+messages wait in its TCP buffers, not in server memory) until one finishes. Subscriptions
+are bounded separately (``max_subscriptions_per_socket``; over it, an ``error`` frame).
+"""
 
 from __future__ import annotations
 
@@ -32,6 +42,7 @@ from fiscus.transport.websocket.messages import (
     operation_id,
     parse_message,
     result_json,
+    session_ended_json,
     subscribe_payload,
     truncate_reason,
     unexpected_errors_json,
@@ -84,6 +95,8 @@ class Connection:
         self.websocket = websocket
         self.outbound = OutboundQueue(endpoint.settings.subscriber_queue_size)
         self.principal: Principal | None = None
+        self.client_address = websocket.client.host if websocket.client else None
+        self._running = asyncio.Semaphore(max(endpoint.settings.max_operations_per_socket, 1))
         self._init_received = False
         self._operations: dict[str, _Operation] = {}
         self._streams = 0
@@ -125,8 +138,12 @@ class Connection:
             if message["type"] == "websocket.disconnect":
                 self._mark_client_gone()
                 return
+            text = message.get("text")
+            if text is not None and len(text) > self.endpoint.settings.max_message_bytes:
+                self.close(1009, "Message too big")
+                return
             try:
-                await self._handle(parse_message(message.get("text")))
+                await self._handle(parse_message(text))
             except ProtocolViolation as violation:
                 self.close(violation.code, violation.reason)
             except Exception:
@@ -142,7 +159,7 @@ class Connection:
         elif kind == "pong":
             pass
         elif kind == "subscribe":
-            self._on_subscribe(message)
+            await self._on_subscribe(message)
         elif kind == "complete":
             self._on_complete(operation_id(message))
         else:
@@ -166,22 +183,22 @@ class Connection:
         self._spawn(self._close_when_expired(principal))
         self._spawn(self._close_when_access_revoked(principal))
 
-    def _on_subscribe(self, message: dict[str, Any]) -> None:
+    async def _on_subscribe(self, message: dict[str, Any]) -> None:
         if self.principal is None:
             raise ProtocolViolation(4401, "Unauthorized")
         op_id = operation_id(message)
         query, operation_name, variables = subscribe_payload(message)
         if op_id in self._operations:
             raise ProtocolViolation(4409, f"Subscriber for {op_id} already exists")
-        prepared = self.endpoint.prepare(query, operation_name)
+        prepared = self.endpoint.prepare(query, operation_name, variables)
         if isinstance(prepared, list):
             self.outbound.put_control(frame(op_id, "error", errors_json(prepared)))
             return
-        request = SubscribeRequest(query, operation_name, variables, prepared)
+        request = SubscribeRequest(query, operation_name, variables, prepared, self.client_address)
         if request.operation.operation == OperationType.SUBSCRIPTION:
-            self._start_stream(op_id, request, self.principal)
+            await self._start_stream(op_id, request)
         else:
-            self._start_single(op_id, request, self.principal)
+            await self._start_single(op_id, request)
 
     def _on_complete(self, op_id: str) -> None:
         operation = self._operations.pop(op_id, None)
@@ -190,11 +207,30 @@ class Connection:
 
     # -- operations --------------------------------------------------------------------------
 
-    def _start_stream(self, op_id: str, request: SubscribeRequest, principal: Principal) -> None:
+    async def _current_principal(self, op_id: str) -> Principal | None:
+        """The caller as the database knows them now. When their session ended (or they left
+        the organization) the operation is refused and the socket closed with 4403."""
+        assert self.principal is not None
+        current = await self.endpoint.revalidate(self.principal)
+        if current is None:
+            self.outbound.put_control(frame(op_id, "error", session_ended_json()))
+            self.close(4403, "Forbidden")
+            return None
+        return current
+
+    async def _start_stream(self, op_id: str, request: SubscribeRequest) -> None:
         limit = self.endpoint.settings.max_subscriptions_per_socket
         if self._streams >= limit:
             message = f"Too many subscriptions on one connection (at most {limit})."
             self.outbound.put_control(frame(op_id, "error", dumps([{"message": message}])))
+            return
+        try:
+            principal = await self._current_principal(op_id)
+        except Exception:
+            logger.exception("Could not confirm the caller of a WebSocket subscription")
+            self.outbound.put_control(frame(op_id, "error", unexpected_errors_json()))
+            return
+        if principal is None:
             return
         key = ExecutionKey(
             query=request.query,
@@ -209,15 +245,19 @@ class Connection:
         metrics.subscriptions_active.inc()
         operation.execution = self.endpoint.executions.join(key, request, principal, sink)
 
-    def _start_single(self, op_id: str, request: SubscribeRequest, principal: Principal) -> None:
-        task = asyncio.create_task(self._execute_once(op_id, request, principal))
+    async def _start_single(self, op_id: str, request: SubscribeRequest) -> None:
+        await self._running.acquire()  # backpressure: read nothing more until a slot frees
+        task = asyncio.create_task(self._execute_once(op_id, request))
+        task.add_done_callback(lambda _: self._running.release())
         self._operations[op_id] = _SingleOperation(task)
 
-    async def _execute_once(
-        self, op_id: str, request: SubscribeRequest, principal: Principal
-    ) -> None:
+    async def _execute_once(self, op_id: str, request: SubscribeRequest) -> None:
         try:
-            context = await self.endpoint.context_factory(principal)
+            principal = await self._current_principal(op_id)
+            if principal is None:
+                self._operations.pop(op_id, None)
+                return
+            context = await self.endpoint.context_factory(principal, request.client_address)
             result = await self.endpoint.schema.execute(
                 request.query,
                 variable_values=request.variables,

@@ -24,7 +24,6 @@ from graphql import (
     GraphQLError,
     OperationDefinitionNode,
     get_operation_ast,
-    parse,
     specified_rules,
     validate,
 )
@@ -36,6 +35,9 @@ from fiscus.config import RealtimeSettings
 from fiscus.domain.identity import Principal
 from fiscus.observability import metrics
 from fiscus.realtime.hub import Hub
+from fiscus.schema.limits import QueryLimits, parse_document
+from fiscus.transport.documents import DocumentCache
+from fiscus.transport.variables import check_variables
 from fiscus.transport.websocket.connection import Connection
 from fiscus.transport.websocket.executions import (
     PUBLIC_SCOPE_METADATA,
@@ -47,7 +49,8 @@ from fiscus.transport.websocket.messages import SUBPROTOCOL
 logger = logging.getLogger(__name__)
 
 
-_DOCUMENT_CACHE_SIZE = 512
+CACHED_DOCUMENTS = 512
+CACHED_DOCUMENT_BYTES = 256 * 1024
 
 Authenticate = Callable[[dict[str, Any]], Awaitable[Principal]]
 Revalidate = Callable[[Principal], Awaitable[Principal | None]]
@@ -69,11 +72,15 @@ class GraphQLWebSocketEndpoint:
         context_factory: ContextFactory,
         settings: RealtimeSettings,
         validation_rules: Sequence[type[ASTValidationRule]] = (),
-        parse_document: Callable[[str], DocumentNode] = parse,
+        limits: QueryLimits | None = None,
         hide_suggestions: bool = False,
+        cached_documents: int = CACHED_DOCUMENTS,
+        cached_document_bytes: int = CACHED_DOCUMENT_BYTES,
     ) -> None:
         """``validation_rules`` are added to graphql-core's standard rules (a complete list
-        that already contains them is fine). ``parse_document`` may enforce size limits."""
+        that already contains them is fine). ``limits`` bound document size and tokens
+        (before parsing) and variables (list lengths, nesting); the depth, alias and cost
+        limits are validation rules, passed in ``validation_rules``."""
         self.schema = schema
         self.hub = hub
         self.authenticate = authenticate
@@ -85,9 +92,11 @@ class GraphQLWebSocketEndpoint:
             *specified_rules,
             *(rule for rule in validation_rules if rule not in specified_rules),
         )
-        self._parse = parse_document
+        self.limits = limits or QueryLimits()
         self._hide_suggestions = hide_suggestions
-        self._documents: dict[str, DocumentNode | list[GraphQLError]] = {}
+        self.documents: DocumentCache[str, DocumentNode | list[GraphQLError]] = DocumentCache(
+            max_entries=cached_documents, max_bytes=cached_document_bytes
+        )
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         await self.handle(WebSocket(scope, receive, send))
@@ -105,8 +114,9 @@ class GraphQLWebSocketEndpoint:
             metrics.websockets_open.dec()
 
     def prepare(
-        self, query: str, operation_name: str | None
+        self, query: str, operation_name: str | None, variables: dict[str, Any]
     ) -> OperationDefinitionNode | list[GraphQLError]:
+        """The operation to run, or the errors to answer (document or variables)."""
         document = self._validated_document(query)
         if isinstance(document, list):
             return document
@@ -118,7 +128,14 @@ class GraphQLWebSocketEndpoint:
                 else "Must provide operation name if query contains multiple operations."
             )
             return [GraphQLError(message)]
-        return operation
+        errors = check_variables(
+            self.schema._schema,
+            operation,
+            variables,
+            self.limits,
+            hide_suggestions=self._hide_suggestions,
+        )
+        return errors or operation
 
     def authorization_scope(
         self, principal: Principal, operation: OperationDefinitionNode
@@ -128,25 +145,24 @@ class GraphQLWebSocketEndpoint:
         return (str(principal.org_id), principal.role.value, str(principal.user_id))
 
     def _validated_document(self, query: str) -> DocumentNode | list[GraphQLError]:
-        cached = self._documents.get(query)
+        """Size and syntax errors are answered, not cached (the byte and token limits make
+        them cheap to find again); validation results are cached, weighed by source size."""
+        cached = self.documents.get(query)
         if cached is not None:
             return cached
         try:
-            document: DocumentNode | list[GraphQLError] = self._parse(query)
+            document = parse_document(query, self.limits)
         except GraphQLError as error:
-            document = [error]
-        if not isinstance(document, list):
-            errors = validate(
-                self.schema._schema,
-                document,
-                self._rules,
-                hide_suggestions=self._hide_suggestions,
-            )
-            document = errors if errors else document
-        if len(self._documents) >= _DOCUMENT_CACHE_SIZE:
-            del self._documents[next(iter(self._documents))]
-        self._documents[query] = document
-        return document
+            return [error]
+        errors = validate(
+            self.schema._schema,
+            document,
+            self._rules,
+            hide_suggestions=self._hide_suggestions,
+        )
+        result: DocumentNode | list[GraphQLError] = errors or document
+        self.documents.put(query, result, weight=len(query))
+        return result
 
     def _is_public(self, operation: OperationDefinitionNode) -> bool:
         root = self.schema._schema.subscription_type

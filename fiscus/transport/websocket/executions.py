@@ -36,7 +36,8 @@ across users and tenants, and its resolver and permission classes run only for t
 subscriber of each shared execution, with that subscriber's context."""
 
 
-ContextFactory = Callable[[Principal], Awaitable[Any]]
+ContextFactory = Callable[[Principal, str | None], Awaitable[Any]]
+"""``(principal, client_address)`` -> the operation's GraphQL context."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -53,6 +54,7 @@ class SubscribeRequest:
     operation_name: str | None
     variables: dict[str, Any]
     operation: OperationDefinitionNode
+    client_address: str | None = None
 
 
 # -- shared subscription executions ----------------------------------------------------------
@@ -116,7 +118,9 @@ class SharedExecution:
         self._finish(StreamSink.complete)
 
     async def _stream(self) -> None:
-        context = await self._registry.context_factory(self._principal)
+        context = await self._registry.context_factory(
+            self._principal, self._request.client_address
+        )
         results = await self._registry.schema.subscribe(
             self._request.query,
             variable_values=self._request.variables,

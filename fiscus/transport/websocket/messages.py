@@ -72,6 +72,17 @@ def unexpected_errors_json() -> str:
     return dumps([unexpected_error()])
 
 
+def session_ended_json() -> str:
+    return dumps(
+        [
+            {
+                "message": "Your session has ended; log in again.",
+                "extensions": {"code": "UNAUTHENTICATED"},
+            }
+        ]
+    )
+
+
 # -- the per-socket outbound queue -----------------------------------------------------------
 
 
@@ -83,7 +94,7 @@ def parse_message(text: str | None) -> dict[str, Any]:
         raise ProtocolViolation(4400, "Binary messages are not supported")
     try:
         message = json.loads(text)
-    except ValueError:
+    except (ValueError, RecursionError):
         raise ProtocolViolation(4400, "Invalid message received") from None
     if not isinstance(message, dict) or not isinstance(message.get("type"), str):
         raise ProtocolViolation(4400, "Invalid message received")

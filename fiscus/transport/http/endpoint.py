@@ -4,19 +4,16 @@ Strawberry builds the schema; this module owns the HTTP handling. A request goes
 read parameters -> negotiate the response media type -> parse (byte and token limits)
 -> pick the operation (405 for a mutation over GET) -> validate with
 ``fiscus.schema.limits.validation_rules`` -> coerce variables -> build the context ->
-``schema.execute``.
+execute the validated document (``fiscus.transport.execution``).
 
-Parse and validate happen here, once: the status code depends on them (400 without
-``data`` for ``application/graphql-response+json``), and graphql-core's
-``hide_suggestions`` must reach validation and variable coercion in production.
-Execution then goes through ``strawberry.Schema.execute`` so that schema extensions,
-directives, permission classes, DataLoaders in the context and custom scalars behave
-exactly as on the WebSocket transport. To stop Strawberry parsing and validating a
-second time, the endpoint registers :class:`PreparedOperationExtension` on the schema
-it serves: for a request prepared here it hands Strawberry the parsed document and an
-empty error list, the same hooks ``ParserCache`` and ``ValidationCache`` use. Strawberry
-validation extensions (``QueryDepthLimiter``, ``AddValidationRules``...) are therefore
-bypassed on HTTP; the limits live in our rules.
+Parse and validate happen here, once (validated documents are cached): the status code
+depends on them (400 without ``data`` for ``application/graphql-response+json``), and
+graphql-core's ``hide_suggestions`` must reach validation and variable coercion in
+production. Execution hands the validated document to graphql-core with Strawberry's
+execution context, exactly as the WebSocket transport does: permission classes, field
+extensions, DataLoaders in the context and custom scalars behave the same on both;
+Strawberry schema extensions (``QueryDepthLimiter``, ``MaskErrors``...) do not run — the
+limits live in our validation rules, error masking in ``fiscus.transport.errors``.
 
 Media types: ``application/graphql-response+json`` when the client asks for it;
 ``application/json`` when it asks only for that, for ``*/*`` or sends no ``Accept``
@@ -57,6 +54,7 @@ from fiscus.schema.limits import (
 )
 from fiscus.transport.documents import DocumentCache
 from fiscus.transport.errors import is_client_safe, masked_error, unexpected_error
+from fiscus.transport.execution import execute_validated
 from fiscus.transport.graphiql import csp_header
 from fiscus.transport.http.negotiation import (
     APPLICATION_JSON,
@@ -75,8 +73,6 @@ from fiscus.transport.http.prepared import (
     DocumentErrors,
     PreparedOperation,
     check_method,
-    install_prepared_operation_extension,
-    prepared_operation_var,
     select_operation,
 )
 from fiscus.transport.variables import check_variables
@@ -119,7 +115,6 @@ class GraphQLHTTPEndpoint:
         )
         self._labels = operation_labels or OperationLabels(limit=200)
         self._logger = logger
-        install_prepared_operation_extension(schema)
 
     def route(self, path: str = "/graphql") -> Route:
         """Starlette treats callable instances as raw ASGI apps, so route the bound method."""
@@ -213,18 +208,17 @@ class GraphQLHTTPEndpoint:
         context = await self._build_context(request, prepared, media_type)
         if isinstance(context, Response):
             return context
-        token = prepared_operation_var.set(prepared)
         started = time.perf_counter()
         try:
-            result = await self._schema.execute(
-                prepared.source,
-                variable_values=params.variables,
-                context_value=context,
+            result = await execute_validated(
+                self._schema,
+                prepared.document,
                 operation_name=params.operation_name,
+                variables=params.variables,
+                context=context,
                 operation_extensions=params.extensions,
             )
         finally:
-            prepared_operation_var.reset(token)
             await _close(context)
             graphql_operation_duration.labels(prepared.type, prepared.label).observe(
                 time.perf_counter() - started

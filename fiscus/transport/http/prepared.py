@@ -2,11 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextvars import ContextVar
 from dataclasses import dataclass
 
-import strawberry
 from graphql import (
     DocumentNode,
     GraphQLError,
@@ -14,7 +11,6 @@ from graphql import (
     OperationType,
     get_operation_ast,
 )
-from strawberry.extensions import SchemaExtension
 
 from fiscus.transport.http.params import RequestError
 
@@ -39,37 +35,6 @@ class PreparedOperation:
     @property
     def type(self) -> str:
         return self.operation.operation.value
-
-
-prepared_operation_var: ContextVar[PreparedOperation | None] = ContextVar(
-    "fiscus_prepared_operation", default=None
-)
-
-
-class PreparedOperationExtension(SchemaExtension):
-    """Hands Strawberry the document this module already parsed and validated."""
-
-    def _prepared(self) -> PreparedOperation | None:
-        prepared = prepared_operation_var.get()
-        if prepared is not None and prepared.source is self.execution_context.query:
-            return prepared
-        return None
-
-    def on_parse(self) -> Iterator[None]:
-        prepared = self._prepared()
-        if prepared is not None:
-            self.execution_context.graphql_document = prepared.document
-        yield
-
-    def on_validate(self) -> Iterator[None]:
-        if self._prepared() is not None:
-            self.execution_context.pre_execution_errors = []
-        yield
-
-
-def install_prepared_operation_extension(schema: strawberry.Schema) -> None:
-    if PreparedOperationExtension not in schema.extensions:
-        schema.extensions = (PreparedOperationExtension, *schema.extensions)
 
 
 def select_operation(document: DocumentNode, name: str | None) -> OperationDefinitionNode:

@@ -27,6 +27,7 @@ from fiscus.domain.errors import AuthenticationFailed
 from fiscus.domain.identity import Principal
 from fiscus.observability import metrics
 from fiscus.realtime import channels
+from fiscus.transport.execution import execute_validated
 from fiscus.transport.websocket.executions import (
     ExecutionKey,
     SharedExecution,
@@ -194,7 +195,10 @@ class Connection:
         if isinstance(prepared, list):
             self.outbound.put_control(frame(op_id, "error", errors_json(prepared)))
             return
-        request = SubscribeRequest(query, operation_name, variables, prepared, self.client_address)
+        document, operation = prepared
+        request = SubscribeRequest(
+            query, operation_name, variables, document, operation, self.client_address
+        )
         if request.operation.operation == OperationType.SUBSCRIPTION:
             await self._start_stream(op_id, request)
         else:
@@ -258,11 +262,12 @@ class Connection:
                 self._operations.pop(op_id, None)
                 return
             context = await self.endpoint.context_factory(principal, request.client_address)
-            result = await self.endpoint.schema.execute(
-                request.query,
-                variable_values=request.variables,
-                context_value=context,
+            result = await execute_validated(
+                self.endpoint.schema,
+                request.document,
                 operation_name=request.operation_name,
+                variables=request.variables,
+                context=context,
             )
         except Exception:
             logger.exception("WebSocket operation failed")

@@ -115,8 +115,9 @@ class GraphQLWebSocketEndpoint:
 
     def prepare(
         self, query: str, operation_name: str | None, variables: dict[str, Any]
-    ) -> OperationDefinitionNode | list[GraphQLError]:
-        """The operation to run, or the errors to answer (document or variables)."""
+    ) -> tuple[DocumentNode, OperationDefinitionNode] | list[GraphQLError]:
+        """The validated document and its operation to run, or the errors to answer
+        (document or variables)."""
         document = self._validated_document(query)
         if isinstance(document, list):
             return document
@@ -135,7 +136,7 @@ class GraphQLWebSocketEndpoint:
             self.limits,
             hide_suggestions=self._hide_suggestions,
         )
-        return errors or operation
+        return errors or (document, operation)
 
     def authorization_scope(
         self, principal: Principal, operation: OperationDefinitionNode

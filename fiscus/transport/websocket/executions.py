@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 import strawberry
-from graphql import OperationDefinitionNode
+from graphql import DocumentNode, OperationDefinitionNode
 from strawberry.types.execution import PreExecutionError
 
 from fiscus.domain.identity import Principal
@@ -53,6 +53,7 @@ class SubscribeRequest:
     query: str
     operation_name: str | None
     variables: dict[str, Any]
+    document: DocumentNode
     operation: OperationDefinitionNode
     client_address: str | None = None
 

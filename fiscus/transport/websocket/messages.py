@@ -7,6 +7,7 @@ import logging
 from collections.abc import Sequence
 from typing import Any
 
+from graphql import ExecutionResult as CoreExecutionResult
 from graphql import GraphQLError
 from strawberry.types.execution import ExecutionResult
 
@@ -46,7 +47,7 @@ def errors_json(errors: Sequence[GraphQLError]) -> str:
     return dumps([visible_error(error) for error in errors])
 
 
-def result_json(result: ExecutionResult) -> str:
+def result_json(result: ExecutionResult | CoreExecutionResult) -> str:
     """Serialise a result once; every socket receives the very same string."""
     document: dict[str, Any] = {"data": result.data}
     if result.errors:

@@ -1,17 +1,21 @@
-"""Throughput and latency of `{ me { ... } }` through a real uvicorn process.
+"""`{ me { ... } }` through fiscus and through a hand-written floor, in the same run.
 
-Starts `fiscus serve` (one process, no access log, no worker) on a loopback port against
-the machine's PostgreSQL and Redis, in a scratch database that is dropped afterwards.
-Signs up one user, then N keep-alive httpx clients send the query for a fixed time.
-Prints requests/s, latency percentiles, server CPU, and SQL statements per request
-(counted in-process once, through httpx.ASGITransport, with count_statements()).
+Starts `fiscus serve` (one process, no access log, no worker) and `bench/me_floor.py` (a
+Starlette + asyncpg endpoint with the same guarantees: the same JWT checks, one read-only
+transaction as the app role with the tenant context, session-live and current-role check,
+user and organization) on loopback ports, against the machine's PostgreSQL and Redis, in a
+scratch database that is dropped afterwards. Signs up one user, checks both answer the same
+JSON, then loads each in alternating rounds with wrk (`apt-get install wrk`; without it, a
+slower httpx loop) at N connections. Prints per round: requests/s, p50/p99 latency and the
+server process's CPU ms per request; then SQL statements per request (fiscus counted
+in-process with count_statements()) and the fiscus/floor ratios.
 
-    python bench/me_throughput.py [--concurrency 32] [--duration 10] [--warmup 2]
+    python bench/me_throughput.py [--concurrency 32] [--duration 10] [--warmup 2] [--rounds 2]
 
 FISCUS_BENCH_DATABASE_URL (an owner/superuser URL of the server to create the scratch
-database on) and FISCUS_BENCH_REDIS_URL point elsewhere. Note the load generator runs on
-the same machine and competes with the server for CPU: the "server CPU" figure says how
-busy the server actually was.
+database on) and FISCUS_BENCH_REDIS_URL point elsewhere. The load generator runs on the
+same machine and competes with the servers for CPU: compare the ratios, and the CPU per
+request, rather than absolute requests/s.
 """
 
 from __future__ import annotations

@@ -222,7 +222,7 @@ async def _wrk(base: str, token: str, concurrency: int, seconds: float) -> str:
     try:
         process = await asyncio.create_subprocess_exec(
             "wrk",
-            "-t2",
+            f"-t{min(2, concurrency)}",
             f"-c{concurrency}",
             f"-d{max(1, round(seconds))}s",
             "--latency",

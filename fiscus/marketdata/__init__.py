@@ -1,1 +1,3 @@
-"""Market data providers: added by the portfolios/market-data issue."""
+"""Market data from the outside world: providers (yfinance, simulated, manual), the
+registry that picks one per instrument with fallback, and the guards around every call
+(rate limiter, circuit breaker, timeouts)."""

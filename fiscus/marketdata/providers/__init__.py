@@ -1,0 +1,1 @@
+"""Providers: ``base`` (the interface), ``simulated``, ``yfinance_provider``, ``manual``."""

@@ -30,6 +30,7 @@ from fiscus.persistence.repositories.identity import (
     SessionRepository,
     UserRepository,
 )
+from fiscus.persistence.repositories.marketdata import MarketDataRepository
 
 log = logging.getLogger(__name__)
 
@@ -88,6 +89,14 @@ class UnitOfWork:
         self._events: list[tuple[Any, dict[str, Any]]] = []
         self._jobs: list[_PendingJob] = []
         self._committed = False
+        self._marketdata: MarketDataRepository | None = None
+
+    @property
+    def marketdata(self) -> MarketDataRepository:
+        """Market-data writes, created on first use in the current tenant context."""
+        if self._marketdata is None:
+            self._marketdata = MarketDataRepository(self.session, self.org_id)
+        return self._marketdata
 
     async def __aenter__(self) -> UnitOfWork:
         self.session = self._db.sessionmaker()
@@ -149,6 +158,7 @@ class UnitOfWork:
         self.sessions = SessionRepository(s)
         self.password_resets = PasswordResetRepository(s)
         self.pending_sign_ups = PendingSignUpRepository(s)
+        self._marketdata = None
 
     async def _send_effects(self) -> None:
         # The commit stands whatever happens here: a lost event is resynchronised from the

@@ -8,8 +8,10 @@ from uuid import UUID
 from strawberry.dataloader import DataLoader
 
 from fiscus.domain.identity import Organization, User
+from fiscus.domain.marketdata import Instrument
 from fiscus.schema.context import Context
 from fiscus.services.identity import queries
+from fiscus.services.marketdata import queries as marketdata
 
 
 class Loaders:
@@ -18,6 +20,10 @@ class Loaders:
         self.users: DataLoader[UUID, User | None] = DataLoader(self._load_users)
         self.organizations: DataLoader[UUID, Organization | None] = DataLoader(
             self._load_organizations
+        )
+        self.instruments: DataLoader[UUID, Instrument | None] = DataLoader(self._load_instruments)
+        self.latest_prices: DataLoader[Instrument, marketdata.LatestPrice | None] = DataLoader(
+            self._load_latest_prices, cache_key_fn=lambda instrument: instrument.id
         )
 
     def prime_caller(self, user: User, organization: Organization) -> None:
@@ -38,3 +44,19 @@ class Loaders:
             return [None] * len(ids)
         found = await queries.organizations_by_id(self._context.reads, principal, ids)
         return [found.get(i) for i in ids]
+
+    async def _load_instruments(self, ids: Sequence[UUID]) -> list[Instrument | None]:
+        principal = await self._context.principal()
+        if principal is None:
+            return [None] * len(ids)
+        found = await marketdata.instruments_by_ids(self._context.marketdata, principal, ids)
+        return [found.get(i) for i in ids]
+
+    async def _load_latest_prices(
+        self, instruments: Sequence[Instrument]
+    ) -> list[marketdata.LatestPrice | None]:
+        principal = await self._context.principal()
+        if principal is None:
+            return [None] * len(instruments)
+        found = await marketdata.latest_prices(self._context.marketdata, principal, instruments)
+        return [found.get(i.id) for i in instruments]

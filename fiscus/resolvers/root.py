@@ -17,11 +17,13 @@ from fiscus.resolvers.identity import (
     IdentitySubscription,
     Organization,
 )
+from fiscus.resolvers.marketdata import MarketDataMutation, MarketDataQuery
 from fiscus.schema import identity as identity_types
+from fiscus.schema import marketdata as marketdata_types
 from fiscus.schema.scalars import Money
 
-Query = merge_types("Query", (IdentityQuery,))
-Mutation = merge_types("Mutation", (IdentityMutation,))
+Query = merge_types("Query", (IdentityQuery, MarketDataQuery))
+Mutation = merge_types("Mutation", (IdentityMutation, MarketDataMutation))
 Subscription = merge_types("Subscription", (IdentitySubscription,))
 
 NODE_TYPES = [
@@ -30,6 +32,7 @@ NODE_TYPES = [
     identity_types.Invitation,
     identity_types.AuditEvent,
     Organization,
+    marketdata_types.Instrument,
 ]
 
 

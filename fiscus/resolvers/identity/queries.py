@@ -191,6 +191,10 @@ async def _resolve_node(info: Info, principal: domain.Principal, global_id: str)
     if type_name == "Invitation" and principal.can(Permission.MEMBERS_MANAGE):
         invitation = await queries.invitation(ctx, principal, key)
         return types.Invitation.from_domain(invitation) if invitation else None
+    if type_name == "Instrument":
+        from fiscus.resolvers.marketdata.queries import resolve_instrument_node
+
+        return await resolve_instrument_node(info, principal, key)
     if type_name == "AuditEvent" and principal.can(Permission.AUDIT_READ):
         event = await queries.audit_event(ctx, principal, key)
         return types.AuditEvent.from_domain(event) if event else None

@@ -27,7 +27,7 @@ from fiscus.services.identity import audit
 from fiscus.services.marketdata.context import MarketDataContext
 from fiscus.services.marketdata.price_rows import PriceRowInput, api_rows, check_rows, parse_csv
 
-MAX_CSV_BYTES = 2_000_000
+MAX_CSV_BYTES = 800_000  # under the HTTP body limit (1 MiB) with JSON escaping
 
 
 @dataclass(frozen=True, slots=True)

@@ -54,6 +54,30 @@ OPERATIONS = {
         'mutation { createOrganization(input: {name: "Mine"}) { __typename } }',
         set(ROLES),
     ),
+    # Market data: readable by every member; writes need portfolio:write.
+    "instruments": (
+        "{ instruments { edges { node { symbol latestPrice { close } } } } }",
+        set(ROLES),
+    ),
+    "instrument": ('{ instrument(symbol: "AAPL") { symbol } }', set(ROLES)),
+    "fxRate": ('{ fxRate(from: "USD", to: "USD") { rate } }', set(ROLES)),
+    "createManualInstrument": (
+        'mutation { createManualInstrument(input: {symbol: "", name: "", kind: OTHER, '
+        'currency: "EUR"}) { __typename } }',
+        {"OWNER", "ADMIN", "MEMBER"},
+    ),
+    "recordPrices": (
+        'mutation { recordPrices(input: {symbol: "NOPE", prices: []}) { __typename } }',
+        {"OWNER", "ADMIN", "MEMBER"},
+    ),
+    "importPricesCsv": (
+        'mutation { importPricesCsv(input: {symbol: "NOPE", csv: ""}) { __typename } }',
+        {"OWNER", "ADMIN", "MEMBER"},
+    ),
+    "trackInstrument": (
+        'mutation { trackInstrument(input: {symbol: "NOPE"}) { __typename } }',
+        {"OWNER", "ADMIN", "MEMBER"},
+    ),
     # Public: whoever calls it, an unknown token is a typed error, never FORBIDDEN.
     "verifyEmail": (
         'mutation { verifyEmail(input: {token: "vfy_unknown"}) { __typename } }',

@@ -5,6 +5,8 @@ from __future__ import annotations
 import base64
 import uuid
 
+from tests.api.test_marketdata import CREATE as CREATE_INSTRUMENT
+from tests.api.test_marketdata import IMPORT, RECORD, TRACK
 from tests.api.test_members import INVITE, MEMBERS, SWITCH
 from tests.graphql_client import gql, sign_up
 
@@ -15,7 +17,7 @@ def raw_uuid(global_id: str) -> uuid.UUID:
 
 NODE = """query($id: ID!) { node(id: $id) { __typename id
   ... on User { email } ... on Organization { name } ... on Invitation { email }
-  ... on AuditEvent { action } ... on Member { role } } }"""
+  ... on AuditEvent { action } ... on Member { role } ... on Instrument { symbol } } }"""
 
 
 async def object_ids(client, account) -> dict[str, str]:
@@ -29,7 +31,21 @@ async def object_ids(client, account) -> dict[str, str]:
     members = await gql(
         client, "{ organization { members { edges { node { id } } } } }", token=account.token
     )
+    created = await gql(
+        client,
+        CREATE_INSTRUMENT,
+        {
+            "input": {
+                "symbol": f"HOUSE-{account.email[0].upper()}",
+                "name": "House",
+                "kind": "OTHER",
+                "currency": "EUR",
+            }
+        },
+        token=account.token,
+    )
     return {
+        "Instrument": created["data"]["createManualInstrument"]["instrument"]["id"],
         "User": account.user_id,
         "Organization": account.org_id,
         "Invitation": invitation_id,
@@ -92,3 +108,51 @@ async def test_other_organizations_cannot_be_entered_or_acted_on(client):
         {"org": b.org_id},
     )
     assert login["data"]["logIn"] == {"__typename": "ValidationError", "code": "NOT_FOUND"}
+
+
+async def test_manual_instruments_of_another_organization_are_invisible_and_untouchable(client):
+    a = await sign_up(client, "a@example.com", org="Org A")
+    b = await sign_up(client, "b@example.com", org="Org B")
+    ids_b = await object_ids(client, b)
+    await object_ids(client, a)
+    symbol_b = "HOUSE-B"
+    own = await gql(client, '{ instrument(symbol: "HOUSE-B") { symbol } }', token=b.token)
+    assert own["data"]["instrument"] == {"symbol": symbol_b}  # the control
+    seen = await gql(client, '{ instrument(symbol: "HOUSE-B") { symbol } }', token=a.token)
+    assert seen == {"data": {"instrument": None}}
+    listed = await gql(
+        client, '{ instruments(search: "HOUSE") { edges { node { symbol } } } }', token=a.token
+    )
+    assert [e["node"]["symbol"] for e in listed["data"]["instruments"]["edges"]] == ["HOUSE-A"]
+    # Symbols (and ids) smuggled into inputs are refused as unknown; nothing is written.
+    prices = [{"date": "2024-01-02", "close": "1"}]
+    record = await gql(
+        client, RECORD, {"input": {"symbol": symbol_b, "prices": prices}}, token=a.token
+    )
+    assert record["data"]["recordPrices"]["code"] == "NOT_FOUND"
+    imported = await gql(
+        client,
+        IMPORT,
+        {"input": {"symbol": symbol_b, "csv": "date,close\n2024-01-02,1\n"}},
+        token=a.token,
+    )
+    assert imported["data"]["importPricesCsv"]["code"] == "NOT_FOUND"
+    tracked = await gql(client, TRACK, {"symbol": symbol_b}, token=a.token)
+    assert tracked["data"]["trackInstrument"]["code"] == "NOT_FOUND"
+    smuggled_id = await gql(client, TRACK, {"symbol": ids_b["Instrument"]}, token=a.token)
+    assert smuggled_id["data"]["trackInstrument"]["__typename"] in {
+        "ValidationError",
+        "NotFoundError",
+    }
+    # B may still create its own instrument named like A's: symbols are per organization.
+    same = await gql(
+        client,
+        CREATE_INSTRUMENT,
+        {"input": {"symbol": "HOUSE-A", "name": "Mine", "kind": "OTHER", "currency": "EUR"}},
+        token=b.token,
+    )
+    assert same["data"]["createManualInstrument"]["__typename"] == "CreateManualInstrumentSuccess"
+    latest = await gql(
+        client, '{ instrument(symbol: "HOUSE-B") { latestPrice { close } } }', token=b.token
+    )
+    assert latest["data"]["instrument"]["latestPrice"] is None

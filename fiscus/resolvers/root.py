@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 import strawberry
+from strawberry.schema.config import StrawberryConfig
 from strawberry.tools import merge_types
 
 from fiscus.resolvers.identity import (
@@ -44,5 +45,11 @@ class FiscusSchema(strawberry.Schema):
 
 def build_schema() -> strawberry.Schema:
     return FiscusSchema(
-        query=Query, mutation=Mutation, subscription=Subscription, types=[*NODE_TYPES, Money]
+        query=Query,
+        mutation=Mutation,
+        subscription=Subscription,
+        types=[*NODE_TYPES, Money],
+        config=StrawberryConfig(
+            scalar_map={marketdata_types.BigInt: marketdata_types.BIG_INT_SCALAR}
+        ),
     )

@@ -24,12 +24,14 @@ from fiscus.services.marketdata.queries import LatestPrice as DomainLatestPrice
 strawberry.enum(domain.InstrumentKind, name="InstrumentKind")
 strawberry.enum(domain.ActionKind, name="CorporateActionKind")
 
-BigInt = strawberry.scalar(
-    NewType("BigInt", int),
+BigInt = NewType("BigInt", int)
+BIG_INT_SCALAR = strawberry.scalar(
+    name="BigInt",
     serialize=int,
     parse_value=int,
     description="A whole number that may exceed 32 bits (share volumes), as a JSON number.",
 )
+"""Registered for ``BigInt`` in the schema's ``scalar_map`` (``resolvers/root.py``)."""
 
 EARLIEST = date(1900, 1, 1)
 
@@ -93,7 +95,7 @@ class DailyPrice:
     open: Decimal | None
     high: Decimal | None
     low: Decimal | None
-    volume: BigInt | None  # type: ignore[valid-type]
+    volume: BigInt | None
     source: str
 
 
@@ -163,7 +165,7 @@ class Instrument(Node):
                     open=r.bar.open,
                     high=r.bar.high,
                     low=r.bar.low,
-                    volume=r.bar.volume,
+                    volume=BigInt(r.bar.volume) if r.bar.volume is not None else None,
                     source=r.source,
                 )
                 for r in rows

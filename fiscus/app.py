@@ -87,6 +87,7 @@ def create_app(settings: Settings, *, clock: Clock = utcnow) -> Starlette:
         operation_labels=OperationLabels(settings.metrics.max_operation_names),
         cached_documents=settings.graphql.document_cache_entries,
         cached_document_bytes=settings.graphql.document_cache_bytes,
+        max_body_bytes=settings.graphql.max_request_bytes,
     )
 
     @asynccontextmanager

@@ -100,7 +100,13 @@ class GraphQLSettings(BaseModel):
     )
     max_list_input: int = Field(
         default=1_000,
-        description="Most items any list input may have (variables and literals, at any depth).",
+        description="Most items any list input may have (variables and literals, at any "
+        "depth), except input fields that declare their own cap (bulk inputs such as "
+        "`recordPrices.prices`, 10,000).",
+    )
+    max_request_bytes: int = Field(
+        default=4 * 1024 * 1024,
+        description="Largest HTTP request body (a 10,000-row bulk input is about 1 MB).",
     )
     max_input_depth: int = Field(
         default=32, description="Deepest nesting of lists and objects in `variables`."

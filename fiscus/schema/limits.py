@@ -54,6 +54,23 @@ from strawberry.schema.validation_rules.one_of import OneOfInputValidationRule
 from fiscus.config import GraphQLSettings
 
 INTROSPECTION_ROOTS = frozenset({"__schema", "__type"})
+MAX_ITEMS_METADATA_KEY = "fiscus_max_items"
+"""Input-field metadata raising ``max_list_input`` for one bulk list field:
+``prices: list[PriceInput] = strawberry.field(metadata=max_items(10_000))``."""
+
+
+def max_items(limit: int) -> dict[str, int]:
+    return {MAX_ITEMS_METADATA_KEY: limit}
+
+
+def declared_max_items(field: Any) -> int | None:
+    """The cap an input field (graphql-core ``GraphQLInputField``) declares, if any."""
+    definition = (getattr(field, "extensions", None) or {}).get("strawberry-definition")
+    metadata = getattr(definition, "metadata", None) or {}
+    value = metadata.get(MAX_ITEMS_METADATA_KEY)
+    return value if isinstance(value, int) else None
+
+
 PAGE_SIZE_ARGUMENTS = ("first", "last")
 
 

@@ -17,8 +17,10 @@ from strawberry.types import Info
 
 from fiscus.domain import marketdata as domain
 from fiscus.schema.errors import NotFoundError, RuleViolationError, ValidationError
+from fiscus.schema.limits import max_items
 from fiscus.schema.relay import Connection, Node, build_connection, check_first, to_global_id
 from fiscus.services.marketdata import queries
+from fiscus.services.marketdata.price_rows import MAX_ROWS
 from fiscus.services.marketdata.queries import LatestPrice as DomainLatestPrice
 
 strawberry.enum(domain.InstrumentKind, name="InstrumentKind")
@@ -249,7 +251,10 @@ class PriceInput:
 @strawberry.input
 class RecordPricesInput:
     symbol: str
-    prices: list[PriceInput]
+    prices: list[PriceInput] = strawberry.field(
+        description=f"At most {MAX_ROWS:,} rows, written in one transaction.",
+        metadata=max_items(MAX_ROWS),
+    )
 
 
 @strawberry.input

@@ -7,13 +7,21 @@ variable definitions, with graphql-core's "Did you mean ...?" hints hidden in pr
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any
 
-from graphql import GraphQLError, GraphQLSchema, OperationDefinitionNode
+from graphql import (
+    GraphQLError,
+    GraphQLInputObjectType,
+    GraphQLList,
+    GraphQLSchema,
+    OperationDefinitionNode,
+    get_nullable_type,
+    type_from_ast,
+)
 from graphql.execution.values import get_variable_values
 
-from fiscus.schema.limits import QueryLimits
+from fiscus.schema.limits import QueryLimits, declared_max_items
 
 MAX_COERCION_ERRORS = 50
 
@@ -27,7 +35,9 @@ def check_variables(
     hide_suggestions: bool,
 ) -> list[GraphQLError]:
     """The request errors of ``variables`` (empty when they may be executed)."""
-    shape = variables_shape_error(variables or {}, limits)
+    shape = variables_shape_error(
+        variables or {}, limits, list_limit=_declared_list_limits(schema, operation, limits)
+    )
     if shape is not None:
         return [shape]
     coerced = get_variable_values(
@@ -40,7 +50,12 @@ def check_variables(
     return coerced if isinstance(coerced, list) else []
 
 
-def variables_shape_error(variables: dict[str, Any], limits: QueryLimits) -> GraphQLError | None:
+ListLimit = Callable[[tuple[str | int, ...]], int]
+
+
+def variables_shape_error(
+    variables: dict[str, Any], limits: QueryLimits, list_limit: ListLimit | None = None
+) -> GraphQLError | None:
     for path, value, depth in _walk(variables):
         where = _describe(path)
         if depth > limits.max_input_depth:
@@ -49,17 +64,45 @@ def variables_shape_error(variables: dict[str, Any], limits: QueryLimits) -> Gra
                 extensions={"code": "INPUT_TOO_DEEP"},
             )
         if isinstance(value, list) and len(value) > limits.max_list_input:
-            return GraphQLError(
-                f"{where} has {len(value)} items; a list input may have at most "
-                f"{limits.max_list_input}.",
-                extensions={"code": "LIST_INPUT_TOO_LONG"},
-            )
+            cap = list_limit(path) if list_limit else limits.max_list_input
+            if len(value) > cap:
+                return GraphQLError(
+                    f"{where} has {len(value)} items; this list input may have at most {cap}.",
+                    extensions={"code": "LIST_INPUT_TOO_LONG"},
+                )
         if isinstance(value, str) and not is_unicode(value):
             return GraphQLError(
                 f"{where} is not valid Unicode text (it contains a lone surrogate).",
                 extensions={"code": "BAD_USER_INPUT"},
             )
     return None
+
+
+def _declared_list_limits(
+    schema: GraphQLSchema, operation: OperationDefinitionNode, limits: QueryLimits
+) -> ListLimit:
+    """The cap of the list at a variable path: the ``max_items`` its input field declares
+    (``fiscus.schema.limits.max_items``), else ``max_list_input``."""
+    definitions = {d.variable.name.value: d for d in operation.variable_definitions or ()}
+
+    def limit(path: tuple[str | int, ...]) -> int:
+        definition = definitions.get(str(path[0]))
+        graphql_type: Any = type_from_ast(schema, definition.type) if definition else None
+        declared: int | None = None
+        for part in path[1:]:
+            graphql_type = get_nullable_type(graphql_type) if graphql_type else None
+            if isinstance(part, int) and isinstance(graphql_type, GraphQLList):
+                graphql_type, declared = graphql_type.of_type, None
+            elif isinstance(part, str) and isinstance(graphql_type, GraphQLInputObjectType):
+                field = graphql_type.fields.get(part)
+                if field is None:
+                    return limits.max_list_input
+                graphql_type, declared = field.type, declared_max_items(field)
+            else:
+                return limits.max_list_input
+        return declared or limits.max_list_input
+
+    return limit
 
 
 def _walk(variables: dict[str, Any]) -> Iterator[tuple[tuple[str | int, ...], Any, int]]:

@@ -231,3 +231,40 @@ async def test_fx_rates_invert_and_cross_through_usd(client, database_url):
     assert missing["data"] is None
     assert missing["errors"][0]["extensions"]["code"] == "NOT_FOUND"
     assert "CHF/SEK" in missing["errors"][0]["message"]
+
+
+async def test_ten_thousand_prices_go_in_one_http_request_and_one_more_is_refused(client):
+    """`prices` declares its own list cap (10,000) above the general one (1,000)."""
+    from datetime import date, timedelta
+
+    owner = await sign_up(client, "owner@example.com")
+    await create_house(client, owner.token)
+    start = date(1990, 1, 1)
+    prices = [
+        {
+            "date": (start + timedelta(days=i)).isoformat(),
+            "close": f"{100 + i % 50}.25",
+            "open": "100.00",
+            "high": "160.00",
+            "low": "99.00",
+            "volume": "1234567",
+        }
+        for i in range(10_001)
+    ]
+    too_many = await gql(
+        client, RECORD, {"input": {"symbol": "HOUSE", "prices": prices}}, token=owner.token
+    )
+    assert too_many["errors"][0]["extensions"]["code"] == "LIST_INPUT_TOO_LONG"
+    assert "at most 10000" in too_many["errors"][0]["message"]
+    body = await gql(
+        client,
+        RECORD,
+        {"input": {"symbol": "HOUSE", "prices": prices[:10_000]}},
+        token=owner.token,
+    )
+    assert body["data"]["recordPrices"] == {
+        "__typename": "RecordPricesSuccess",
+        "received": 10_000,
+        "written": 10_000,
+        "instrument": {"symbol": "HOUSE"},
+    }

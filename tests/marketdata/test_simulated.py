@@ -3,6 +3,7 @@ dividends in the unadjusted series, volatility as configured, and a live tick st
 
 from __future__ import annotations
 
+import itertools
 import math
 import os
 import statistics
@@ -137,7 +138,7 @@ async def test_dividend_payers_go_ex_dividend_each_quarter() -> None:
 def _yearly_volatility(bars: list[DailyBar], skip: set[date], per_year: int) -> float:
     returns = [
         math.log(float(b.close) / float(a.close))
-        for a, b in zip(bars, bars[1:], strict=False)
+        for a, b in itertools.pairwise(bars)
         if b.day not in skip
     ]
     return statistics.stdev(returns) * math.sqrt(per_year)

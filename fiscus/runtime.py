@@ -12,6 +12,8 @@ from arq import create_pool
 from arq.connections import ArqRedis, RedisSettings
 
 from fiscus.config import Settings
+from fiscus.marketdata.registry import ProviderRegistry
+from fiscus.observability.metrics import ProviderCallMetrics
 from fiscus.persistence.database import Database
 from fiscus.persistence.reads.scope import ReadScopes
 from fiscus.persistence.statements import install_statement_counter
@@ -50,6 +52,7 @@ class Runtime:
     broker: Broker
     queue: ArqRedis
     identity: IdentityContext
+    providers: ProviderRegistry
 
     @classmethod
     async def open(cls, settings: Settings, *, clock: Clock = utcnow) -> Runtime:
@@ -77,7 +80,8 @@ class Runtime:
             throttle=Throttle(redis, settings.redis.prefix, auth_limits(settings.auth)),
             clock=clock,
         )
-        return cls(settings, db, redis, broker, queue, identity)
+        providers = ProviderRegistry.from_settings(settings, observer=ProviderCallMetrics())
+        return cls(settings, db, redis, broker, queue, identity, providers)
 
     async def close(self) -> None:
         await self.queue.aclose()

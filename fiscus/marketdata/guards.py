@@ -47,11 +47,6 @@ class CircuitState(enum.StrEnum):
     OPEN = "open"
     HALF_OPEN = "half_open"
 
-    @property
-    def level(self) -> int:
-        """0 closed, 1 half-open, 2 open: the value of the breaker-state gauge."""
-        return {"closed": 0, "half_open": 1, "open": 2}[self.value]
-
 
 class CallOutcome(enum.StrEnum):
     OK = "ok"

@@ -67,6 +67,20 @@ KINDS = {
     "CURRENCY": InstrumentKind.CURRENCY,
 }
 
+META_KEYS = (
+    "currency",
+    "exchangeName",
+    "fullExchangeName",
+    "instrumentType",
+    "longName",
+    "shortName",
+    "priceHint",
+    "regularMarketPrice",
+    "regularMarketTime",
+    "regularMarketVolume",
+    "chartPreviousClose",
+)
+
 Today = Callable[[], date]
 
 
@@ -93,9 +107,11 @@ def yahoo_errors(symbol: str) -> Iterator[None]:
     except YFTickerMissingError as error:
         raise SymbolNotFound(f"yfinance: {symbol}: {error.rationale}") from error
     except Exception as error:
-        response = getattr(error, "response", None)
-        if getattr(response, "status_code", None) == 429:
+        status = getattr(getattr(error, "response", None), "status_code", None)
+        if status == 429:
             raise ProviderRateLimited(f"yfinance: {symbol}: HTTP 429") from error
+        if status == 404:
+            raise SymbolNotFound(f"yfinance: {symbol}: HTTP 404") from error
         raise ProviderError(f"yfinance: {symbol}: {type(error).__name__}: {error}") from error
 
 
@@ -232,7 +248,9 @@ class YFinanceProvider:
                 if error.yahoo_reason is not None:
                     raise
                 frame = pd.DataFrame()
-            meta = dict(ticker.get_history_metadata() or {})
+            # Only plain keys: reading a lazy one (tradingPeriods) costs another request.
+            found = ticker.get_history_metadata() or {}
+            meta = {key: found.get(key) for key in META_KEYS if key in found}
         return frame, meta
 
     def _history_sync(self, symbol: str, start: date, end: date) -> History:

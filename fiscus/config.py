@@ -167,6 +167,57 @@ class MetricsSettings(BaseModel):
     )
 
 
+ProviderName = Literal["simulated", "yfinance"]
+
+
+class MarketDataSettings(BaseModel):
+    provider: ProviderName | None = Field(
+        default=None,
+        description="Default market-data provider. Unset: `simulated` (offline, "
+        "deterministic) unless FISCUS_ENV=production, where it is `yfinance`.",
+    )
+    fallback: list[ProviderName] = Field(
+        default_factory=list,
+        description="Providers tried in order when the default fails (JSON list, e.g. "
+        '`["yfinance"]`). Empty by default: `simulated` behind a real provider would store '
+        "invented prices.",
+    )
+    call_timeout_seconds: float = Field(
+        default=20.0,
+        description="Deadline of one provider call, rate-limiter wait included.",
+    )
+    breaker_failures: int = Field(
+        default=5, description="Consecutive failed calls that open a provider's circuit."
+    )
+    breaker_open_seconds: float = Field(
+        default=60.0, description="How long an open circuit refuses calls before probing."
+    )
+    breaker_half_open_probes: int = Field(
+        default=1, description="Calls let through at once while the circuit is half-open."
+    )
+    yfinance_requests_per_second: float = Field(
+        default=2.0, description="Token-bucket refill rate of calls to Yahoo."
+    )
+    yfinance_burst: int = Field(default=10, description="Token-bucket size for Yahoo.")
+    yfinance_chunk_size: int = Field(
+        default=50, description="Symbols per batch download (and per guarded call)."
+    )
+    simulated_requests_per_second: float = 1_000.0
+    simulated_burst: int = 1_000
+    simulated_seed: int = Field(
+        default=12, description="Seed of the simulated market (same seed, same prices)."
+    )
+    simulated_ticks_per_second: float = Field(
+        default=1.0, description="Live ticks per second per subscribed symbol (simulated)."
+    )
+
+    def rate_limit(self, provider: str) -> tuple[float, int]:
+        """(requests per second, burst) of ``provider``."""
+        if provider == "yfinance":
+            return self.yfinance_requests_per_second, self.yfinance_burst
+        return self.simulated_requests_per_second, self.simulated_burst
+
+
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(
         env_prefix="FISCUS_",
@@ -193,6 +244,7 @@ class Settings(BaseSettings):
     worker: WorkerSettings = WorkerSettings()
     realtime: RealtimeSettings = RealtimeSettings()
     metrics: MetricsSettings = MetricsSettings()
+    marketdata: MarketDataSettings = MarketDataSettings()
 
     @property
     def is_production(self) -> bool:
@@ -217,6 +269,12 @@ class Settings(BaseSettings):
     @property
     def base_url(self) -> str:
         return self.public_url or f"http://{self.host}:{self.port}"
+
+    @property
+    def marketdata_providers(self) -> list[str]:
+        """Provider names in the order they are tried: the default, then the fallbacks."""
+        default = self.marketdata.provider or ("yfinance" if self.is_production else "simulated")
+        return [default, *(name for name in self.marketdata.fallback if name != default)]
 
     @property
     def embedded(self) -> bool:

@@ -13,6 +13,8 @@ from arq import create_pool
 from arq.connections import ArqRedis, RedisSettings
 
 from fiscus.config import Settings
+from fiscus.marketdata.registry import ProviderRegistry
+from fiscus.observability.metrics import ProviderCallMetrics
 from fiscus.persistence.database import Database
 from fiscus.persistence.reads.scope import ReadScopes
 from fiscus.persistence.statements import install_statement_counter
@@ -53,6 +55,7 @@ class Runtime:
     queue: ArqRedis
     identity: IdentityContext
     marketdata: MarketDataContext
+    providers: ProviderRegistry
 
     @classmethod
     async def open(cls, settings: Settings, *, clock: Clock = utcnow) -> Runtime:
@@ -82,8 +85,11 @@ class Runtime:
             throttle=Throttle(redis, settings.redis.prefix, auth_limits(settings.auth)),
             clock=clock,
         )
-        marketdata = MarketDataContext(settings=settings, uow=uow, reads=reads, clock=clock)
-        return cls(settings, db, redis, broker, queue, identity, marketdata)
+        providers = ProviderRegistry.from_settings(settings, observer=ProviderCallMetrics())
+        marketdata = MarketDataContext(
+            settings=settings, uow=uow, reads=reads, clock=clock, provider=providers
+        )
+        return cls(settings, db, redis, broker, queue, identity, marketdata, providers)
 
     async def close(self) -> None:
         await self.queue.aclose()

@@ -1,6 +1,11 @@
 """Health probes: ``/health`` (the process answers), ``/health/database``,
 ``/health/cache`` and ``/health/worker``.
 
+``/health`` also carries ``marketdata``: each provider's circuit breaker (``state`` closed,
+half_open or open, ``consecutive_failures``, ``retry_in_seconds`` while open). An open
+circuit leaves the probe ``ok`` (the API then serves stored, stale-flagged prices); the
+entry's own ``status`` says ``degraded``.
+
 Each answers ``{"status": "ok"|"down", "latency_ms": float, "detail"?: str}``, with HTTP 503
 when down, within ``PROBE_TIMEOUT_SECONDS`` even if the dependency hangs. The runtime is read
 from ``request.app.state.runtime``. Failure details name the error class only (probes are
@@ -20,6 +25,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse
 
 from fiscus.config import Settings
+from fiscus.marketdata.guards import CircuitState
 from fiscus.runtime import Runtime, queue_name
 
 PROBE_TIMEOUT_SECONDS = 2.0
@@ -60,8 +66,30 @@ async def check_worker(runtime: Runtime) -> str | None:
     return report.decode() if isinstance(report, bytes) else str(report)
 
 
+def marketdata_health(runtime: Runtime) -> dict[str, object]:
+    states = runtime.providers.states()
+    return {
+        "status": "ok" if all(s.state is CircuitState.CLOSED for s in states) else "degraded",
+        "providers": [
+            {
+                "provider": s.provider,
+                "state": s.state.value,
+                "consecutive_failures": s.consecutive_failures,
+                "retry_in_seconds": None
+                if s.retry_in_seconds is None
+                else round(s.retry_in_seconds, 1),
+            }
+            for s in states
+        ],
+    }
+
+
 async def alive(request: Request) -> JSONResponse:
-    return JSONResponse({"status": "ok", "latency_ms": 0.0}, headers=NO_STORE)
+    body: dict[str, object] = {"status": "ok", "latency_ms": 0.0}
+    runtime: Runtime | None = getattr(request.app.state, "runtime", None)
+    if runtime is not None:
+        body["marketdata"] = marketdata_health(runtime)
+    return JSONResponse(body, headers=NO_STORE)
 
 
 async def database(request: Request) -> JSONResponse:

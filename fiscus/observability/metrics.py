@@ -69,6 +69,43 @@ job_runs = Counter(
 job_duration = Histogram(
     "fiscus_job_duration_seconds", "Background job duration by job.", ["job"], registry=REGISTRY
 )
+marketdata_provider_calls = Counter(
+    "fiscus_marketdata_provider_calls_total",
+    "Market-data provider calls by provider and outcome (ok, not_found, rate_limited, "
+    "timeout, error, rejected).",
+    ["provider", "outcome"],
+    registry=REGISTRY,
+)
+marketdata_provider_call_duration = Histogram(
+    "fiscus_marketdata_provider_call_duration_seconds",
+    "Market-data provider call duration (rate-limiter wait included) by provider.",
+    ["provider"],
+    registry=REGISTRY,
+)
+marketdata_breaker_state = Gauge(
+    "fiscus_marketdata_breaker_state",
+    "Circuit breaker of a market-data provider: 0 closed, 1 half-open, 2 open.",
+    ["provider"],
+    registry=REGISTRY,
+)
+
+
+BREAKER_LEVELS = {"closed": 0, "half_open": 1, "open": 2}
+
+
+class ProviderCallMetrics:
+    """The market-data guards' observer (``fiscus.marketdata.guards.GuardObserver``; plain
+    strings here, so this module imports no layer): call outcomes and breaker transitions.
+    An open breaker shows as half-open once a call or a /health check came after its
+    cool-down."""
+
+    def call_finished(self, provider: str, outcome: str, seconds: float) -> None:
+        marketdata_provider_calls.labels(provider, str(outcome)).inc()
+        marketdata_provider_call_duration.labels(provider).observe(seconds)
+
+    def circuit_changed(self, provider: str, state: str) -> None:
+        marketdata_breaker_state.labels(provider).set(BREAKER_LEVELS[str(state)])
+
 
 _SAFE_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]{0,63}$")
 

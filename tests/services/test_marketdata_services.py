@@ -78,8 +78,9 @@ async def test_an_unknown_symbol_is_resolved_through_the_provider_stored_and_bac
 
 async def test_without_a_provider_or_when_it_fails_tracking_an_unknown_symbol_is_typed(runtime):
     a, _ = await _two_orgs(runtime)
+    without = dataclasses.replace(runtime.marketdata, provider=None)
     with pytest.raises(NotFound) as missing:
-        await tracking.track_instrument(runtime.marketdata, principal_of(a), symbol="MSFT")
+        await tracking.track_instrument(without, principal_of(a), symbol="MSFT")
     assert missing.value.field == "symbol"
     provider = FakeProvider()
     ctx = dataclasses.replace(runtime.marketdata, provider=provider)

@@ -42,6 +42,9 @@ class History:
 
     bars: Sequence[DailyBar]
     actions: Sequence[CorporateAction]
+    source: str | None = None
+    """The provider that answered (the registry may have fallen back to another one):
+    store it as the prices' source."""
 
 
 @runtime_checkable

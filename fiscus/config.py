@@ -211,6 +211,13 @@ class MarketDataSettings(BaseModel):
         default=1.0, description="Live ticks per second per subscribed symbol (simulated)."
     )
 
+    refresh_hours_utc: list[int] = Field(
+        default=[6, 22],
+        description="Hours (UTC) at which the watched instruments' daily prices and actions "
+        "are refreshed: after the Asian/European and the American closes.",
+    )
+    refresh_minute: int = Field(default=15, description="Minute of those hours.")
+
     def rate_limit(self, provider: str) -> tuple[float, int]:
         """(requests per second, burst) of ``provider``."""
         if provider == "yfinance":

@@ -26,6 +26,7 @@ first quote (success) or its failure to connect (failure) to it.
 
 from __future__ import annotations
 
+import dataclasses
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
 from datetime import date
@@ -145,7 +146,14 @@ class ProviderRegistry:
         raise ProviderUnavailable(f"no provider answered ({', '.join(chain)})") from failure
 
     async def profile(self, symbol: str, *, provider: str | None = None) -> InstrumentProfile:
-        return await self._first(self.chain(provider), lambda p: p.profile(symbol))
+        """The first provider that knows ``symbol``; the profile names it (``provider``),
+        so the instrument's prices are later asked of that provider first."""
+
+        async def ask(p: MarketDataProvider) -> InstrumentProfile:
+            found = await p.profile(symbol)
+            return found if found.provider else dataclasses.replace(found, provider=p.name)
+
+        return await self._first(self.chain(provider), ask)
 
     async def history(
         self, symbol: str, start: date, end: date, *, provider: str | None = None

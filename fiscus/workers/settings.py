@@ -24,7 +24,7 @@ from fiscus.runtime import (
 )
 from fiscus.services.identity.password_reset import SEND_PASSWORD_RESET_JOB
 from fiscus.services.identity.registration import SEND_SIGN_UP_EMAIL_JOB
-from fiscus.workers.jobs import email, identity, maintenance
+from fiscus.workers.jobs import email, identity, maintenance, marketdata
 from fiscus.workers.jobs.context import JobContext
 
 log = logging.getLogger(__name__)
@@ -34,6 +34,7 @@ Job = Callable[..., Coroutine[Any, Any, T]]
 
 PURGE_AT_MINUTE = 17
 """The hourly purge runs at :17, away from the top-of-the-hour rush."""
+REFRESH_PRICES_TIMEOUT_SECONDS = 30 * 60
 
 
 def worker_settings(settings: Settings) -> dict[str, Any]:
@@ -62,6 +63,16 @@ def worker_settings(settings: Settings) -> dict[str, Any]:
                 measured(SEND_SIGN_UP_EMAIL_JOB, identity.send_sign_up_email),
                 name=SEND_SIGN_UP_EMAIL_JOB,
             ),
+            func(
+                measured(marketdata.BACKFILL_INSTRUMENT_JOB, marketdata.backfill_instrument),
+                name=marketdata.BACKFILL_INSTRUMENT_JOB,
+                timeout=REFRESH_PRICES_TIMEOUT_SECONDS,
+            ),
+            func(
+                measured(marketdata.REFRESH_PRICES_JOB, marketdata.refresh_prices),
+                name=marketdata.REFRESH_PRICES_JOB,
+                timeout=REFRESH_PRICES_TIMEOUT_SECONDS,
+            ),
         ],
         "cron_jobs": [
             cron(
@@ -72,6 +83,15 @@ def worker_settings(settings: Settings) -> dict[str, Any]:
                 # arq's default cron id is global to the Redis server; scope it to this
                 # deployment so two deployments sharing a Redis both purge.
                 job_id=f"{settings.redis.prefix}:cron:purge_expired_credentials",
+            ),
+            cron(
+                measured(marketdata.REFRESH_PRICES_JOB, marketdata.refresh_prices),
+                name=f"cron:{marketdata.REFRESH_PRICES_JOB}",
+                hour=set(settings.marketdata.refresh_hours_utc),
+                minute=settings.marketdata.refresh_minute,
+                second=0,
+                timeout=REFRESH_PRICES_TIMEOUT_SECONDS,
+                job_id=f"{settings.redis.prefix}:cron:{marketdata.REFRESH_PRICES_JOB}",
             ),
         ],
         "on_startup": on_startup,

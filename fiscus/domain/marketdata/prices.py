@@ -107,3 +107,5 @@ class InstrumentProfile:
     currency: str
     exchange: str | None
     price_precision: int
+    provider: str | None = None
+    """The provider that answered (a registry with fallback fills it in)."""

@@ -53,7 +53,9 @@ async def track_instrument(ctx: MarketDataContext, principal: Principal, *, symb
         if profile is not None:
             assert ctx.provider is not None
             instrument_id = await repo.upsert_instrument(
-                profile, provider=ctx.provider.name, provider_symbol=profile.symbol
+                profile,
+                provider=profile.provider or ctx.provider.name,
+                provider_symbol=profile.symbol,
             )
             uow.enqueue(
                 "backfill_instrument",

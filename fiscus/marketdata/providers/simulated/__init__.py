@@ -4,6 +4,7 @@ development (see ``market`` for how prices move and ``catalogue`` for what is li
 from __future__ import annotations
 
 import asyncio
+import threading
 from collections.abc import AsyncIterator, Callable, Sequence
 from datetime import UTC, date, datetime
 
@@ -38,6 +39,7 @@ class SimulatedProvider:
     ) -> None:
         if ticks_per_second <= 0:
             raise ValueError("ticks_per_second must be > 0")
+        self._extending = threading.Lock()  # series() runs in threads (history())
         self.seed = seed
         self.ticks_per_second = ticks_per_second
         self._now = now
@@ -52,10 +54,11 @@ class SimulatedProvider:
 
     def series(self, symbol: str, through: date | None = None) -> SimulatedSeries:
         spec = self._spec(symbol)
-        series = self._series.get(spec.symbol)
-        if series is None:
-            series = self._series[spec.symbol] = SimulatedSeries(spec, self.seed)
-        series.extend_to(min(through or date.max, self._now().astimezone(UTC).date()))
+        with self._extending:
+            series = self._series.get(spec.symbol)
+            if series is None:
+                series = self._series[spec.symbol] = SimulatedSeries(spec, self.seed)
+            series.extend_to(min(through or date.max, self._now().astimezone(UTC).date()))
         return series
 
     async def profile(self, symbol: str) -> InstrumentProfile:
@@ -70,7 +73,9 @@ class SimulatedProvider:
         )
 
     async def history(self, symbol: str, start: date, end: date) -> History:
-        series = self.series(symbol, end)
+        # Years of a random walk in Decimal: CPU work, kept off the event loop (in embedded
+        # mode the worker shares the API's loop).
+        series = await asyncio.to_thread(self.series, symbol, end)
         return History(
             bars=[bar for bar in series.bars if start <= bar.day <= end],
             actions=[action for action in series.actions if start <= action.day <= end],

@@ -20,14 +20,11 @@ from types import FrameType
 from typing import Any
 
 from fiscus.config import Settings, with_jwt_secret
+from fiscus.demo import DEMO_EMAIL, DEMO_ORGANIZATION, DEMO_PASSWORD, seed_demo
 from fiscus.observability.logging import configure_logging
 
 logger = logging.getLogger("fiscus.cli")
 
-DEMO_EMAIL = "demo@fiscus.dev"
-DEMO_PASSWORD = "demo-password-123"
-DEMO_DISPLAY_NAME = "Demo User"
-DEMO_ORGANIZATION = "Demo Household"
 GRACEFUL_SHUTDOWN_SECONDS = 10
 
 StopCallback = Callable[[bool], None]
@@ -163,7 +160,7 @@ def demo_command(args: argparse.Namespace) -> int:
     with services(settings) as settings:
         settings = with_jwt_secret(settings)
         migrate(settings)
-        created = asyncio.run(seed_demo(settings))
+        created = asyncio.run(seed_demo(settings, backfill_now=True))
     print(demo_instructions(settings, created=created))
     return 0
 
@@ -220,30 +217,6 @@ def ensure_graphiql_assets(settings: Settings) -> None:
         )
 
 
-async def seed_demo(settings: Settings) -> bool:
-    """Create the demo account unless it exists; True if it was created."""
-    from fiscus.domain.errors import ValidationFailed
-    from fiscus.runtime import Runtime
-    from fiscus.services.identity.auth import sign_up
-
-    runtime = await Runtime.open(settings)
-    try:
-        await sign_up(
-            runtime.identity,
-            email=DEMO_EMAIL,
-            password=DEMO_PASSWORD,
-            display_name=DEMO_DISPLAY_NAME,
-            organization_name=DEMO_ORGANIZATION,
-        )
-    except ValidationFailed as failure:
-        if any(issue.code == "EMAIL_TAKEN" for issue in failure.issues):
-            return False
-        raise
-    finally:
-        await runtime.close()
-    return True
-
-
 def demo_instructions(settings: Settings, *, created: bool) -> str:
     state = "created" if created else "already present"
     return (
@@ -252,7 +225,10 @@ def demo_instructions(settings: Settings, *, created: bool) -> str:
         f"Log in at {graphql_url(settings)} with:\n"
         f'  mutation {{ logIn(input: {{email: "{DEMO_EMAIL}", password: "{DEMO_PASSWORD}"}}) '
         "{ ... on AuthPayload { accessToken } } }\n"
-        "then send the header  Authorization: Bearer <accessToken>  and query { me { role } }."
+        "then send the header  Authorization: Bearer <accessToken>  and query { me { role } }.\n"
+        "Market data: { instruments(first: 50) { edges { node { symbol "
+        "latestPrice { close asOf } } } } }\n"
+        'Live prices: subscription { priceUpdates(symbols: ["AAPL", "BTC-USD"]) { symbol price } }'
     )
 
 
@@ -313,7 +289,7 @@ async def _serve(settings: Settings, args: argparse.Namespace, *, run_worker: bo
 
     from fiscus.app import create_app
 
-    created = await seed_demo(settings) if args.demo else False
+    created = await seed_demo(settings, backfill_now=False) if args.demo else False
     config = uvicorn.Config(
         create_app(settings),
         host=settings.host,

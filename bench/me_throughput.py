@@ -27,7 +27,6 @@ import os
 import re
 import shutil
 import signal
-import socket
 import statistics
 import subprocess
 import sys
@@ -38,12 +37,17 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import asyncpg
 import httpx
 import psutil
-import redis.asyncio as aioredis
-from pydantic import SecretStr
-from sqlalchemy import make_url
+from harness import (  # type: ignore[import-not-found]
+    SECRET,
+    admin,
+    bench_settings,
+    delete_prefix,
+    free_port,
+    start_server,
+    wait_ready,
+)
 
 from fiscus.app import create_app
 from fiscus.config import Settings
@@ -51,17 +55,11 @@ from fiscus.persistence.database import app_url
 from fiscus.persistence.migrate import upgrade
 from fiscus.persistence.statements import count_statements
 
-ADMIN_URL = os.environ.get(
-    "FISCUS_BENCH_DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/postgres"
-)
-REDIS_URL = os.environ.get("FISCUS_BENCH_REDIS_URL", "redis://127.0.0.1:6379/0")
-SECRET = "bench-secret-" + "x" * 40
 PASSWORD = "bench-password-123"
 ME = "{ me { role user { email displayName } organization { name } } }"
 SIGN_UP = """mutation($input: SignUpInput!) { signUp(input: $input) {
   __typename ... on AuthPayload { accessToken } } }"""
 MAX_REQUESTS = 2_000_000
-STARTUP_SECONDS = 60
 
 
 @dataclass
@@ -75,18 +73,18 @@ async def main() -> None:
     args = _arguments()
     name = f"fiscus_bench_{os.getpid()}"
     prefix = f"fiscus-bench-{uuid.uuid4().hex[:8]}"
-    await _admin(f"CREATE DATABASE {name}")
+    await admin(f"CREATE DATABASE {name}")
     try:
         with tempfile.TemporaryDirectory() as data_dir:
-            settings = _settings(name, prefix, Path(data_dir))
+            settings = bench_settings(name, prefix, Path(data_dir))
             await asyncio.to_thread(upgrade, settings)
             statements = await _statements_per_request(settings)
             await _measure(settings, args, len(statements))
             if args.show_statements:
                 print("\n".join(f"  SQL: {' '.join(s.split())}" for s in statements))
     finally:
-        await _admin(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
-        await _delete_prefix(prefix)
+        await admin(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+        await delete_prefix(prefix)
 
 
 def _arguments() -> argparse.Namespace:
@@ -101,19 +99,6 @@ def _arguments() -> argparse.Namespace:
     if not (1 <= args.concurrency <= 512 and 0 < args.duration <= 300 and args.warmup <= 60):
         parser.error("concurrency 1..512, duration 0..300 s, warmup <= 60 s")
     return args
-
-
-def _settings(database: str, prefix: str, data_dir: Path) -> Settings:
-    url = make_url(ADMIN_URL).set(database=database).render_as_string(hide_password=False)
-    return Settings(
-        env="development",
-        data_dir=data_dir,
-        log_level="WARNING",
-        database={"url": url},
-        redis={"url": REDIS_URL, "prefix": prefix},
-        auth={"jwt_secret": SecretStr(SECRET)},
-        graphql={"graphiql": False},
-    )
 
 
 async def _statements_per_request(settings: Settings) -> list[str]:
@@ -144,14 +129,14 @@ class Figures:
 
 
 async def _measure(settings: Settings, args: argparse.Namespace, statements: int) -> None:
-    fiscus_port, floor_port = _free_port(), _free_port()
-    fiscus = _start_server(settings, fiscus_port)
+    fiscus_port, floor_port = free_port(), free_port()
+    fiscus = start_server(settings, fiscus_port)
     floor = _start_floor(settings, floor_port)
     try:
         fiscus_base = f"http://127.0.0.1:{fiscus_port}"
         floor_base = f"http://127.0.0.1:{floor_port}"
-        await _wait_ready(fiscus, fiscus_base)
-        await _wait_ready(floor, floor_base, query=ME)
+        await wait_ready(fiscus, fiscus_base)
+        await wait_ready(floor, floor_base, query=ME)
         async with httpx.AsyncClient(base_url=fiscus_base, timeout=10) as client:
             token = await _sign_up(client, "load@bench.example")
         await _same_answer(fiscus_base, floor_base, token)
@@ -342,52 +327,6 @@ def _start_floor(settings: Settings, port: int) -> subprocess.Popen[bytes]:
     return subprocess.Popen(command, stdout=subprocess.DEVNULL)
 
 
-def _start_server(settings: Settings, port: int) -> subprocess.Popen[bytes]:
-    assert settings.database.url is not None
-    env = {k: v for k, v in os.environ.items() if not k.startswith("FISCUS_")}
-    env.update(
-        {
-            "FISCUS_DATABASE_URL": settings.database.url.get_secret_value(),
-            "FISCUS_REDIS_URL": REDIS_URL,
-            "FISCUS_REDIS_PREFIX": settings.redis.prefix,
-            "FISCUS_AUTH_JWT_SECRET": SECRET,
-            "FISCUS_GRAPHQL_GRAPHIQL": "false",
-            "FISCUS_LOG_LEVEL": "WARNING",
-            "FISCUS_DATA_DIR": str(settings.data_dir),
-        }
-    )
-    command = [
-        sys.executable,
-        "-m",
-        "fiscus.cli",
-        "serve",
-        "--host",
-        "127.0.0.1",
-        "--port",
-        str(port),
-        "--no-access-log",
-    ]
-    return subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL)
-
-
-async def _wait_ready(
-    server: subprocess.Popen[bytes], base: str, query: str = "{ __typename }"
-) -> None:
-    deadline = time.monotonic() + STARTUP_SECONDS
-    async with httpx.AsyncClient(base_url=base, timeout=2) as client:
-        while time.monotonic() < deadline:
-            if server.poll() is not None:
-                raise RuntimeError(f"fiscus serve exited with {server.returncode}")
-            try:
-                response = await client.post("/graphql", json={"query": query})
-                if response.status_code in (200, 401):
-                    return
-            except httpx.TransportError:
-                pass
-            await asyncio.sleep(0.2)
-    raise RuntimeError("fiscus serve did not become ready")
-
-
 async def _sign_up(client: httpx.AsyncClient, email: str) -> str:
     response = await client.post(
         "/graphql",
@@ -417,32 +356,6 @@ async def _me(client: httpx.AsyncClient, token: str) -> None:
     body = response.json()
     if "errors" in body:
         raise RuntimeError(f"me failed: {body}")
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port: int = probe.getsockname()[1]
-        return port
-
-
-async def _admin(sql: str) -> None:
-    plain = make_url(ADMIN_URL).set(drivername="postgresql").render_as_string(hide_password=False)
-    connection = await asyncpg.connect(plain)
-    try:
-        await connection.execute(sql)
-    finally:
-        await connection.close()
-
-
-async def _delete_prefix(prefix: str) -> None:
-    client = aioredis.Redis.from_url(REDIS_URL)
-    try:
-        keys = [key async for key in client.scan_iter(match=f"{prefix}*", count=500)]
-        if keys:
-            await client.delete(*keys)
-    finally:
-        await client.aclose()
 
 
 if __name__ == "__main__":

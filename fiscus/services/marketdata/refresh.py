@@ -10,6 +10,7 @@ reported, never raised: the next run picks them up.
 
 from __future__ import annotations
 
+import asyncio
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -17,13 +18,16 @@ from datetime import date, timedelta
 from uuid import UUID
 
 from fiscus.domain.marketdata import Instrument
-from fiscus.marketdata.providers.base import ProviderError
+from fiscus.marketdata.providers.base import History, ProviderError
 from fiscus.marketdata.registry import ProviderRegistry
 from fiscus.services.marketdata.context import MarketDataContext
 from fiscus.services.marketdata.tracking import store_history
 
 HISTORY_YEARS = 10
 OVERLAP_DAYS = 7
+FETCH_CHUNK = 25
+"""Instruments fetched per provider call here (the registry may chunk further)."""
+STORE_CONCURRENCY = 3
 
 
 @dataclass
@@ -61,19 +65,43 @@ async def refresh_instruments(
         stored = newest.get(instrument.id)
         start = first_day_to_fetch(stored.day if stored else None, end)
         batches[(registry.provider_for(instrument), start)].append(instrument)
-    for (provider, start), batch in sorted(batches.items()):
-        by_symbol = {i.provider_symbol or i.symbol: i for i in batch}
-        try:
-            histories = await registry.histories(list(by_symbol), start, end, provider=provider)
-        except ProviderError:
-            report.unavailable.extend(sorted(i.symbol for i in batch))
-            continue
-        for symbol, history in histories.items():
-            found = by_symbol.get(symbol)
-            if found is None:
-                continue
-            stored_now = await store_history(ctx, found.id, history, history.source or provider)
-            report.fetched += 1
-            report.bars_written += stored_now.bars_written
-            report.actions_written += stored_now.actions_written
+    # Fetching (provider I/O and parsing, in threads) and storing (PostgreSQL) overlap: while
+    # one chunk is written, the next is fetched; at most STORE_CONCURRENCY chunks are
+    # written at once, each in transactions of one instrument.
+    writers = asyncio.Semaphore(STORE_CONCURRENCY)
+    storing: list[asyncio.Task[None]] = []
+
+    async def store(
+        histories: dict[str, History], by_symbol: dict[str, Instrument], name: str
+    ) -> None:
+        async with writers:
+            for symbol, history in histories.items():
+                found = by_symbol.get(symbol)
+                if found is None:
+                    continue
+                stored = await store_history(ctx, found.id, history, history.source or name)
+                report.fetched += 1
+                report.bars_written += stored.bars_written
+                report.actions_written += stored.actions_written
+
+    try:
+        for (provider, start), batch in sorted(batches.items()):
+            for chunk in _chunks(batch, FETCH_CHUNK):
+                by_symbol = {i.provider_symbol or i.symbol: i for i in chunk}
+                try:
+                    histories = await registry.histories(
+                        list(by_symbol), start, end, provider=provider
+                    )
+                except ProviderError:
+                    report.unavailable.extend(sorted(i.symbol for i in chunk))
+                    continue
+                storing.append(asyncio.create_task(store(histories, by_symbol, provider)))
+        await asyncio.gather(*storing)
+    finally:
+        for task in storing:
+            task.cancel()
     return report
+
+
+def _chunks(items: list[Instrument], size: int) -> list[list[Instrument]]:
+    return [items[i : i + size] for i in range(0, len(items), size)]

@@ -3,6 +3,9 @@ everything unexpected is masked by the transport."""
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
+from typing import TypeVar
+
 import strawberry
 
 from fiscus.domain.errors import (
@@ -85,3 +88,15 @@ def to_user_error(error: DomainError) -> UserError:
     if isinstance(error, RuleViolation):
         return RuleViolationError(code=code, field=_field(error.field), message=error.message)
     raise error
+
+
+R = TypeVar("R")
+
+
+async def attempt(call: Callable[[], Awaitable[R]]) -> R | UserError:
+    """Run a mutation's use case; an expected failure (a ``DomainError``) becomes the typed
+    error member of the result union, anything else propagates (and is masked)."""
+    try:
+        return await call()
+    except DomainError as error:
+        return to_user_error(error)

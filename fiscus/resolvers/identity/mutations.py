@@ -3,18 +3,17 @@ expected failures come back as members of the result union."""
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
-from typing import Any, TypeVar
+from typing import TypeVar
 from uuid import UUID
 
 import strawberry
 from strawberry.types import Info
 
 from fiscus.domain import identity as domain
-from fiscus.domain.errors import DomainError, FieldIssue, ValidationFailed
+from fiscus.domain.errors import FieldIssue, ValidationFailed
 from fiscus.domain.identity import Permission
 from fiscus.schema import identity as types
-from fiscus.schema.errors import to_user_error
+from fiscus.schema.errors import attempt
 from fiscus.schema.permissions import Authenticated, Public, requires
 from fiscus.schema.relay import (
     parse_global_id,
@@ -24,13 +23,6 @@ from fiscus.services.identity import auth, members, password_reset, queries, reg
 from fiscus.services.identity.auth import AuthResult
 
 R = TypeVar("R")
-
-
-async def _attempt(call: Callable[[], Awaitable[R]]) -> R | Any:
-    try:
-        return await call()
-    except DomainError as error:
-        return to_user_error(error)
 
 
 def _auth_payload(result: AuthResult) -> types.AuthPayload:
@@ -77,7 +69,7 @@ class IdentityMutation:
                 return types.SignUpPending(email=outcome.email, message=outcome.message)
             return _auth_payload(outcome)
 
-        return await _attempt(run)
+        return await attempt(run)
 
     @strawberry.mutation(
         description="Finishes a sign-up with the token mailed to its address: creates the "
@@ -92,7 +84,7 @@ class IdentityMutation:
                 await registration.verify_email(info.context.identity, token=input.token)
             )
 
-        return await _attempt(run)
+        return await attempt(run)
 
     @strawberry.mutation(permission_classes=[Public])
     async def log_in(self, info: Info, input: types.LogInInput) -> types.LogInResult:
@@ -112,7 +104,7 @@ class IdentityMutation:
                 )
             )
 
-        return await _attempt(run)
+        return await attempt(run)
 
     @strawberry.mutation(permission_classes=[Public])
     async def refresh_token(
@@ -123,7 +115,7 @@ class IdentityMutation:
                 await auth.refresh(info.context.identity, refresh_token=input.refresh_token)
             )
 
-        return await _attempt(run)
+        return await attempt(run)
 
     @strawberry.mutation(
         description="Ends the caller's session: its refresh tokens and access tokens stop "
@@ -147,7 +139,7 @@ class IdentityMutation:
             )
             return types.RequestPasswordResetSuccess(ok=True)
 
-        return await _attempt(run)
+        return await attempt(run)
 
     @strawberry.mutation(permission_classes=[Public])
     async def reset_password(
@@ -159,7 +151,7 @@ class IdentityMutation:
             )
             return types.ResetPasswordSuccess(ok=True)
 
-        return await _attempt(run)
+        return await attempt(run)
 
     @strawberry.mutation(permission_classes=[Authenticated])
     async def switch_organization(
@@ -175,7 +167,7 @@ class IdentityMutation:
                 )
             )
 
-        return await _attempt(run)
+        return await attempt(run)
 
     @strawberry.mutation(permission_classes=[Authenticated])
     async def create_organization(
@@ -193,7 +185,7 @@ class IdentityMutation:
                 )
             )
 
-        return await _attempt(run)
+        return await attempt(run)
 
     @strawberry.mutation(permission_classes=[requires(Permission.MEMBERS_MANAGE)])
     async def invite_member(
@@ -210,7 +202,7 @@ class IdentityMutation:
             )
             return types.InviteMemberSuccess(invitation=types.Invitation.from_domain(invitation))
 
-        return await _attempt(run)
+        return await attempt(run)
 
     @strawberry.mutation(permission_classes=[Authenticated])
     async def accept_invitation(
@@ -241,7 +233,7 @@ class IdentityMutation:
                 role=membership.role,
             )
 
-        return await _attempt(run)
+        return await attempt(run)
 
     @strawberry.mutation(permission_classes=[requires(Permission.MEMBERS_MANAGE)])
     async def change_member_role(
@@ -258,7 +250,7 @@ class IdentityMutation:
             )
             return types.ChangeMemberRoleSuccess(member=types.Member.from_domain(membership))
 
-        return await _attempt(run)
+        return await attempt(run)
 
     @strawberry.mutation(permission_classes=[requires(Permission.MEMBERS_MANAGE)])
     async def remove_member(
@@ -271,7 +263,7 @@ class IdentityMutation:
             await members.remove_member(info.context.identity, principal=principal, user_id=user_id)
             return types.RemoveMemberSuccess(removed_user_id=input.user_id)
 
-        return await _attempt(run)
+        return await attempt(run)
 
     @strawberry.mutation(permission_classes=[requires(Permission.OWNERSHIP_TRANSFER)])
     async def transfer_ownership(
@@ -287,7 +279,7 @@ class IdentityMutation:
             )
             return types.TransferOwnershipSuccess(new_owner=types.Member.from_domain(membership))
 
-        return await _attempt(run)
+        return await attempt(run)
 
     @strawberry.mutation(
         description="Deletes the caller's organization with everything in it. Owner only.",
@@ -306,4 +298,4 @@ class IdentityMutation:
                 deleted_organization_id=to_global_id("Organization", principal.org_id)
             )
 
-        return await _attempt(run)
+        return await attempt(run)

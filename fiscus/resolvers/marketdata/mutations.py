@@ -8,8 +8,8 @@ import strawberry
 from strawberry.types import Info
 
 from fiscus.domain.identity import Permission
-from fiscus.resolvers.identity.mutations import _attempt
 from fiscus.schema import marketdata as types
+from fiscus.schema.errors import attempt
 from fiscus.schema.permissions import requires
 from fiscus.services.marketdata import manual, tracking
 from fiscus.services.marketdata.price_rows import PriceRowInput
@@ -52,7 +52,7 @@ class MarketDataMutation:
                 instrument=types.Instrument.from_domain(created)
             )
 
-        return await _attempt(run)
+        return await attempt(run)
 
     @strawberry.mutation(
         description="Prices of a manual instrument, up to 10,000 days at once, upserted by "
@@ -75,7 +75,7 @@ class MarketDataMutation:
                 )
             )
 
-        return await _attempt(run)
+        return await attempt(run)
 
     @strawberry.mutation(
         description="Prices of a manual instrument from a CSV (`date,close[,open,high,low,"
@@ -94,7 +94,7 @@ class MarketDataMutation:
                 )
             )
 
-        return await _attempt(run)
+        return await attempt(run)
 
     @strawberry.mutation(
         description="Follow an instrument: its prices are kept up to date from then on. An "
@@ -115,4 +115,4 @@ class MarketDataMutation:
                 newly_watched=tracked.newly_watched,
             )
 
-        return await _attempt(run)
+        return await attempt(run)

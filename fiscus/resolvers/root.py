@@ -17,12 +17,13 @@ from fiscus.resolvers.identity import (
     IdentitySubscription,
     Organization,
 )
+from fiscus.resolvers.marketdata.subscriptions import MarketDataSubscription
 from fiscus.schema import identity as identity_types
 from fiscus.schema.scalars import Money
 
 Query = merge_types("Query", (IdentityQuery,))
 Mutation = merge_types("Mutation", (IdentityMutation,))
-Subscription = merge_types("Subscription", (IdentitySubscription,))
+Subscription = merge_types("Subscription", (IdentitySubscription, MarketDataSubscription))
 
 NODE_TYPES = [
     identity_types.User,

@@ -20,7 +20,7 @@ from collections.abc import Coroutine
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
-from graphql import OperationType
+from graphql import GraphQLError, OperationType
 from starlette.websockets import WebSocket, WebSocketDisconnect, WebSocketState
 
 from fiscus.domain.errors import AuthenticationFailed
@@ -50,6 +50,7 @@ from fiscus.transport.websocket.messages import (
     with_payload,
 )
 from fiscus.transport.websocket.outbound import OutboundQueue
+from fiscus.transport.websocket.split import SplitPlan
 
 if TYPE_CHECKING:
     from fiscus.transport.websocket.endpoint import GraphQLWebSocketEndpoint
@@ -88,6 +89,28 @@ class _StreamOperation(_Operation):
     def release(self) -> None:
         self._connection._streams -= 1
         metrics.subscriptions_active.dec()
+
+
+class _SplitStreamOperation(_Operation):
+    """One client operation fed by several shared executions (one per list item)."""
+
+    def __init__(self, connection: Connection) -> None:
+        self.parts: list[tuple[SharedExecution, StreamSink]] = []
+        self._connection = connection
+        self._released = False
+
+    def stop(self) -> None:
+        self.release()
+
+    def release(self) -> None:
+        if self._released:
+            return
+        self._released = True
+        self._connection._streams -= 1
+        metrics.subscriptions_active.dec()
+        for execution, sink in self.parts:
+            execution.remove(sink)
+        self.parts.clear()
 
 
 class Connection:
@@ -236,10 +259,16 @@ class Connection:
             return
         if principal is None:
             return
+        plan = self.endpoint.split_plan(
+            request.query, request.operation_name, request.document, request.operation
+        )
+        if plan is not None:
+            await self._start_split_stream(op_id, request, principal, plan)
+            return
         key = ExecutionKey(
             query=request.query,
             operation_name=request.operation_name,
-            variables_json=json.dumps(request.variables, sort_keys=True, separators=(",", ":")),
+            variables_json=_canonical_json(request.variables),
             scope=self.endpoint.authorization_scope(principal, request.operation),
         )
         sink = StreamSink(self, op_id)
@@ -248,6 +277,47 @@ class Connection:
         self._streams += 1
         metrics.subscriptions_active.inc()
         operation.execution = self.endpoint.executions.join(key, request, principal, sink)
+
+    async def _start_split_stream(
+        self, op_id: str, request: SubscribeRequest, principal: Principal, plan: SplitPlan
+    ) -> None:
+        """One shared execution per item of the split argument (see ``split.py``); the
+        whole list is validated once, with this subscriber's context, before any starts."""
+        try:
+            context = await self.endpoint.context_factory(principal, request.client_address)
+            items = await plan.split.prepare(context, plan.argument_value(request.variables))
+        except GraphQLError as error:
+            self.outbound.put_control(frame(op_id, "error", errors_json([error])))
+            return
+        except Exception:
+            logger.exception("Could not prepare a split WebSocket subscription")
+            self.outbound.put_control(frame(op_id, "error", unexpected_errors_json()))
+            return
+        if op_id in self._operations or self._closing.done():
+            return
+        operation = _SplitStreamOperation(self)
+        self._operations[op_id] = operation
+        self._streams += 1
+        metrics.subscriptions_active.inc()
+        variables = plan.template.variables_of(request.variables)
+        variables_json = _canonical_json(variables)
+        for item in items:
+            query = plan.template.bind(item)
+            part = SubscribeRequest(
+                query,
+                request.operation_name,
+                variables,
+                request.document,
+                request.operation,
+                request.client_address,
+            )
+            key = ExecutionKey(query, request.operation_name, variables_json, ())
+            sink = StreamSink(self, op_id, conflate_key=item)
+            execution = self.endpoint.executions.join(key, part, principal, sink)
+            if operation._released:
+                execution.remove(sink)  # an earlier part already failed or completed
+                return
+            operation.parts.append((execution, sink))
 
     async def _start_single(self, op_id: str, request: SubscribeRequest) -> None:
         await self._running.acquire()  # backpressure: read nothing more until a slot frees
@@ -336,6 +406,10 @@ class Connection:
         task = asyncio.create_task(coroutine)
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
+
+
+def _canonical_json(variables: dict[str, Any]) -> str:
+    return json.dumps(variables, sort_keys=True, separators=(",", ":"))
 
 
 def _same_access(before: Principal, after: Principal | None) -> bool:

@@ -19,6 +19,7 @@ from fiscus.transport.websocket.messages import (
     complete_frame,
     errors_json,
     frame,
+    next_frame_prefix,
     result_json,
     unexpected_errors_json,
 )
@@ -62,14 +63,21 @@ class SubscribeRequest:
 
 
 class StreamSink:
-    """One subscribed operation of one socket, attached to a shared execution."""
+    """One subscribed operation of one socket (or one part of a split operation), attached
+    to a shared execution. ``conflate_key`` names the part: a pending frame of the same
+    part is replaced by a newer one (latest wins per symbol, not per operation)."""
 
-    def __init__(self, connection: Connection, op_id: str) -> None:
+    __slots__ = ("conflate_key", "connection", "op_id", "_outbound", "_prefix")
+
+    def __init__(self, connection: Connection, op_id: str, conflate_key: Any = None) -> None:
         self.connection = connection
         self.op_id = op_id
+        self.conflate_key = conflate_key
+        self._outbound = connection.outbound
+        self._prefix = next_frame_prefix(op_id)
 
     def next(self, payload_json: str) -> None:
-        self.connection.outbound.put_next(self.op_id, frame(self.op_id, "next", payload_json))
+        self._outbound.put_next(self.op_id, self._prefix + payload_json + "}", self.conflate_key)
 
     def error(self, payload_json: str) -> None:
         self.connection.finish_operation(self.op_id, frame(self.op_id, "error", payload_json))

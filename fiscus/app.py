@@ -50,6 +50,7 @@ def create_app(settings: Settings, *, clock: Clock = utcnow) -> Starlette:
     async def http_context(request: Request) -> Context:
         return Context(
             identity=runtime().identity,
+            marketdata_context=runtime().marketdata,
             make_loaders=Loaders,
             hub=state["hub"],
             bearer_token=_bearer(request.headers.get("authorization")),
@@ -61,6 +62,7 @@ def create_app(settings: Settings, *, clock: Clock = utcnow) -> Starlette:
         return Context.for_principal(
             principal,
             identity=runtime().identity,
+            marketdata_context=runtime().marketdata,
             make_loaders=Loaders,
             hub=state["hub"],
             client_address=client_address,

@@ -1,5 +1,6 @@
 """The process's shared resources, built the same way by the API and by workers:
-engine and sessionmaker, Redis, broker, job queue and the identity services' context."""
+engine and sessionmaker, Redis, broker, job queue and the services' contexts (identity,
+market data)."""
 
 from __future__ import annotations
 
@@ -19,6 +20,7 @@ from fiscus.persistence.uow import Effects, UnitOfWorkFactory
 from fiscus.realtime.broker import Broker
 from fiscus.services.credentials import AccessTokens, Clock, PasswordHasher, utcnow
 from fiscus.services.identity.context import IdentityContext
+from fiscus.services.marketdata.context import MarketDataContext
 from fiscus.services.throttling import Throttle, auth_limits
 
 
@@ -50,6 +52,7 @@ class Runtime:
     broker: Broker
     queue: ArqRedis
     identity: IdentityContext
+    marketdata: MarketDataContext
 
     @classmethod
     async def open(cls, settings: Settings, *, clock: Clock = utcnow) -> Runtime:
@@ -68,16 +71,19 @@ class Runtime:
             job_deserializer=job_deserializer,
             default_queue_name=queue_name(settings),
         )
+        uow = UnitOfWorkFactory(db, Effects(publisher=broker, jobs=queue))
+        reads = ReadScopes(read_pool)
         identity = IdentityContext(
             settings=settings,
-            uow=UnitOfWorkFactory(db, Effects(publisher=broker, jobs=queue)),
-            reads=ReadScopes(read_pool),
+            uow=uow,
+            reads=reads,
             hasher=PasswordHasher(),
             tokens=AccessTokens(settings.auth, clock),
             throttle=Throttle(redis, settings.redis.prefix, auth_limits(settings.auth)),
             clock=clock,
         )
-        return cls(settings, db, redis, broker, queue, identity)
+        marketdata = MarketDataContext(settings=settings, uow=uow, reads=reads, clock=clock)
+        return cls(settings, db, redis, broker, queue, identity, marketdata)
 
     async def close(self) -> None:
         await self.queue.aclose()

@@ -14,6 +14,7 @@ from fiscus.domain.identity import Principal
 from fiscus.persistence.reads.scope import SharedReadScopes
 from fiscus.services.identity.auth import confirm_caller
 from fiscus.services.identity.context import IdentityContext
+from fiscus.services.marketdata.context import MarketDataContext
 
 
 @dataclass
@@ -22,6 +23,7 @@ class Context:
     DataLoaders, sharing one read transaction per HTTP request once the caller is known."""
 
     identity: IdentityContext
+    marketdata_context: MarketDataContext | None = None
     loaders: Any = None
     make_loaders: Callable[[Context], Any] | None = None
     hub: Any = None
@@ -32,6 +34,7 @@ class Context:
     _resolved: bool = False
     _reads: IdentityContext | None = None
     _read_scope: SharedReadScopes | None = None
+    _marketdata: MarketDataContext | None = None
     _lock: asyncio.Lock = field(default_factory=asyncio.Lock)
 
     @classmethod
@@ -51,6 +54,18 @@ class Context:
     @property
     def reads(self) -> IdentityContext:
         return self._reads or self.identity
+
+    @property
+    def marketdata(self) -> MarketDataContext:
+        """The process's market-data context, reading through this request's shared read
+        transaction once the caller is known (as ``reads`` does for identity)."""
+        if self.marketdata_context is None:
+            raise RuntimeError("Context built without a marketdata_context")
+        if self._read_scope is None:
+            return self.marketdata_context
+        if self._marketdata is None:
+            self._marketdata = self.marketdata_context.sharing(self._read_scope)
+        return self._marketdata
 
     async def principal(self) -> Principal | None:
         """The authenticated caller, checked against the database once per request."""

@@ -30,7 +30,15 @@ async def tenant_tables(owner) -> dict[str, str]:
 
 async def test_every_tenant_table_has_forced_rls_with_using_and_with_check(owner):
     tables = await tenant_tables(owner)
-    assert {"memberships", "invitations", "audit_events", "organizations"} <= set(tables)
+    assert {
+        "memberships",
+        "invitations",
+        "audit_events",
+        "organizations",
+        "manual_instruments",
+        "manual_prices",
+        "instrument_watches",
+    } <= set(tables)
     for table, column in tables.items():
         flags = await owner.fetchrow(
             "SELECT relrowsecurity, relforcerowsecurity FROM pg_class "
@@ -116,3 +124,40 @@ async def test_audit_log_is_append_only_for_the_app_role(owner, settings: Settin
         settings.database.app_user,
     )
     assert {p["privilege_type"] for p in privileges} == {"SELECT", "INSERT"}
+
+
+READ_ONLY_GLOBAL_TABLES = ("instruments", "daily_prices", "corporate_actions")
+
+
+async def test_market_data_global_tables_are_read_only_for_the_app_role(owner, settings: Settings):
+    for table in READ_ONLY_GLOBAL_TABLES:
+        privileges = await owner.fetch(
+            "SELECT privilege_type FROM information_schema.role_table_grants "
+            "WHERE table_name = $1 AND grantee = $2",
+            table,
+            settings.database.app_user,
+        )
+        assert {p["privilege_type"] for p in privileges} == {"SELECT"}, table
+        columns = await owner.fetch(
+            "SELECT column_name FROM information_schema.columns WHERE table_name = $1", table
+        )
+        assert "org_id" not in {c["column_name"] for c in columns}, table
+
+
+async def test_market_data_writers_are_security_definer_functions_of_a_nologin_role(owner):
+    functions = await owner.fetch(
+        "SELECT p.proname, p.prosecdef, r.rolname AS owner, r.rolcanlogin, p.proconfig "
+        "FROM pg_proc p JOIN pg_roles r ON r.oid = p.proowner "
+        "WHERE p.proname LIKE 'fiscus\\_%' AND p.pronamespace = 'public'::regnamespace"
+    )
+    by_name = {f["proname"]: f for f in functions}
+    for name in (
+        "fiscus_upsert_instrument",
+        "fiscus_upsert_daily_prices",
+        "fiscus_upsert_corporate_actions",
+        "fiscus_watched_instruments",
+    ):
+        function = by_name[name]
+        assert function["prosecdef"] and function["owner"] == "fiscus_marketdata", name
+        assert not function["rolcanlogin"], name
+        assert any(c.startswith("search_path=") for c in function["proconfig"] or []), name

@@ -12,12 +12,26 @@ from fiscus.persistence.models.identity import (
     RefreshTokenRow,
     UserRow,
 )
+from fiscus.persistence.models.marketdata import (
+    CorporateActionRow,
+    DailyPriceRow,
+    InstrumentRow,
+    InstrumentWatchRow,
+    ManualInstrumentRow,
+    ManualPriceRow,
+)
 
 __all__ = [
     "AuditEventRow",
     "AuthSessionRow",
     "Base",
+    "CorporateActionRow",
+    "DailyPriceRow",
+    "InstrumentRow",
+    "InstrumentWatchRow",
     "InvitationRow",
+    "ManualInstrumentRow",
+    "ManualPriceRow",
     "MembershipRow",
     "OrganizationRow",
     "PasswordResetRow",

@@ -15,6 +15,7 @@ from fiscus.persistence.statements import note_statement
 
 if TYPE_CHECKING:
     from fiscus.persistence.reads.identity import IdentityReads
+    from fiscus.persistence.reads.marketdata import MarketDataReads
 
 
 class ReadRepository:
@@ -59,3 +60,9 @@ class Reads:
         from fiscus.persistence.reads.identity import IdentityReads
 
         return IdentityReads(self._connection, self._org_id)
+
+    @cached_property
+    def marketdata(self) -> MarketDataReads:
+        from fiscus.persistence.reads.marketdata import MarketDataReads
+
+        return MarketDataReads(self._connection, self._org_id)

@@ -1,0 +1,1 @@
+"""Market data use cases: instruments, prices, corporate actions, FX, manual prices."""

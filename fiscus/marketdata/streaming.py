@@ -114,9 +114,7 @@ class StreamSupervisor:
                     self.failures += 1
                     return "delivered" if delivered else "failed"
                 if self._clock() - self._last_message >= self._stale_after:
-                    logger.warning(
-                        "live stream silent for %.0f s; replacing it", self._stale_after
-                    )
+                    logger.warning("live stream silent for %.0f s; replacing it", self._stale_after)
                     self.stale_replacements += 1
                     return "delivered" if delivered else "failed"
         finally:
@@ -137,8 +135,8 @@ class StreamSupervisor:
             self._last_message = self._clock()
             self._delivered_since_open = True
             if quote.symbol in self._symbols:
-                self.quotes += 1
                 try:
                     await self._on_quote(quote)
                 except Exception:
                     logger.exception("could not handle a live quote for %s", quote.symbol)
+                self.quotes += 1

@@ -94,7 +94,7 @@ class MarketDataSubscription:
         "tick. At most 200 symbols; a slow client gets the latest tick per symbol.",
         permission_classes=[Authenticated],
         metadata=_LIVE_PRICES,
-    )  # type: ignore[untyped-decorator]
+    )
     async def price_updates(
         self, info: Info, symbols: list[str]
     ) -> AsyncGenerator[PriceTick, None]:

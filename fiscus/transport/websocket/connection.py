@@ -285,7 +285,10 @@ class Connection:
         whole list is validated once, with this subscriber's context, before any starts."""
         try:
             context = await self.endpoint.context_factory(principal, request.client_address)
-            items = await plan.split.prepare(context, plan.argument_value(request.variables))
+            value = plan.argument_value(
+                self.endpoint.schema._schema, request.operation, request.variables
+            )
+            items = await plan.split.prepare(context, value)
         except GraphQLError as error:
             self.outbound.put_control(frame(op_id, "error", errors_json([error])))
             return

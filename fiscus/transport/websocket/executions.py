@@ -67,7 +67,7 @@ class StreamSink:
     to a shared execution. ``conflate_key`` names the part: a pending frame of the same
     part is replaced by a newer one (latest wins per symbol, not per operation)."""
 
-    __slots__ = ("conflate_key", "connection", "op_id", "_outbound", "_prefix")
+    __slots__ = ("_outbound", "_prefix", "conflate_key", "connection", "op_id")
 
     def __init__(self, connection: Connection, op_id: str, conflate_key: Any = None) -> None:
         self.connection = connection

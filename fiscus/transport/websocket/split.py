@@ -30,6 +30,7 @@ from graphql import (
     DocumentNode,
     FieldNode,
     GraphQLField,
+    GraphQLSchema,
     NameNode,
     OperationDefinitionNode,
     VariableDefinitionNode,
@@ -38,7 +39,7 @@ from graphql import (
     print_ast,
     visit,
 )
-from graphql.execution.values import get_argument_values
+from graphql.execution.values import get_argument_values, get_variable_values
 
 SPLIT_ARGUMENT_KEY = "fiscus_split_argument"
 SPLIT_PREPARE_KEY = "fiscus_split_prepare"
@@ -73,8 +74,15 @@ class SplitPlan:
     node: FieldNode
     template: SplitTemplate
 
-    def argument_value(self, variables: dict[str, Any]) -> Any:
-        values = get_argument_values(self.field, self.node, variables)
+    def argument_value(
+        self, schema: GraphQLSchema, operation: OperationDefinitionNode, variables: dict[str, Any]
+    ) -> Any:
+        """The argument's value (a literal or from ``variables``, which the transport has
+        already checked), or GraphQLError."""
+        coerced = get_variable_values(schema, operation.variable_definitions or (), variables)
+        if isinstance(coerced, list):
+            raise coerced[0]
+        values = get_argument_values(self.field, self.node, coerced)
         return values.get(self.split.argument)
 
 
@@ -120,7 +128,8 @@ def _template(
     class BindPlaceholder(Visitor):
         def enter_argument(self, arg: ArgumentNode, *_: Any) -> ArgumentNode | None:
             if arg is target:
-                return dataclasses.replace(arg, value=VariableNode(name=NameNode(value=_PLACEHOLDER)))
+                placeholder = VariableNode(name=NameNode(value=_PLACEHOLDER))
+                return dataclasses.replace(arg, value=placeholder)
             return None
 
     bound: DocumentNode = visit(document, BindPlaceholder())

@@ -308,13 +308,13 @@ class Connection:
             query = plan.template.bind(item)
             part = SubscribeRequest(
                 query,
-                request.operation_name,
+                None,
                 variables,
                 request.document,
                 request.operation,
                 request.client_address,
             )
-            key = ExecutionKey(query, request.operation_name, variables_json, ())
+            key = ExecutionKey(query, None, variables_json, ())
             sink = StreamSink(self, op_id, conflate_key=item)
             execution = self.endpoint.executions.join(key, part, principal, sink)
             if operation._released:

@@ -29,9 +29,12 @@ from graphql import (
     ArgumentNode,
     DocumentNode,
     FieldNode,
+    FragmentDefinitionNode,
+    FragmentSpreadNode,
     GraphQLField,
     GraphQLSchema,
     NameNode,
+    Node,
     OperationDefinitionNode,
     VariableDefinitionNode,
     VariableNode,
@@ -151,7 +154,32 @@ def _template(
         for definition in bound_operation.variable_definitions or ()
         if definition.variable.name.value in used
     )
-    definitions = list(bound.definitions)
-    definitions[index] = dataclasses.replace(bound_operation, variable_definitions=kept)
-    text = print_ast(dataclasses.replace(bound, definitions=tuple(definitions)))
+    # Anonymous, alone with the fragments it uses: how the client named the operation or
+    # what else its document holds does not change the result.
+    anonymous = dataclasses.replace(bound_operation, name=None, variable_definitions=kept)
+    fragments = _fragments_used(anonymous, bound)
+    text = print_ast(dataclasses.replace(bound, definitions=(anonymous, *fragments)))
     return SplitTemplate(text, frozenset(used - {_PLACEHOLDER}))
+
+
+def _fragments_used(
+    operation: OperationDefinitionNode, document: DocumentNode
+) -> list[FragmentDefinitionNode]:
+    by_name = {
+        definition.name.value: definition
+        for definition in document.definitions
+        if isinstance(definition, FragmentDefinitionNode)
+    }
+    found: dict[str, FragmentDefinitionNode] = {}
+    pending: list[Node] = [operation]
+
+    class CollectSpreads(Visitor):
+        def enter_fragment_spread(self, spread: FragmentSpreadNode, *_: Any) -> None:
+            name = spread.name.value
+            if name not in found and name in by_name:
+                found[name] = by_name[name]
+                pending.append(by_name[name])
+
+    while pending:
+        visit(pending.pop(), CollectSpreads())
+    return sorted(found.values(), key=lambda fragment: fragment.name.value)

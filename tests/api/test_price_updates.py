@@ -108,7 +108,7 @@ async def watch(ws: Any, symbols: list[str], op_id: str = "1", query: str = TICK
     await ws.send(json.dumps({"id": op_id, "type": "subscribe", "payload": payload}))
 
 
-async def next_tick(ws: Any, timeout: float = 5.0) -> dict[str, Any]:
+async def next_tick(ws: Any, timeout: float = 5.0) -> dict[str, Any]:  # noqa: ASYNC109 - a test helper
     message = json.loads(await asyncio.wait_for(ws.recv(), timeout))
     assert message["type"] == "next", message
     tick: dict[str, Any] = message["payload"]["data"]["priceUpdates"]
@@ -247,7 +247,7 @@ async def ids_of(database_url: str, email: str) -> tuple[uuid.UUID, uuid.UUID]:
 
 
 async def wait_published(streamer: Streamer, count: int) -> None:
-    while streamer.supervisor is None or streamer.supervisor.quotes < count:
+    while streamer.supervisor is None or streamer.supervisor.quotes < count:  # noqa: ASYNC110
         await asyncio.sleep(0.05)
 
 

@@ -74,9 +74,9 @@ class FakeStreamProvider:
         for _, queue in self._connections:
             queue.put_nowait(_End())
 
-    async def wait_subscribed(self, symbols: set[str], timeout: float = 5.0) -> None:
+    async def wait_subscribed(self, symbols: set[str], timeout: float = 5.0) -> None:  # noqa: ASYNC109 - a test helper
         async def subscribed() -> None:
-            while not any(symbols <= opened for opened, _ in self._connections):
+            while not any(symbols <= opened for opened, _ in self._connections):  # noqa: ASYNC110
                 await asyncio.sleep(0.01)
 
         await asyncio.wait_for(subscribed(), timeout)

@@ -22,9 +22,9 @@ async def supervising(supervisor: StreamSupervisor) -> AsyncIterator[None]:
             await task
 
 
-async def wait_until(condition, timeout: float = 5.0) -> None:
+async def wait_until(condition, timeout: float = 5.0) -> None:  # noqa: ASYNC109 - a test helper
     async def poll() -> None:
-        while not condition():
+        while not condition():  # noqa: ASYNC110
             await asyncio.sleep(0.01)
 
     await asyncio.wait_for(poll(), timeout)

@@ -29,9 +29,9 @@ async def clients(each_redis_url: str) -> AsyncIterator[list[aioredis.Redis]]:
         await client.aclose()
 
 
-async def eventually(check, timeout: float = 5.0) -> None:
+async def eventually(check, timeout: float = 5.0) -> None:  # noqa: ASYNC109 - a test helper
     async def poll() -> None:
-        while not await check():
+        while not await check():  # noqa: ASYNC110
             await asyncio.sleep(0.05)
 
     await asyncio.wait_for(poll(), timeout)
@@ -69,12 +69,8 @@ async def test_the_union_spans_replicas_and_a_crashed_replicas_interest_expires(
     assert await union.symbols() == frozenset()
 
 
-async def test_the_hub_registers_the_price_channels_its_subscribers_watch(
-    clients, interest_prefix
-):
-    registry = InterestRegistry(
-        clients[0], interest_prefix, ttl_seconds=5.0, heartbeat_seconds=1.0
-    )
+async def test_the_hub_registers_the_price_channels_its_subscribers_watch(clients, interest_prefix):
+    registry = InterestRegistry(clients[0], interest_prefix, ttl_seconds=5.0, heartbeat_seconds=1.0)
     broker = Broker(clients[0], interest_prefix, snapshot_ttl=60)
     hub = Hub(clients[1], broker, queue_size=16, interest=registry)
     union = InterestUnion(clients[2], interest_prefix)

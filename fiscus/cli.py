@@ -341,6 +341,7 @@ async def _serve(
         lifespan="on",
         ws="auto",
         ws_max_size=settings.realtime.max_message_bytes,
+        ws_per_message_deflate=settings.realtime.per_message_deflate,
         proxy_headers=True,
         forwarded_allow_ips=args.forwarded_allow_ips,
         access_log=args.access_log,

@@ -353,15 +353,26 @@ class Connection:
     # -- background duties -------------------------------------------------------------------
 
     async def _write_loop(self) -> None:
+        """Writes every waiting frame, then waits. Frames go to the ASGI ``send`` directly:
+        between ``accept`` and ``close`` only text frames are sent here, so Starlette's
+        per-message state checks add nothing but cost."""
+        send = self.websocket._send
+        outbound = self.outbound
         while True:
-            op_id, frame = await self.outbound.get()
+            await outbound.wait()
+            delivered = 0
             try:
-                await self.websocket.send_text(frame)
+                while (item := outbound.get_nowait()) is not None:
+                    op_id, frame = item
+                    await send({"type": "websocket.send", "text": frame})
+                    if op_id is not None:
+                        delivered += 1
             except (WebSocketDisconnect, RuntimeError, OSError):
                 self._mark_client_gone()
                 return
-            if op_id is not None:
-                metrics.messages_delivered.inc()
+            finally:
+                if delivered:
+                    metrics.messages_delivered.inc(delivered)
 
     async def _close_unless_acknowledged(self) -> None:
         await asyncio.sleep(self.endpoint.settings.init_timeout_seconds)

@@ -144,6 +144,9 @@ class SharedExecution:
                     return
                 self._broadcast(result_json(result))
                 next_event_of(context)
+                # A backlog in the hub's queue would otherwise be drained without ever
+                # suspending: let socket writes and new subscriptions run between events.
+                await asyncio.sleep(0)
 
     def _broadcast(self, payload_json: str) -> None:
         self.latest_json = payload_json

@@ -25,7 +25,7 @@ class OutboundQueue:
         self._frames: deque[list[Any]] = deque()  # [op_id | None, frame, conflate_key]
         self._waiting: dict[tuple[str, Any], list[Any]] = {}
         self._next_frames = 0
-        self._wakeup = asyncio.Event()
+        self._waiter: asyncio.Future[None] | None = None
         self.conflated = 0
 
     def put_next(self, op_id: str, frame: str, conflate_key: Any = None) -> None:
@@ -43,25 +43,36 @@ class OutboundQueue:
         if conflate_key is not None:
             self._waiting[(op_id, conflate_key)] = entry
         self._next_frames += 1
-        if not self._wakeup.is_set():
-            self._wakeup.set()
+        self._wake()
 
     def put_control(self, frame: str) -> None:
         self._frames.append([None, frame, None])
-        self._wakeup.set()
+        self._wake()
 
     def put_pong(self, frame: str) -> None:
         if len(self._frames) < self._capacity:
             self.put_control(frame)
 
     async def get(self) -> tuple[str | None, str]:
-        while not self._frames:
-            self._wakeup.clear()
-            await self._wakeup.wait()
+        await self.wait()
         return self._pop()
+
+    async def wait(self) -> None:
+        """Until at least one frame is waiting (one writer at a time)."""
+        while not self._frames:
+            self._waiter = asyncio.get_running_loop().create_future()
+            try:
+                await self._waiter
+            finally:
+                self._waiter = None
 
     def get_nowait(self) -> tuple[str | None, str] | None:
         return self._pop() if self._frames else None
+
+    def _wake(self) -> None:
+        waiter = self._waiter
+        if waiter is not None and not waiter.done():
+            waiter.set_result(None)
 
     def __len__(self) -> int:
         return len(self._frames)

@@ -32,7 +32,7 @@ class Stats:
         self.primed = 0
 
 
-async def _socket(url: str, token: str, symbols: list[str], stats: Stats, go: asyncio.Event) -> Any:
+async def _socket(url: str, token: str, symbols: list[str], stats: Stats) -> Any:
     started = time.perf_counter()
     try:
         ws = await websockets.connect(
@@ -85,11 +85,13 @@ async def _socket(url: str, token: str, symbols: list[str], stats: Stats, go: as
         return
 
 
-async def _run(url: str, token: str, plans: list[list[str]], pipe: Connection) -> None:
+async def _run(url: str, tokens: list[str], plans: list[list[str]], pipe: Connection) -> None:
     stats = Stats()
-    go = asyncio.Event()
     loop = asyncio.get_running_loop()
-    tasks = [asyncio.create_task(_socket(url, token, plan, stats, go)) for plan in plans]
+    tasks = [
+        asyncio.create_task(_socket(url, token, plan, stats))
+        for token, plan in zip(tokens, plans, strict=True)
+    ]
     deadline = time.perf_counter() + 60
     while stats.primed + sum(stats.init_failures.values()) < len(plans):
         if time.perf_counter() > deadline:
@@ -120,7 +122,7 @@ async def _run(url: str, token: str, plans: list[list[str]], pipe: Connection) -
     await asyncio.gather(*tasks, return_exceptions=True)
 
 
-def run_clients(url: str, token: str, plans: list[list[str]], pipe: Connection) -> None:
+def run_clients(url: str, tokens: list[str], plans: list[list[str]], pipe: Connection) -> None:
     soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
     resource.setrlimit(resource.RLIMIT_NOFILE, (min(hard, max(soft, len(plans) + 512)), hard))
-    uvloop.run(_run(url, token, plans, pipe))
+    uvloop.run(_run(url, tokens, plans, pipe))

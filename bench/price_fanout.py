@@ -28,7 +28,7 @@ import sys
 import tempfile
 import time
 import uuid
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import asyncpg
@@ -44,6 +44,7 @@ from fiscus.persistence.migrate import upgrade
 from fiscus.realtime import channels
 from fiscus.realtime.broker import Broker
 from fiscus.runtime import Runtime
+from fiscus.services.credentials import AccessTokens
 from fiscus.services.identity.auth import sign_up
 
 ADMIN_URL = os.environ.get(
@@ -53,6 +54,7 @@ REDIS_URL = os.environ.get("FISCUS_BENCH_REDIS_URL", "redis://127.0.0.1:6379/0")
 SECRET = "bench-secret-" + "x" * 40
 NODE_DIR = Path(__file__).parent / "node_reference"
 SYMBOLS = [f"S{n:03d}" for n in range(500)]
+MAX_SOCKETS = 8000
 PROFILE = os.environ.get("FISCUS_BENCH_PROFILE")  # py-spy's collapsed stacks of fiscus, here
 
 
@@ -77,12 +79,14 @@ def _start(kind: str, port: int, settings: Settings) -> subprocess.Popen[bytes]:
     prefix = settings.redis.prefix
     if kind == "relay":
         command = [sys.executable, "bench/price_relay.py", str(port), REDIS_URL, prefix]
-        return subprocess.Popen(command, stdout=subprocess.DEVNULL)
+        return subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     if kind == "node":
         if not (NODE_DIR / "node_modules").exists():
             subprocess.run(["npm", "ci", "--no-audit", "--no-fund"], cwd=NODE_DIR, check=True)
         command = ["node", "server.mjs", str(port), REDIS_URL, prefix]
-        return subprocess.Popen(command, cwd=NODE_DIR, stdout=subprocess.DEVNULL)
+        return subprocess.Popen(
+            command, cwd=NODE_DIR, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+        )
     assert settings.database.url is not None
     env = {k: v for k, v in os.environ.items() if not k.startswith("FISCUS_")}
     env.update(
@@ -96,7 +100,8 @@ def _start(kind: str, port: int, settings: Settings) -> subprocess.Popen[bytes]:
         FISCUS_STREAMER_EMBEDDED="false",
     )
     command = [sys.executable, "-m", "fiscus.cli", "serve", "--port", str(port)]
-    return subprocess.Popen([*command, "--no-access-log", "--no-migrate"], env=env)
+    command += ["--no-access-log", "--no-migrate"]
+    return subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL)
 
 
 async def _wait_listening(server: subprocess.Popen[bytes], port: int) -> None:
@@ -125,7 +130,7 @@ async def _declared_drops(kind: str, port: int) -> float:
 
 
 async def _scenario(
-    kind: str, scenario: str, sockets: int, duration: float, settings: Settings, token: str
+    kind: str, scenario: str, sockets: int, duration: float, settings: Settings, tokens: list[str]
 ) -> dict[str, float | str]:
     rng = random.Random(7)
     plans, rate = _plans(scenario, sockets, rng)
@@ -145,7 +150,7 @@ async def _scenario(
             await broker.publish(channels.price(symbol), _tick(symbol))
         url = f"ws://127.0.0.1:{port}/graphql"
         clients = multiprocessing.get_context("spawn").Process(
-            target=run_clients, args=(url, token, plans, theirs)
+            target=run_clients, args=(url, tokens[:sockets], plans, theirs)
         )
         loop = asyncio.get_running_loop()
         storm = time.perf_counter()
@@ -271,26 +276,51 @@ async def _prepare(name: str, data_dir: Path) -> tuple[Settings, str]:
         )
     finally:
         await runtime.close()
-    return settings, account.access_token
+    # One session (one device) per socket, so no two connection_inits share a check.
+    sessions = [uuid.uuid4() for _ in range(MAX_SOCKETS)]
+    now = datetime.now(UTC)
+    owner = await asyncpg.connect(url)
+    try:
+        await owner.executemany(
+            "INSERT INTO auth_sessions (id, user_id, active_organization_id, expires_at,"
+            " created_at) VALUES ($1, $2, $3, $4, $5)",
+            [
+                (sid, account.user.id, account.organization.id, now + timedelta(days=1), now)
+                for sid in sessions
+            ],
+        )
+    finally:
+        await owner.close()
+    tokens = AccessTokens(settings.auth)
+    issued = [
+        tokens.issue(
+            user_id=account.user.id,
+            org_id=account.organization.id,
+            role=account.role,
+            session_id=sid,
+        ).token
+        for sid in sessions
+    ]
+    return settings, issued
 
 
 async def main(args: argparse.Namespace) -> None:
     name = f"fiscus_bench_{os.getpid()}"
     with tempfile.TemporaryDirectory() as data_dir:
-        settings, token = await _prepare(name, Path(data_dir))
+        settings, tokens = await _prepare(name, Path(data_dir))
         try:
             for scenario in args.scenarios.split(","):
                 sockets = 5000 if scenario == "same5k" else args.sockets
                 for kind in args.servers.split(","):
                     row = await _scenario(
-                        kind, scenario.removesuffix("5k"), sockets, args.duration, settings, token
+                        kind, scenario.removesuffix("5k"), sockets, args.duration, settings, tokens
                     )
                     _print(row)
             if args.ladder:
                 held = 0
                 for sockets in (int(n) for n in args.ladder.split(",")):
                     row = await _scenario(
-                        "fiscus", "same", sockets, args.duration, settings, token
+                        "fiscus", "same", sockets, args.duration, settings, tokens
                     )
                     _print(row)
                     if row["p99_ms"] >= 100 or row["missing"] > row["declared"]:

@@ -147,6 +147,16 @@ class RealtimeSettings(BaseModel):
         default=1_048_576,
         description="Largest WebSocket message accepted; a larger one closes the socket with 1009.",
     )
+    auth_timeout_seconds: float = Field(
+        default=30.0,
+        description="Longest wait for a received connection_init to be authenticated "
+        "(a reconnect storm); past it the socket closes with 1013, try again later.",
+    )
+    max_concurrent_authentications: int = Field(
+        default=16,
+        description="Session checks (connection_init, new operations) one process runs "
+        "at once; the rest wait their turn, and identical ones in flight are shared.",
+    )
     per_message_deflate: bool = Field(
         default=False,
         description="Offer WebSocket compression (permessage-deflate). Off: every frame "

@@ -131,7 +131,7 @@ class Connection:
 
     async def serve(self) -> None:
         self._spawn(self._write_loop())
-        self._spawn(self._close_unless_acknowledged())
+        self._spawn(self._close_unless_initialised())
         receiver = asyncio.create_task(self._receive_loop())
         try:
             watched: set[asyncio.Future[Any]] = {receiver, self._closing}
@@ -197,9 +197,13 @@ class Connection:
         if not isinstance(payload, dict):
             raise ProtocolViolation(4400, "connection_init payload must be an object")
         try:
-            principal = await self.endpoint.authenticate(payload)
+            principal = await asyncio.wait_for(
+                self.endpoint.authenticate(payload), self.endpoint.settings.auth_timeout_seconds
+            )
         except AuthenticationFailed:
             raise ProtocolViolation(4403, "Forbidden") from None
+        except TimeoutError:
+            raise ProtocolViolation(1013, "Try again later") from None
         if _seconds_until(principal.expires_at) <= 0:
             raise ProtocolViolation(4403, "Forbidden")
         self.principal = principal
@@ -374,9 +378,12 @@ class Connection:
                 if delivered:
                     metrics.messages_delivered.inc(delivered)
 
-    async def _close_unless_acknowledged(self) -> None:
+    async def _close_unless_initialised(self) -> None:
+        """4408 when the client sent no ``connection_init`` in time (as graphql-ws does).
+        Once it did, a server slow to authenticate it (a reconnect storm) is bounded by
+        ``auth_timeout_seconds`` instead, and answers 1013 (try again later)."""
         await asyncio.sleep(self.endpoint.settings.init_timeout_seconds)
-        if self.principal is None:
+        if not self._init_received:
             self.close(4408, "Connection initialisation timeout")
 
     async def _close_when_expired(self, principal: Principal) -> None:

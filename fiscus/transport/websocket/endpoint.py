@@ -39,6 +39,7 @@ from fiscus.realtime.hub import Hub
 from fiscus.schema.limits import QueryLimits, parse_document
 from fiscus.transport.documents import DocumentCache
 from fiscus.transport.variables import check_variables
+from fiscus.transport.websocket.admission import Admission
 from fiscus.transport.websocket.connection import Connection
 from fiscus.transport.websocket.executions import (
     PUBLIC_SCOPE_METADATA,
@@ -85,8 +86,11 @@ class GraphQLWebSocketEndpoint:
         limits are validation rules, passed in ``validation_rules``."""
         self.schema = schema
         self.hub = hub
-        self.authenticate = authenticate
-        self.revalidate = revalidate
+        self.admission = Admission(
+            authenticate, revalidate, concurrency=settings.max_concurrent_authentications
+        )
+        self.authenticate = self.admission.authenticate
+        self.revalidate = self.admission.revalidate
         self.context_factory = context_factory
         self.settings = settings
         self.executions = SharedExecutions(schema, context_factory)

@@ -99,7 +99,9 @@ def _start(kind: str, port: int, settings: Settings) -> subprocess.Popen[bytes]:
         FISCUS_DATA_DIR=str(settings.data_dir),
         FISCUS_STREAMER_EMBEDDED="false",
     )
-    command = [sys.executable, "-m", "fiscus.cli", "serve", "--port", str(port)]
+    launcher = os.environ.get("FISCUS_BENCH_LAUNCHER")  # e.g. a wrapper that records GC
+    start = [launcher] if launcher else ["-m", "fiscus.cli"]
+    command = [sys.executable, *start, "serve", "--port", str(port)]
     command += ["--no-access-log", "--no-migrate"]
     return subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL)
 

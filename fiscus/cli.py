@@ -29,6 +29,12 @@ DEMO_PASSWORD = "demo-password-123"
 DEMO_DISPLAY_NAME = "Demo User"
 DEMO_ORGANIZATION = "Demo Household"
 GRACEFUL_SHUTDOWN_SECONDS = 10
+GC_THRESHOLDS = (20_000, 50, 1_000)
+"""The cyclic collector's thresholds once ``serve`` runs: a young collection every 20,000
+container allocations (not 700), so objects living a few milliseconds (frames waiting for a
+socket, a tick's execution) die young instead of reaching the old generation, whose full
+sweeps walk every connection's objects. bench/price_fanout.py, 1,000 sockets: p99 194 ms
+with a 186 ms full collection -> 62 ms, and 25.7 -> 21.9 us of CPU per message."""
 
 StopCallback = Callable[[bool], None]
 
@@ -316,6 +322,7 @@ class _Server:
                     # otherwise walk all of it and show as latency spikes under load.
                     gc.collect()
                     gc.freeze()
+                    gc.set_threshold(*GC_THRESHOLDS)
                     on_started()
 
         self.server = Server(config)

@@ -36,7 +36,10 @@ async def _socket(url: str, token: str, symbols: list[str], stats: Stats) -> Any
     started = time.perf_counter()
     try:
         ws = await websockets.connect(
-            url, subprotocols=["graphql-transport-ws"], open_timeout=30, max_queue=None  # type: ignore[list-item]
+            url,
+            subprotocols=["graphql-transport-ws"],
+            open_timeout=30,
+            max_queue=None,  # type: ignore[list-item]
         )
         await ws.send(
             json.dumps({"type": "connection_init", "payload": {"authorization": f"Bearer {token}"}})

@@ -167,17 +167,34 @@ async def _scenario(
         ours.send(started)
         profiler = None
         if PROFILE and kind == "fiscus":
-            profiler = subprocess.Popen(
-                ["py-spy", "record", "-p", str(server.pid), "-d", str(int(duration)),
-                 "-f", "raw", "-o", PROFILE, "-r", "200"],
-                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+            profiler = subprocess.Popen(  # noqa: ASYNC220 - py-spy runs beside the load
+                [
+                    "py-spy",
+                    "record",
+                    "-p",
+                    str(server.pid),
+                    "-d",
+                    str(int(duration)),
+                    "-f",
+                    "raw",
+                    "-o",
+                    PROFILE,
+                    "-r",
+                    "200",
+                ],
+                stdout=subprocess.DEVNULL,
+                stderr=subprocess.DEVNULL,
             )
         expected, published = 0, 0
         symbols = sorted(watchers)
         while (elapsed := time.time() - started) < duration:
             due = int(elapsed * rate) + 1
             while published < due:
-                symbol = symbols[published % len(symbols)] if scenario != "mixed" else rng.choice(symbols)
+                symbol = (
+                    symbols[published % len(symbols)]
+                    if scenario != "mixed"
+                    else rng.choice(symbols)
+                )
                 await broker.publish(channels.price(symbol), _tick(symbol))
                 expected += watchers[symbol]
                 published += 1
@@ -216,7 +233,7 @@ async def _scenario(
 
 
 def _tick(symbol: str) -> dict[str, object]:
-    price = 100 + random.random() * 10  # noqa: S311 - bench data
+    price = 100 + random.random() * 10
     return {
         "symbol": symbol,
         "price": f"{price:.2f}",
@@ -233,7 +250,8 @@ def _print(row: dict[str, float | str]) -> None:
         f"(ready {row['ready']} in {row['ready_s']:.1f}s, init failures {row['init_failures']}): "
         f"{row['per_s']:>8,.0f} deliveries/s  p50 {row['p50_ms']:6.1f} ms  "
         f"p99 {row['p99_ms']:6.1f} ms  CPU {row['cpu_us']:5.1f} us/msg  "
-        f"missing {row['missing']} of {row['expected']} (declared conflation {row['declared']:.0f})",
+        f"missing {row['missing']} of {row['expected']} "
+        f"(declared conflation {row['declared']:.0f})",
         flush=True,
     )
 

@@ -158,6 +158,7 @@ async def test_the_last_price_comes_first_then_every_tick_in_order(
     }
     # The replica registered its interest; the streamer subscribed the provider to it.
     await provider.wait_subscribed({"AAPL", "MSFT"})
+    await asyncio.sleep(0.2)  # the server's Redis subscriptions confirmed
     prices = ["187.00", "187.10", "186.95", "187.40"]
     for price in prices:
         provider.push(quote("AAPL", price, previous="185.00", volume=5))
@@ -189,6 +190,7 @@ async def test_sockets_with_overlapping_symbols_share_one_execution_per_symbol(
     )
     await watch(ws_b, [], query=literal)
     await provider.wait_subscribed({"AAPL", "MSFT", "TSLA"})
+    await asyncio.sleep(0.2)  # the server's Redis subscriptions confirmed
     executions = app.state.graphql_ws.executions
     assert executions.executions_started == 3
     assert len(executions) == 3
@@ -217,6 +219,7 @@ async def test_a_slow_reader_gets_the_latest_tick_of_every_symbol(
     ws = await connect(live, account.token, sock=sock, max_queue=1)
     await watch(ws, ["AAPL", "MSFT"])
     await provider.wait_subscribed({"AAPL", "MSFT"})
+    await asyncio.sleep(0.2)  # the server's Redis subscriptions confirmed
     ws.transport.pause_reading()  # the client stops reading its socket
     ticks = 0
 

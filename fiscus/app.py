@@ -25,6 +25,7 @@ from fiscus.observability.metrics import OperationLabels
 from fiscus.observability.middleware import RequestContextMiddleware
 from fiscus.observability.routes import observability_routes
 from fiscus.realtime.hub import Hub
+from fiscus.realtime.interest import InterestRegistry
 from fiscus.resolvers.loaders import Loaders
 from fiscus.resolvers.root import build_schema
 from fiscus.runtime import Runtime
@@ -93,9 +94,22 @@ def create_app(settings: Settings, *, clock: Clock = utcnow) -> Starlette:
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         opened = await Runtime.open(settings, clock=clock)
-        hub = Hub(opened.redis, opened.broker, settings.realtime.subscriber_queue_size)
+        interest = InterestRegistry(
+            opened.redis,
+            settings.redis.prefix,
+            ttl_seconds=settings.streamer.interest_ttl_seconds,
+            heartbeat_seconds=settings.streamer.interest_heartbeat_seconds,
+        )
+        hub = Hub(
+            opened.redis,
+            opened.broker,
+            settings.realtime.subscriber_queue_size,
+            interest=interest,
+        )
+        await interest.start()
         await hub.start()
         state.update(runtime=opened, hub=hub)
+        app.state.interest = interest
         app.state.runtime = opened
         app.state.graphql_ws = GraphQLWebSocketEndpoint(
             schema,
@@ -116,6 +130,7 @@ def create_app(settings: Settings, *, clock: Clock = utcnow) -> Starlette:
             yield
         finally:
             await hub.stop()
+            await interest.stop()
             await opened.close()
 
     async def graphql_ws(websocket: WebSocket) -> None:

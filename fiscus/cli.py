@@ -1,4 +1,4 @@
-"""The ``fiscus`` command: serve, worker, migrate, demo, schema.
+"""The ``fiscus`` command: serve, worker, stream, migrate, demo, schema.
 
 With no ``FISCUS_DATABASE_URL`` / ``FISCUS_REDIS_URL``, ``serve``, ``worker``, ``migrate``
 and ``demo`` start embedded PostgreSQL and Redis under ``FISCUS_DATA_DIR`` (see
@@ -26,6 +26,12 @@ from fiscus.observability.logging import configure_logging
 logger = logging.getLogger("fiscus.cli")
 
 GRACEFUL_SHUTDOWN_SECONDS = 10
+GC_THRESHOLDS = (20_000, 50, 1_000)
+"""The cyclic collector's thresholds once ``serve`` runs: a young collection every 20,000
+container allocations (not 700), so objects living a few milliseconds (frames waiting for a
+socket, a tick's execution) die young instead of reaching the old generation, whose full
+sweeps walk every connection's objects. bench/price_fanout.py, 1,000 sockets: p99 194 ms
+with a 186 ms full collection -> 62 ms, and 25.7 -> 21.9 us of CPU per message."""
 
 StopCallback = Callable[[bool], None]
 
@@ -103,6 +109,12 @@ def _parser() -> argparse.ArgumentParser:
     worker.add_argument("--burst", action="store_true", help="exit once the queue is empty")
     worker.set_defaults(handler=worker_command)
 
+    stream = commands.add_parser(
+        "stream",
+        help="run the live-price streamer (one is active per deployment; others stand by)",
+    )
+    stream.set_defaults(handler=stream_command)
+
     migrate = commands.add_parser("migrate", help="upgrade the database schema")
     migrate.add_argument("--revision", default="head")
     migrate.set_defaults(handler=migrate_command)
@@ -133,7 +145,10 @@ def serve_command(args: argparse.Namespace) -> int:
             migrate(settings)
         ensure_graphiql_assets(settings)
         run_worker = args.with_worker or base.embedded
-        run_on_fast_loop(_serve(settings, args, run_worker=run_worker))
+        run_streamer = (
+            settings.streamer.embedded if settings.streamer.embedded is not None else base.embedded
+        )
+        run_on_fast_loop(_serve(settings, args, run_worker=run_worker, run_streamer=run_streamer))
     return 0
 
 
@@ -143,6 +158,15 @@ def worker_command(args: argparse.Namespace) -> int:
     with services(settings) as settings:
         settings = with_jwt_secret(settings)
         run_on_fast_loop(_work(settings, burst=args.burst))
+    return 0
+
+
+def stream_command(args: argparse.Namespace) -> int:
+    settings = Settings()
+    configure_logging(settings)
+    with services(settings) as settings:
+        settings = with_jwt_secret(settings)
+        run_on_fast_loop(_stream(settings))
     return 0
 
 
@@ -274,6 +298,7 @@ class _Server:
                     # otherwise walk all of it and show as latency spikes under load.
                     gc.collect()
                     gc.freeze()
+                    gc.set_threshold(*GC_THRESHOLDS)
                     on_started()
 
         self.server = Server(config)
@@ -284,7 +309,9 @@ class _Server:
             self.server.force_exit = True
 
 
-async def _serve(settings: Settings, args: argparse.Namespace, *, run_worker: bool) -> None:
+async def _serve(
+    settings: Settings, args: argparse.Namespace, *, run_worker: bool, run_streamer: bool
+) -> None:
     import uvicorn
 
     from fiscus.app import create_app
@@ -297,6 +324,7 @@ async def _serve(settings: Settings, args: argparse.Namespace, *, run_worker: bo
         lifespan="on",
         ws="auto",
         ws_max_size=settings.realtime.max_message_bytes,
+        ws_per_message_deflate=settings.realtime.per_message_deflate,
         proxy_headers=True,
         forwarded_allow_ips=args.forwarded_allow_ips,
         access_log=args.access_log,
@@ -308,23 +336,29 @@ async def _serve(settings: Settings, args: argparse.Namespace, *, run_worker: bo
     if args.demo:
         banner.append(demo_instructions(settings, created=created))
     server = _Server(config, lambda: print("\n".join(banner), flush=True))
-    worker = asyncio.create_task(_worker_task(settings)) if run_worker else None
+    companions = []
+    if run_worker:
+        companions.append(asyncio.create_task(_worker_task(settings), name="worker"))
+    if run_streamer:
+        streaming = _streamer_task(settings, required=False)
+        companions.append(asyncio.create_task(streaming, name="streamer"))
     with SIGNALS.graceful(server.stop):
         try:
-            await _until_either_ends(asyncio.create_task(server.server.serve()), worker, server)
+            await _until_either_ends(asyncio.create_task(server.server.serve()), companions, server)
         finally:
-            await _cancel(worker)
+            for companion in companions:
+                await _cancel(companion)
 
 
 async def _until_either_ends(
-    serving: asyncio.Task[None], worker: asyncio.Task[None] | None, server: _Server
+    serving: asyncio.Task[None], companions: list[asyncio.Task[None]], server: _Server
 ) -> None:
-    """A worker that dies takes the server down with it (and vice versa): one command is
-    one complete system, never a half-working one."""
-    tasks = {serving} if worker is None else {serving, worker}
-    done, _ = await asyncio.wait(tasks, return_when=asyncio.FIRST_COMPLETED)
-    if worker is not None and worker in done and not serving.done():
-        logger.error("the worker stopped; shutting the server down")
+    """A worker or streamer that dies takes the server down with it (and vice versa): one
+    command is one complete system, never a half-working one."""
+    done, _ = await asyncio.wait({serving, *companions}, return_when=asyncio.FIRST_COMPLETED)
+    stopped = [task for task in companions if task in done]
+    if stopped and not serving.done():
+        logger.error("the %s stopped; shutting the server down", stopped[0].get_name())
         server.stop(False)
         await serving
     for task in done:
@@ -341,6 +375,41 @@ async def _work(settings: Settings, *, burst: bool) -> None:
     with SIGNALS.graceful(stop):
         with contextlib.suppress(asyncio.CancelledError):
             await task
+
+
+async def _stream(settings: Settings) -> None:
+    task = asyncio.create_task(_streamer_task(settings, required=True))
+    loop = asyncio.get_running_loop()
+
+    def stop(force: bool) -> None:
+        loop.call_soon_threadsafe(task.cancel)
+
+    with SIGNALS.graceful(stop):
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
+
+
+async def _streamer_task(settings: Settings, *, required: bool) -> None:
+    """The streamer on the runtime's market-data provider. Without one, ``fiscus stream``
+    fails and ``fiscus serve`` runs without live prices (and says so)."""
+    from fiscus.runtime import Runtime
+    from fiscus.services.marketdata.live import build_streamer
+
+    runtime = await Runtime.open(settings)
+    try:
+        provider = runtime.marketdata.provider
+        if provider is None:
+            if required:
+                raise SystemExit("no market-data provider is configured: nothing to stream")
+            logger.warning("no market-data provider is configured: no live prices")
+            await asyncio.Event().wait()
+            return
+        logger.info(
+            "streamer: live prices from %s (standby until it holds the lease)", provider.name
+        )
+        await build_streamer(settings, runtime.redis, runtime.broker, provider.stream).run()
+    finally:
+        await runtime.close()
 
 
 async def _worker_task(settings: Settings, *, burst: bool = False) -> None:

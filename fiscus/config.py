@@ -153,6 +153,60 @@ class RealtimeSettings(BaseModel):
         default=1_048_576,
         description="Largest WebSocket message accepted; a larger one closes the socket with 1009.",
     )
+    auth_timeout_seconds: float = Field(
+        default=30.0,
+        description="Longest wait for a received connection_init to be authenticated "
+        "(a reconnect storm); past it the socket closes with 1013, try again later.",
+    )
+    max_concurrent_authentications: int = Field(
+        default=16,
+        description="Session checks (connection_init, new operations) one process runs "
+        "at once; the rest wait their turn, and identical ones in flight are shared.",
+    )
+    per_message_deflate: bool = Field(
+        default=False,
+        description="Offer WebSocket compression (permessage-deflate). Off: every frame "
+        "would be compressed once per socket (measured: ~28% of the server's CPU in a "
+        "price fan-out, for frames of ~250 bytes).",
+    )
+
+
+class StreamerSettings(BaseModel):
+    """The live-price streamer (``fiscus stream``; embedded in ``fiscus serve``). A separate
+    group until ``MarketDataSettings`` exists; env ``FISCUS_STREAMER_*``."""
+
+    embedded: bool | None = Field(
+        default=None,
+        description="Run the streamer inside `fiscus serve`. Default: on in embedded mode.",
+    )
+    interest_ttl_seconds: float = Field(
+        default=30.0,
+        description="How long a replica's watched symbols count after its last heartbeat "
+        "(a crashed replica's interest expires after this).",
+    )
+    interest_heartbeat_seconds: float = Field(
+        default=10.0, description="How often each API replica re-registers its symbols."
+    )
+    interest_poll_seconds: float = Field(
+        default=0.5, description="How often the active streamer reads the union of symbols."
+    )
+    lease_ttl_seconds: float = Field(
+        default=10.0,
+        description="The active streamer's lease; a standby takes over once it lapses.",
+    )
+    lease_renew_seconds: float = Field(
+        default=3.0, description="How often the active streamer renews (standbys retry)."
+    )
+    stale_after_seconds: float = Field(
+        default=60.0,
+        description="No message for this long while symbols are subscribed: the provider's "
+        "stream is dropped and replaced.",
+    )
+    reconnect_min_seconds: float = 0.5
+    reconnect_max_seconds: float = 30.0
+    max_symbols_per_subscription: int = Field(
+        default=200, description="Most symbols one priceUpdates subscription may watch."
+    )
 
 
 class MetricsSettings(BaseModel):
@@ -250,6 +304,7 @@ class Settings(BaseSettings):
     smtp: SMTPSettings = SMTPSettings()
     worker: WorkerSettings = WorkerSettings()
     realtime: RealtimeSettings = RealtimeSettings()
+    streamer: StreamerSettings = StreamerSettings()
     metrics: MetricsSettings = MetricsSettings()
     marketdata: MarketDataSettings = MarketDataSettings()
 

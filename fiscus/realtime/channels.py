@@ -36,6 +36,13 @@ def price(symbol: str) -> Channel:
     return Channel(f"price:{normalized}", "public")
 
 
+def price_symbol(channel: Channel) -> str | None:
+    """The symbol of a ``price(symbol)`` channel; None for any other channel."""
+    if channel.kind == "public" and channel.name.startswith("price:"):
+        return channel.name[len("price:") :]
+    return None
+
+
 def org_activity(org_id: UUID) -> Channel:
     """Changes inside one organization (entries posted, holdings changed, alerts fired)."""
     return Channel(f"org:{org_id}:activity", "org")

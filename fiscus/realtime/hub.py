@@ -31,6 +31,7 @@ from fiscus.observability import metrics
 from fiscus.realtime import channels
 from fiscus.realtime.broker import Broker, Envelope, decode_envelope
 from fiscus.realtime.channels import Channel
+from fiscus.realtime.interest import InterestRegistry
 
 logger = logging.getLogger(__name__)
 
@@ -136,7 +137,10 @@ class Hub:
         *,
         min_backoff_seconds: float = 0.05,
         max_backoff_seconds: float = 5.0,
+        interest: InterestRegistry | None = None,
     ) -> None:
+        """``interest``: the process's registry of watched symbols; every ``price`` channel
+        with a local subscriber is registered in it (the streamer streams their union)."""
         if queue_size < 1:
             raise ValueError("queue_size must be at least 1")
         self._redis = redis
@@ -150,6 +154,7 @@ class Hub:
         self._pubsub: PubSub | None = None
         self._reader: asyncio.Task[None] | None = None
         self._connected = asyncio.Event()
+        self._interest = interest
         self._stopping = False
         self.reconnects = 0
 
@@ -196,6 +201,7 @@ class Hub:
         if state is None:
             state = _ChannelState(subscription.channel)
             self._channels[redis_name] = state
+            self._watch(subscription.channel, True)
             await self._send_subscribe([redis_name])
         state.subscribers.add(subscription)
         try:
@@ -218,12 +224,22 @@ class Hub:
         if state.subscribers:
             return
         del self._channels[redis_name]
+        self._watch(state.channel, False)
         if not state.confirmed.done():
             state.confirmed.set_result(None)
         pubsub = self._pubsub
         if pubsub is not None:
             with contextlib.suppress(*_CONNECTION_ERRORS):
                 await pubsub.unsubscribe(redis_name)
+
+    def _watch(self, channel: Channel, watched: bool) -> None:
+        symbol = channels.price_symbol(channel) if self._interest is not None else None
+        if symbol is None or self._interest is None:
+            return
+        if watched:
+            self._interest.add(symbol)
+        else:
+            self._interest.discard(symbol)
 
     async def _send_subscribe(self, redis_names: list[str]) -> None:
         pubsub = self._pubsub

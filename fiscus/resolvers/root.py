@@ -19,13 +19,14 @@ from fiscus.resolvers.identity import (
     Organization,
 )
 from fiscus.resolvers.marketdata import MarketDataMutation, MarketDataQuery
+from fiscus.resolvers.marketdata.subscriptions import MarketDataSubscription
 from fiscus.schema import identity as identity_types
 from fiscus.schema import marketdata as marketdata_types
 from fiscus.schema.scalars import Money
 
 Query = merge_types("Query", (IdentityQuery, MarketDataQuery))
 Mutation = merge_types("Mutation", (IdentityMutation, MarketDataMutation))
-Subscription = merge_types("Subscription", (IdentitySubscription,))
+Subscription = merge_types("Subscription", (IdentitySubscription, MarketDataSubscription))
 
 NODE_TYPES = [
     identity_types.User,

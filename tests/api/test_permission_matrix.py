@@ -141,7 +141,8 @@ def test_every_root_field_is_covered_by_the_matrix_or_named_public():
         "acceptInvitation",
         "node",
         "organizationActivity",
-    }  # own tests: authentication, members, realtime
+        "priceUpdates",
+    }  # own tests: authentication, members, realtime, test_price_updates
     names = set()
     for root in ("Query", "Mutation", "Subscription"):
         names |= {

@@ -269,6 +269,13 @@ def sink_count(server: Server) -> int:
     return sum(len(execution.sinks) for execution in server.endpoint.executions._running.values())
 
 
+def hub_listening(server: Server) -> bool:
+    """The shared execution's Redis subscription is confirmed: a publish now reaches it
+    (before that, only the snapshot of what was published meanwhile would)."""
+    states = server.hub._channels.values()
+    return bool(states) and all(state.confirmed.done() for state in states)
+
+
 # -- connection lifecycle --------------------------------------------------------------------
 
 
@@ -540,7 +547,7 @@ async def test_identical_subscriptions_share_one_execution_per_event(server: Ser
     clients = [await authed(server, token) for _ in range(sockets)]
     for n, ws in enumerate(clients):
         await send(ws, subscribe(f"op-{n}", QUOTES, {"s": "AAPL"}))
-    await until(lambda: sink_count(server) == sockets)
+    await until(lambda: sink_count(server) == sockets and hub_listening(server))
 
     for price in ("1", "2", "3"):
         await server.broker.publish(channels.price("AAPL"), {"price": price})

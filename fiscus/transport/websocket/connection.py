@@ -20,7 +20,7 @@ from collections.abc import Coroutine
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
-from graphql import OperationType
+from graphql import GraphQLError, OperationType
 from starlette.websockets import WebSocket, WebSocketDisconnect, WebSocketState
 
 from fiscus.domain.errors import AuthenticationFailed
@@ -50,6 +50,7 @@ from fiscus.transport.websocket.messages import (
     with_payload,
 )
 from fiscus.transport.websocket.outbound import OutboundQueue
+from fiscus.transport.websocket.split import SplitPlan
 
 if TYPE_CHECKING:
     from fiscus.transport.websocket.endpoint import GraphQLWebSocketEndpoint
@@ -90,6 +91,28 @@ class _StreamOperation(_Operation):
         metrics.subscriptions_active.dec()
 
 
+class _SplitStreamOperation(_Operation):
+    """One client operation fed by several shared executions (one per list item)."""
+
+    def __init__(self, connection: Connection) -> None:
+        self.parts: list[tuple[SharedExecution, StreamSink]] = []
+        self._connection = connection
+        self._released = False
+
+    def stop(self) -> None:
+        self.release()
+
+    def release(self) -> None:
+        if self._released:
+            return
+        self._released = True
+        self._connection._streams -= 1
+        metrics.subscriptions_active.dec()
+        for execution, sink in self.parts:
+            execution.remove(sink)
+        self.parts.clear()
+
+
 class Connection:
     def __init__(self, endpoint: GraphQLWebSocketEndpoint, websocket: WebSocket) -> None:
         self.endpoint = endpoint
@@ -108,7 +131,7 @@ class Connection:
 
     async def serve(self) -> None:
         self._spawn(self._write_loop())
-        self._spawn(self._close_unless_acknowledged())
+        self._spawn(self._close_unless_initialised())
         receiver = asyncio.create_task(self._receive_loop())
         try:
             watched: set[asyncio.Future[Any]] = {receiver, self._closing}
@@ -174,9 +197,13 @@ class Connection:
         if not isinstance(payload, dict):
             raise ProtocolViolation(4400, "connection_init payload must be an object")
         try:
-            principal = await self.endpoint.authenticate(payload)
+            principal = await asyncio.wait_for(
+                self.endpoint.authenticate(payload), self.endpoint.settings.auth_timeout_seconds
+            )
         except AuthenticationFailed:
             raise ProtocolViolation(4403, "Forbidden") from None
+        except TimeoutError:
+            raise ProtocolViolation(1013, "Try again later") from None
         if _seconds_until(principal.expires_at) <= 0:
             raise ProtocolViolation(4403, "Forbidden")
         self.principal = principal
@@ -236,10 +263,16 @@ class Connection:
             return
         if principal is None:
             return
+        plan = self.endpoint.split_plan(
+            request.query, request.operation_name, request.document, request.operation
+        )
+        if plan is not None:
+            await self._start_split_stream(op_id, request, principal, plan)
+            return
         key = ExecutionKey(
             query=request.query,
             operation_name=request.operation_name,
-            variables_json=json.dumps(request.variables, sort_keys=True, separators=(",", ":")),
+            variables_json=_canonical_json(request.variables),
             scope=self.endpoint.authorization_scope(principal, request.operation),
         )
         sink = StreamSink(self, op_id)
@@ -248,6 +281,50 @@ class Connection:
         self._streams += 1
         metrics.subscriptions_active.inc()
         operation.execution = self.endpoint.executions.join(key, request, principal, sink)
+
+    async def _start_split_stream(
+        self, op_id: str, request: SubscribeRequest, principal: Principal, plan: SplitPlan
+    ) -> None:
+        """One shared execution per item of the split argument (see ``split.py``); the
+        whole list is validated once, with this subscriber's context, before any starts."""
+        try:
+            context = await self.endpoint.context_factory(principal, request.client_address)
+            value = plan.argument_value(
+                self.endpoint.schema._schema, request.operation, request.variables
+            )
+            items = await plan.split.prepare(context, value)
+        except GraphQLError as error:
+            self.outbound.put_control(frame(op_id, "error", errors_json([error])))
+            return
+        except Exception:
+            logger.exception("Could not prepare a split WebSocket subscription")
+            self.outbound.put_control(frame(op_id, "error", unexpected_errors_json()))
+            return
+        if op_id in self._operations or self._closing.done():
+            return
+        operation = _SplitStreamOperation(self)
+        self._operations[op_id] = operation
+        self._streams += 1
+        metrics.subscriptions_active.inc()
+        variables = plan.template.variables_of(request.variables)
+        variables_json = _canonical_json(variables)
+        for item in items:
+            query = plan.template.bind(item)
+            part = SubscribeRequest(
+                query,
+                None,
+                variables,
+                request.document,
+                request.operation,
+                request.client_address,
+            )
+            key = ExecutionKey(query, None, variables_json, ())
+            sink = StreamSink(self, op_id, conflate_key=item)
+            execution = self.endpoint.executions.join(key, part, principal, sink)
+            if operation._released:
+                execution.remove(sink)  # an earlier part already failed or completed
+                return
+            operation.parts.append((execution, sink))
 
     async def _start_single(self, op_id: str, request: SubscribeRequest) -> None:
         await self._running.acquire()  # backpressure: read nothing more until a slot frees
@@ -280,19 +357,33 @@ class Connection:
     # -- background duties -------------------------------------------------------------------
 
     async def _write_loop(self) -> None:
+        """Writes every waiting frame, then waits. Frames go to the ASGI ``send`` directly:
+        between ``accept`` and ``close`` only text frames are sent here, so Starlette's
+        per-message state checks add nothing but cost."""
+        send = self.websocket._send
+        outbound = self.outbound
         while True:
-            op_id, frame = await self.outbound.get()
+            await outbound.wait()
+            delivered = 0
             try:
-                await self.websocket.send_text(frame)
+                while (item := outbound.get_nowait()) is not None:
+                    op_id, frame = item
+                    await send({"type": "websocket.send", "text": frame})
+                    if op_id is not None:
+                        delivered += 1
             except (WebSocketDisconnect, RuntimeError, OSError):
                 self._mark_client_gone()
                 return
-            if op_id is not None:
-                metrics.messages_delivered.inc()
+            finally:
+                if delivered:
+                    metrics.messages_delivered.inc(delivered)
 
-    async def _close_unless_acknowledged(self) -> None:
+    async def _close_unless_initialised(self) -> None:
+        """4408 when the client sent no ``connection_init`` in time (as graphql-ws does).
+        Once it did, a server slow to authenticate it (a reconnect storm) is bounded by
+        ``auth_timeout_seconds`` instead, and answers 1013 (try again later)."""
         await asyncio.sleep(self.endpoint.settings.init_timeout_seconds)
-        if self.principal is None:
+        if not self._init_received:
             self.close(4408, "Connection initialisation timeout")
 
     async def _close_when_expired(self, principal: Principal) -> None:
@@ -336,6 +427,10 @@ class Connection:
         task = asyncio.create_task(coroutine)
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
+
+
+def _canonical_json(variables: dict[str, Any]) -> str:
+    return json.dumps(variables, sort_keys=True, separators=(",", ":"))
 
 
 def _same_access(before: Principal, after: Principal | None) -> bool:

@@ -22,6 +22,7 @@ from graphql import (
     DocumentNode,
     FieldNode,
     GraphQLError,
+    GraphQLField,
     OperationDefinitionNode,
     get_operation_ast,
     specified_rules,
@@ -38,6 +39,7 @@ from fiscus.realtime.hub import Hub
 from fiscus.schema.limits import QueryLimits, parse_document
 from fiscus.transport.documents import DocumentCache
 from fiscus.transport.variables import check_variables
+from fiscus.transport.websocket.admission import Admission
 from fiscus.transport.websocket.connection import Connection
 from fiscus.transport.websocket.executions import (
     PUBLIC_SCOPE_METADATA,
@@ -45,6 +47,7 @@ from fiscus.transport.websocket.executions import (
     SharedExecutions,
 )
 from fiscus.transport.websocket.messages import SUBPROTOCOL
+from fiscus.transport.websocket.split import SplitPlan, SplitPlanner
 
 logger = logging.getLogger(__name__)
 
@@ -83,11 +86,15 @@ class GraphQLWebSocketEndpoint:
         limits are validation rules, passed in ``validation_rules``."""
         self.schema = schema
         self.hub = hub
-        self.authenticate = authenticate
-        self.revalidate = revalidate
+        self.admission = Admission(
+            authenticate, revalidate, concurrency=settings.max_concurrent_authentications
+        )
+        self.authenticate = self.admission.authenticate
+        self.revalidate = self.admission.revalidate
         self.context_factory = context_factory
         self.settings = settings
         self.executions = SharedExecutions(schema, context_factory)
+        self.splits = SplitPlanner()
         self._rules = (
             *specified_rules,
             *(rule for rule in validation_rules if rule not in specified_rules),
@@ -165,12 +172,33 @@ class GraphQLWebSocketEndpoint:
         self.documents.put(query, result, weight=len(query))
         return result
 
-    def _is_public(self, operation: OperationDefinitionNode) -> bool:
+    def split_plan(
+        self,
+        query: str,
+        operation_name: str | None,
+        document: DocumentNode,
+        operation: OperationDefinitionNode,
+    ) -> SplitPlan | None:
+        """How to split a public subscription into one shared execution per list item
+        (see ``split.py``), or None for an ordinary one."""
+        root = self._root_field(operation)
+        if root is None or not self._is_public(operation):
+            return None
+        field, node = root
+        return self.splits.plan(field, node, query, operation_name, document, operation)
+
+    def _root_field(
+        self, operation: OperationDefinitionNode
+    ) -> tuple[GraphQLField, FieldNode] | None:
         root = self.schema._schema.subscription_type
         selections = operation.selection_set.selections
         if root is None or len(selections) != 1 or not isinstance(selections[0], FieldNode):
-            return False
+            return None
         field = root.fields.get(selections[0].name.value)
-        definition = field.extensions.get("strawberry-definition") if field else None
+        return None if field is None else (field, selections[0])
+
+    def _is_public(self, operation: OperationDefinitionNode) -> bool:
+        root = self._root_field(operation)
+        definition = root[0].extensions.get("strawberry-definition") if root else None
         metadata = getattr(definition, "metadata", None) or {}
         return all(metadata.get(key) == value for key, value in PUBLIC_SCOPE_METADATA.items())

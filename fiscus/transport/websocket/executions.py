@@ -19,6 +19,7 @@ from fiscus.transport.websocket.messages import (
     complete_frame,
     errors_json,
     frame,
+    next_frame_prefix,
     result_json,
     unexpected_errors_json,
 )
@@ -62,14 +63,21 @@ class SubscribeRequest:
 
 
 class StreamSink:
-    """One subscribed operation of one socket, attached to a shared execution."""
+    """One subscribed operation of one socket (or one part of a split operation), attached
+    to a shared execution. ``conflate_key`` names the part: a pending frame of the same
+    part is replaced by a newer one (latest wins per symbol, not per operation)."""
 
-    def __init__(self, connection: Connection, op_id: str) -> None:
+    __slots__ = ("_outbound", "_prefix", "conflate_key", "connection", "op_id")
+
+    def __init__(self, connection: Connection, op_id: str, conflate_key: Any = None) -> None:
         self.connection = connection
         self.op_id = op_id
+        self.conflate_key = conflate_key
+        self._outbound = connection.outbound
+        self._prefix = next_frame_prefix(op_id)
 
     def next(self, payload_json: str) -> None:
-        self.connection.outbound.put_next(self.op_id, frame(self.op_id, "next", payload_json))
+        self._outbound.put_next(self.op_id, self._prefix + payload_json + "}", self.conflate_key)
 
     def error(self, payload_json: str) -> None:
         self.connection.finish_operation(self.op_id, frame(self.op_id, "error", payload_json))
@@ -136,6 +144,9 @@ class SharedExecution:
                     return
                 self._broadcast(result_json(result))
                 next_event_of(context)
+                # A backlog in the hub's queue would otherwise be drained without ever
+                # suspending: let socket writes and new subscriptions run between events.
+                await asyncio.sleep(0)
 
     def _broadcast(self, payload_json: str) -> None:
         self.latest_json = payload_json

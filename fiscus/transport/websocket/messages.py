@@ -65,6 +65,11 @@ def frame(op_id: str, kind: str, payload_json: str) -> str:
     return '{"id":' + json.dumps(op_id) + ',"type":"' + kind + '","payload":' + payload_json + "}"
 
 
+def next_frame_prefix(op_id: str) -> str:
+    """``frame(op_id, "next", payload)`` is this + payload + ``}``."""
+    return '{"id":' + json.dumps(op_id) + ',"type":"next","payload":'
+
+
 def complete_frame(op_id: str) -> str:
     return '{"id":' + json.dumps(op_id) + ',"type":"complete"}'
 

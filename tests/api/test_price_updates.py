@@ -9,6 +9,8 @@ import json
 import socket
 import uuid
 from collections.abc import AsyncIterator, Iterator
+from datetime import date
+from decimal import Decimal
 from typing import Any
 
 import asyncpg
@@ -306,4 +308,43 @@ async def test_too_many_unknown_and_manual_symbols_are_clear_errors(
     await watch(ws, ["AAPL"], op_id="ok")
     await ws.send(json.dumps({"type": "ping"}))
     assert json.loads(await asyncio.wait_for(ws.recv(), 5))["type"] == "pong"
+    await ws.close()
+
+
+async def test_a_symbol_nobody_streamed_yet_starts_from_its_newest_stored_close(
+    http, live, runtime, streamer, provider, database_url
+):
+    """No tick yet (just watched, or its market is closed): the last known price is the
+    newest stored close, sent at once with seq 0; live ticks follow from seq 1."""
+    tsla = await insert_global(database_url, "TSLA")
+    connection = await asyncpg.connect(_plain(database_url))
+    try:
+        await connection.executemany(
+            "INSERT INTO daily_prices (instrument_id, day, close, source, fetched_at)"
+            " VALUES ($1, $2, $3, 'simulated', now())",
+            [
+                (tsla, date(2026, 11, 26), Decimal("240.10")),
+                (tsla, date(2026, 11, 27), Decimal("242.55")),
+            ],
+        )
+    finally:
+        await connection.close()
+    account = await sign_up(http, "ada@example.com")
+    ws = await connect(live, account.token)
+    await watch(ws, ["TSLA"])
+    first = await next_tick(ws)
+    assert first == {
+        "symbol": "TSLA",
+        "price": "242.55",
+        "change": None,
+        "changePercent": None,
+        "dayVolume": None,
+        "at": "2026-11-27T00:00:00+00:00",
+        "seq": 0,
+    }
+    await provider.wait_subscribed({"TSLA"})
+    await asyncio.sleep(0.2)
+    provider.push(quote("TSLA", "243.00", previous="242.55"))
+    live_tick = await next_tick(ws)
+    assert (live_tick["price"], live_tick["seq"]) == ("243.00", 1)
     await ws.close()

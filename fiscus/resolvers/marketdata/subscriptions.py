@@ -12,7 +12,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 from collections.abc import AsyncGenerator, AsyncIterator, Sequence
-from datetime import datetime
+from datetime import UTC, datetime, time
 from decimal import Decimal
 from typing import Any
 
@@ -101,12 +101,44 @@ class MarketDataSubscription:
         wanted = await validated_symbols(info.context, symbols)
         hub = info.context.hub
         async with contextlib.AsyncExitStack() as stack:
-            streams = [
+            subscriptions = [
                 await stack.enter_async_context(hub.subscribe(channels.price(symbol)))
                 for symbol in wanted
             ]
-            async for envelope in _merged(streams):
+            # A symbol nobody streamed yet (just watched, or its market is closed) has no
+            # last tick: its last known price is then the newest stored close (seq 0).
+            unticked = [s for s, sub in zip(wanted, subscriptions, strict=True) if not sub.pending]
+            for tick in await _stored_closes(info, unticked):
+                yield tick
+            async for envelope in _merged(list(subscriptions)):
                 yield PriceTick.from_envelope(envelope)
+
+
+async def _stored_closes(info: Info, symbols: Sequence[str]) -> list[PriceTick]:
+    if not symbols:
+        return []
+    principal = await info.context.require_principal()
+    marketdata = info.context.marketdata
+    found = await queries.instruments_by_symbols(marketdata, principal, symbols)
+    latest = await queries.latest_prices(marketdata, principal, list(found.values()))
+    ticks = []
+    for symbol in symbols:
+        instrument = found.get(symbol)
+        price = latest.get(instrument.id) if instrument else None
+        if price is not None:
+            at = datetime.combine(price.as_of, time(), tzinfo=UTC)
+            ticks.append(
+                PriceTick(
+                    symbol=symbol,
+                    price=price.close,
+                    change=None,
+                    change_percent=None,
+                    day_volume=None,
+                    at=at,
+                    seq=0,
+                )
+            )
+    return ticks
 
 
 async def _merged(streams: list[AsyncIterator[Envelope]]) -> AsyncIterator[Envelope]:

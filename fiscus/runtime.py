@@ -87,7 +87,7 @@ class Runtime:
         )
         providers = ProviderRegistry.from_settings(settings, observer=ProviderCallMetrics())
         marketdata = MarketDataContext(
-            settings=settings, uow=uow, reads=reads, clock=clock, provider=providers
+            settings=settings, uow=uow, reads=reads, clock=clock, broker=broker, provider=providers
         )
         return cls(settings, db, redis, broker, queue, identity, marketdata, providers)
 

@@ -12,6 +12,7 @@ from fiscus.domain.marketdata import Instrument
 from fiscus.schema.context import Context
 from fiscus.services.identity import queries
 from fiscus.services.marketdata import queries as marketdata
+from fiscus.services.marketdata.live import LiveQuote
 
 
 class Loaders:
@@ -25,11 +26,16 @@ class Loaders:
         self.latest_prices: DataLoader[Instrument, marketdata.LatestPrice | None] = DataLoader(
             self._load_latest_prices, cache_key_fn=lambda instrument: instrument.id
         )
+        self.live_quotes: DataLoader[str, LiveQuote | None] = DataLoader(self._load_live_quotes)
 
     def prime_caller(self, user: User, organization: Organization) -> None:
         """The request's authentication read these already (``confirm_caller``)."""
         self.users.prime(user.id, user)
         self.organizations.prime(organization.id, organization)
+
+    async def _load_live_quotes(self, symbols: Sequence[str]) -> list[LiveQuote | None]:
+        found = await marketdata.live_quotes(self._context.marketdata, symbols)
+        return [found.get(symbol) for symbol in symbols]
 
     async def _load_users(self, ids: Sequence[UUID]) -> list[User | None]:
         principal = await self._context.principal()

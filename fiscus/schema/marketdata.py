@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import base64
 import binascii
-from datetime import date
+from datetime import date, datetime
 from decimal import Decimal
 from typing import Annotated, Any, NewType
 from uuid import UUID
@@ -16,10 +16,12 @@ from graphql import GraphQLError
 from strawberry.types import Info
 
 from fiscus.domain import marketdata as domain
+from fiscus.realtime.broker import Envelope
 from fiscus.schema.errors import NotFoundError, RuleViolationError, ValidationError
 from fiscus.schema.limits import max_items
 from fiscus.schema.relay import Connection, Node, build_connection, check_first, to_global_id
 from fiscus.services.marketdata import queries
+from fiscus.services.marketdata.live import LiveQuote
 from fiscus.services.marketdata.price_rows import MAX_ROWS
 from fiscus.services.marketdata.queries import LatestPrice as DomainLatestPrice
 
@@ -123,6 +125,36 @@ class FxRate:
         )
 
 
+@strawberry.type(description="One live price of one instrument.")
+class PriceTick:
+    symbol: str
+    price: Decimal
+    change: Decimal | None = strawberry.field(description="Against the previous close.")
+    change_percent: Decimal | None
+    day_volume: float | None = strawberry.field(description="Units traded today so far.")
+    at: datetime = strawberry.field(description="When the provider quoted this price.")
+    seq: int = strawberry.field(
+        description="Grows with every tick of this symbol; a gap means ticks were conflated "
+        "(a slow reader gets the latest price, not every tick)."
+    )
+
+    @classmethod
+    def from_envelope(cls, envelope: Envelope) -> PriceTick:
+        return cls.from_quote(LiveQuote.from_envelope(envelope))
+
+    @classmethod
+    def from_quote(cls, quote: LiveQuote) -> PriceTick:
+        return cls(
+            symbol=quote.symbol,
+            price=quote.price,
+            change=quote.change,
+            change_percent=quote.change_percent,
+            day_volume=None if quote.day_volume is None else float(quote.day_volume),
+            at=quote.at,
+            seq=quote.seq,
+        )
+
+
 @strawberry.type
 class Instrument(Node):
     id: strawberry.ID
@@ -139,6 +171,16 @@ class Instrument(Node):
     async def latest_price(self, info: Info) -> LatestPrice | None:
         found = await info.context.loaders.latest_prices.load(self.source)
         return LatestPrice.from_domain(found) if found else None
+
+    @strawberry.field(
+        description="The last live tick the streamer published (null when none yet, and "
+        "for manual instruments). `latestPrice` is the newest stored daily close."
+    )
+    async def live_quote(self, info: Info) -> PriceTick | None:
+        if self.is_manual:
+            return None
+        found = await info.context.loaders.live_quotes.load(self.symbol)
+        return PriceTick.from_quote(found) if found else None
 
     @strawberry.field(description="Stored daily prices, oldest first.")
     async def prices(

@@ -268,3 +268,41 @@ async def test_ten_thousand_prices_go_in_one_http_request_and_one_more_is_refuse
         "written": 10_000,
         "instrument": {"symbol": "HOUSE"},
     }
+
+
+async def test_live_quote_is_the_last_tick_the_streamer_published(client, runtime, database_url):
+    from fiscus.realtime import channels
+
+    owner = await sign_up(client, "owner@example.com")
+    await insert_global(database_url, "AAPL")
+    await insert_global(database_url, "MSFT")
+    query = """{ instruments(first: 10) { edges { node { symbol
+      liveQuote { symbol price change changePercent dayVolume at seq } } } } }"""
+    body = await gql(client, query, token=owner.token)
+    assert [e["node"]["liveQuote"] for e in body["data"]["instruments"]["edges"]] == [None, None]
+    for price in ("187.00", "187.25"):
+        await runtime.broker.publish(
+            channels.price("AAPL"),
+            {
+                "symbol": "AAPL",
+                "price": price,
+                "change": "2.25",
+                "changePercent": "1.2162",
+                "dayVolume": 1000,
+                "at": "2026-12-01T15:00:00+00:00",
+            },
+        )
+    body = await gql(client, query, token=owner.token)
+    quotes = {
+        e["node"]["symbol"]: e["node"]["liveQuote"] for e in body["data"]["instruments"]["edges"]
+    }
+    assert quotes["MSFT"] is None
+    assert quotes["AAPL"] == {
+        "symbol": "AAPL",
+        "price": "187.25",
+        "change": "2.25",
+        "changePercent": "1.2162",
+        "dayVolume": 1000,
+        "at": "2026-12-01T15:00:00+00:00",
+        "seq": 2,
+    }

@@ -13,7 +13,6 @@ import asyncio
 import contextlib
 from collections.abc import AsyncGenerator, AsyncIterator, Sequence
 from datetime import UTC, datetime, time
-from decimal import Decimal
 from typing import Any
 
 import strawberry
@@ -24,39 +23,10 @@ from fiscus.domain.errors import ValidationFailed
 from fiscus.domain.marketdata import Instrument
 from fiscus.realtime import channels
 from fiscus.realtime.broker import Envelope
+from fiscus.schema.marketdata import PriceTick
 from fiscus.schema.permissions import Authenticated
 from fiscus.services.marketdata import queries
 from fiscus.services.marketdata.live import live_symbols
-
-
-@strawberry.type(description="One live price of one instrument.")
-class PriceTick:
-    symbol: str
-    price: Decimal
-    change: Decimal | None = strawberry.field(description="Against the previous close.")
-    change_percent: Decimal | None
-    day_volume: float | None = strawberry.field(description="Units traded today so far.")
-    at: datetime = strawberry.field(description="When the provider quoted this price.")
-    seq: int = strawberry.field(
-        description="Grows with every tick of this symbol; a gap means ticks were conflated "
-        "(a slow reader gets the latest price, not every tick)."
-    )
-
-    @classmethod
-    def from_envelope(cls, envelope: Envelope) -> PriceTick:
-        payload = envelope.payload
-        change = payload.get("change")
-        change_percent = payload.get("changePercent")
-        volume = payload.get("dayVolume")
-        return cls(
-            symbol=payload["symbol"],
-            price=Decimal(payload["price"]),
-            change=None if change is None else Decimal(change),
-            change_percent=None if change_percent is None else Decimal(change_percent),
-            day_volume=None if volume is None else float(volume),
-            at=datetime.fromisoformat(payload["at"]),
-            seq=envelope.seq,
-        )
 
 
 async def validated_symbols(context: Any, symbols: Sequence[str]) -> list[str]:

@@ -14,6 +14,7 @@ from fiscus.marketdata.providers.base import MarketDataProvider
 from fiscus.persistence.reads.repositories import Reads
 from fiscus.persistence.reads.scope import ReadScopes, SharedReadScopes
 from fiscus.persistence.uow import UnitOfWork, UnitOfWorkFactory
+from fiscus.realtime.broker import Broker
 from fiscus.services.credentials import utcnow
 
 
@@ -23,6 +24,8 @@ class MarketDataContext:
     uow: UnitOfWorkFactory
     reads: ReadScopes
     clock: Callable[[], datetime] = field(default=utcnow)
+    broker: Broker | None = None
+    """Where the streamer publishes ticks; its snapshots are the latest-price cache."""
     provider: MarketDataProvider | None = None
     """Resolves symbols nobody stored yet (``trackInstrument``). None: an unknown symbol is
     NOT_FOUND. The provider registry (with fallback and guards) is plugged in here."""

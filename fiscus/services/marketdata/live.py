@@ -4,6 +4,9 @@ published on ``channels.price(symbol)``, and the streamer wired to Redis and the
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from decimal import Decimal
 from typing import Any
 
 import redis.asyncio as aioredis
@@ -14,7 +17,7 @@ from fiscus.domain.marketdata import Instrument, Quote, normalize_symbol
 from fiscus.marketdata.streamer import Streamer
 from fiscus.marketdata.streaming import OpenStream
 from fiscus.realtime import channels
-from fiscus.realtime.broker import Broker
+from fiscus.realtime.broker import Broker, Envelope
 from fiscus.realtime.interest import InterestUnion
 from fiscus.realtime.lease import RedisLease, streamer_lease_key
 
@@ -97,3 +100,42 @@ def build_streamer(
         min_backoff=config.reconnect_min_seconds,
         max_backoff=config.reconnect_max_seconds,
     )
+
+
+@dataclass(frozen=True, slots=True)
+class LiveQuote:
+    """The last tick the streamer published for a symbol (the price channel's snapshot, the
+    latest-price cache): as of ``at``, numbered ``seq`` on its channel."""
+
+    symbol: str
+    price: Decimal
+    change: Decimal | None
+    change_percent: Decimal | None
+    day_volume: int | None
+    at: datetime
+    seq: int
+
+    @classmethod
+    def from_envelope(cls, envelope: Envelope) -> LiveQuote:
+        payload = envelope.payload
+        change, percent = payload.get("change"), payload.get("changePercent")
+        volume = payload.get("dayVolume")
+        return cls(
+            symbol=payload["symbol"],
+            price=Decimal(payload["price"]),
+            change=None if change is None else Decimal(change),
+            change_percent=None if percent is None else Decimal(percent),
+            day_volume=None if volume is None else int(volume),
+            at=datetime.fromisoformat(payload["at"]),
+            seq=envelope.seq,
+        )
+
+
+async def live_quotes(broker: Broker, symbols: Sequence[str]) -> dict[str, LiveQuote]:
+    """The latest tick of each symbol that has one, in one Redis round trip."""
+    found = await broker.snapshots([channels.price(symbol) for symbol in symbols])
+    return {
+        symbol: LiveQuote.from_envelope(envelope)
+        for symbol, envelope in zip(symbols, found, strict=True)
+        if envelope is not None
+    }

@@ -27,6 +27,8 @@ from fiscus.domain.marketdata import fx as fx_rules
 from fiscus.persistence.reads.marketdata import StoredBar
 from fiscus.persistence.reads.repositories import Reads
 from fiscus.services.marketdata.context import MarketDataContext
+from fiscus.services.marketdata.live import LiveQuote
+from fiscus.services.marketdata.live import live_quotes as fetch_live_quotes
 
 
 def normalized_symbols(symbols: Sequence[str]) -> list[str]:
@@ -189,3 +191,11 @@ def _tenant(
     if principal is None:
         return ctx.reading()
     return ctx.reading(org_id=principal.org_id, user_id=principal.user_id)
+
+
+async def live_quotes(ctx: MarketDataContext, symbols: Sequence[str]) -> dict[str, LiveQuote]:
+    """The latest tick of each global instrument's symbol, from the price channels'
+    snapshots (the streamer's latest-price cache); empty without a broker."""
+    if ctx.broker is None or not symbols:
+        return {}
+    return await fetch_live_quotes(ctx.broker, symbols)

@@ -18,12 +18,13 @@ from fiscus.resolvers.identity import (
     IdentitySubscription,
     Organization,
 )
+from fiscus.resolvers.ledger.statements import StatementsQuery
 from fiscus.resolvers.marketdata import MarketDataMutation, MarketDataQuery
 from fiscus.schema import identity as identity_types
 from fiscus.schema import marketdata as marketdata_types
 from fiscus.schema.scalars import Money
 
-Query = merge_types("Query", (IdentityQuery, MarketDataQuery))
+Query = merge_types("Query", (IdentityQuery, MarketDataQuery, StatementsQuery))
 Mutation = merge_types("Mutation", (IdentityMutation, MarketDataMutation))
 Subscription = merge_types("Subscription", (IdentitySubscription,))
 

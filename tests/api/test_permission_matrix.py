@@ -78,6 +78,11 @@ OPERATIONS = {
         'mutation { trackInstrument(input: {symbol: "NOPE"}) { __typename } }',
         {"OWNER", "ADMIN", "MEMBER"},
     ),
+    # Statements: reports:read, so viewers too (they see statements, not entries).
+    **{
+        field: (f'{{ {field}(from: "2024-01-01", to: "2024-01-31") {{ currency }} }}', set(ROLES))
+        for field in ("trialBalance", "incomeStatement", "balanceSheet", "cashFlowStatement")
+    },
     # Public: whoever calls it, an unknown token is a typed error, never FORBIDDEN.
     "verifyEmail": (
         'mutation { verifyEmail(input: {token: "vfy_unknown"}) { __typename } }',

@@ -247,7 +247,7 @@ def test_foreign_lines_convert_at_their_rate_and_are_refused_without_one() -> No
         figures_from_sums(
             list(a.values()), columns, [CurrencySum(a["bank"].id, "EUR", 0, d("1"))], "USD"
         )
-    assert refused.value.code == "RATE_MISSING"
+    assert refused.value.field == "currency"
 
 
 # -- random books ---------------------------------------------------------------------------

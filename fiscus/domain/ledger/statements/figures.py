@@ -108,7 +108,7 @@ def figures_from_sums(
             [
                 FieldIssue(
                     "currency",
-                    "RATE_MISSING",
+                    "INVALID",
                     f"Lines in {names} carry no rate to {currency}: choose `currency` "
                     f"among the books' currencies or post those lines with a rate.",
                 )

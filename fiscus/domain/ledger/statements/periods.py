@@ -79,7 +79,7 @@ def split_periods(from_day: date, to_day: date, interval: Interval) -> tuple[Per
                 [
                     FieldIssue(
                         "interval",
-                        "TOO_MANY_COLUMNS",
+                        "INVALID",
                         f"At most {MAX_COLUMNS} columns: choose a longer interval or a "
                         "shorter range.",
                     )

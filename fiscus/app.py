@@ -32,6 +32,7 @@ from fiscus.schema.context import Context
 from fiscus.schema.limits import QueryLimits, validation_rules
 from fiscus.services.credentials import Clock, utcnow
 from fiscus.services.identity.auth import authenticate, revalidate
+from fiscus.transport.exports import export_routes
 from fiscus.transport.graphiql import assets_app, graphiql_html
 from fiscus.transport.http import GraphQLHTTPEndpoint
 from fiscus.transport.websocket import GraphQLWebSocketEndpoint
@@ -126,6 +127,7 @@ def create_app(settings: Settings, *, clock: Clock = utcnow) -> Starlette:
         http.route("/graphql"),
         WebSocketRoute("/graphql", graphql_ws),
         *observability_routes(settings.metrics.token),
+        *export_routes(),
     ]
     if settings.graphiql_enabled:
         routes.append(Mount("/graphql/assets", app=assets_app(graphiql_asset_directory(settings))))

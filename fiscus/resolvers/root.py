@@ -18,14 +18,14 @@ from fiscus.resolvers.identity import (
     IdentitySubscription,
     Organization,
 )
-from fiscus.resolvers.ledger.statements import StatementsQuery
+from fiscus.resolvers.ledger.statements import ExportsMutation, StatementsQuery
 from fiscus.resolvers.marketdata import MarketDataMutation, MarketDataQuery
 from fiscus.schema import identity as identity_types
 from fiscus.schema import marketdata as marketdata_types
 from fiscus.schema.scalars import Money
 
 Query = merge_types("Query", (IdentityQuery, MarketDataQuery, StatementsQuery))
-Mutation = merge_types("Mutation", (IdentityMutation, MarketDataMutation))
+Mutation = merge_types("Mutation", (IdentityMutation, MarketDataMutation, ExportsMutation))
 Subscription = merge_types("Subscription", (IdentitySubscription,))
 
 NODE_TYPES = [

@@ -4,12 +4,14 @@
 from __future__ import annotations
 
 import enum
-from datetime import date
+from datetime import date, datetime
 from decimal import Decimal
+from typing import Annotated
 
 import strawberry
 
 from fiscus.domain.ledger import statements as domain
+from fiscus.schema.errors import ValidationError
 from fiscus.schema.relay import to_global_id
 
 # The node type name of a ledger account's global id (ledger-core's LedgerAccount node).
@@ -134,9 +136,12 @@ class ExportFormat(enum.Enum):
 
 
 @strawberry.type(
-    description="A short-lived link to download the file (GET, no header "
-    "needed); it works for the caller's organization only."
+    description="A short-lived link: GET it with the same `Authorization: Bearer` header; "
+    "it works for members of the caller's organization only, until `expiresAt`."
 )
 class ExportLink:
-    url: str
-    expires_at: str
+    url: str = strawberry.field(description="A path on this server: /exports/<token>.")
+    expires_at: datetime
+
+
+ExportResult = Annotated[ExportLink | ValidationError, strawberry.union("ExportResult")]

@@ -83,6 +83,17 @@ OPERATIONS = {
         field: (f'{{ {field}(from: "2024-01-01", to: "2024-01-31") {{ currency }} }}', set(ROLES))
         for field in ("trialBalance", "incomeStatement", "balanceSheet", "cashFlowStatement")
     },
+    "exportStatement": (
+        'mutation { exportStatement(kind: BALANCE_SHEET, format: CSV, from: "2024-01-01", '
+        'to: "2024-01-31") { __typename } }',
+        set(ROLES),
+    ),
+    # The journal shows entries: ledger:read, not viewers.
+    "exportJournal": (
+        'mutation { exportJournal(format: CSV, from: "2024-01-01", to: "2024-01-31") '
+        "{ __typename } }",
+        {"OWNER", "ADMIN", "MEMBER", "ANALYST"},
+    ),
     # Public: whoever calls it, an unknown token is a typed error, never FORBIDDEN.
     "verifyEmail": (
         'mutation { verifyEmail(input: {token: "vfy_unknown"}) { __typename } }',

@@ -8,7 +8,7 @@ on the summary's primary key per account).
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
@@ -24,6 +24,7 @@ from fiscus.domain.ledger.statements import CurrencySum
 from fiscus.persistence.models.ledger import LedgerAccountRow
 from fiscus.persistence.reads.compiled import ReadQuery
 from fiscus.persistence.reads.repositories import ReadRepository
+from fiscus.persistence.statements import note_statement
 
 _ACCOUNT_COLUMNS = (
     LedgerAccountRow.id,
@@ -261,3 +262,43 @@ class StatementReads(ReadRepository):
             "dim_key": key,
             "dim_value": value,
         }
+
+
+_JOURNAL = ReadQuery.of(
+    text("""
+    SELECT l.entry_date, e.id AS entry_id, e.memo AS entry_memo, l.line_no, a.code,
+           a.name AS account_name, l.amount, l.currency, l.rate, l.counterparty, l.memo,
+           l.dimensions
+    FROM journal_lines l
+    JOIN journal_entries e ON e.org_id = l.org_id AND e.id = l.entry_id
+    JOIN ledger_accounts a ON a.org_id = l.org_id AND a.id = l.account_id
+    WHERE l.org_id = :org_id AND l.entry_date >= :from_day AND l.entry_date <= :to_day
+    ORDER BY l.entry_date, e.posted_at, e.id, l.line_no""")
+)
+
+
+class JournalReads(ReadRepository):
+    """The journal, streamed: ``StatementReads``' connection must stay in its transaction
+    while the batches are consumed."""
+
+    @classmethod
+    def of(cls, ledger: LedgerReads) -> JournalReads:
+        return cls(ledger._connection, ledger._org_id)
+
+    async def batches(
+        self, from_day: date, to_day: date, size: int = 2000
+    ) -> AsyncIterator[list[asyncpg.Record]]:
+        note_statement(_JOURNAL.sql)
+        cursor = self._connection.cursor(
+            _JOURNAL.sql,
+            *_JOURNAL.arguments({"org_id": self.org_id, "from_day": from_day, "to_day": to_day}),
+            prefetch=size,
+        )
+        batch: list[asyncpg.Record] = []
+        async for row in cursor:
+            batch.append(row)
+            if len(batch) >= size:
+                yield batch
+                batch = []
+        if batch:
+            yield batch

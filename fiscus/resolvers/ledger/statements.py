@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 from datetime import date
-from typing import Annotated, TypeVar
+from typing import Annotated, TypeVar, cast
 
 import strawberry
 from graphql import GraphQLError
@@ -16,7 +16,9 @@ from fiscus.domain.errors import DomainError
 from fiscus.domain.identity import Permission
 from fiscus.domain.ledger.statements import Comparison, Interval, StatementKind
 from fiscus.schema import ledger_statements as types
+from fiscus.schema.errors import attempt
 from fiscus.schema.permissions import requires
+from fiscus.services.ledger import exports
 from fiscus.services.ledger import statements as service
 
 T = TypeVar("T")
@@ -178,3 +180,61 @@ class StatementsQuery:
             else StatementKind.CASH_FLOW_INDIRECT
         )
         return await _statement(info, kind, from_, to, interval, compare_with, dimension, currency)
+
+
+@strawberry.type
+class ExportsMutation:
+    @strawberry.mutation(
+        description="A link to download a statement as CSV or XLSX (GET /exports/<token> "
+        "with your access token, within five minutes).",
+        permission_classes=_READ,
+    )
+    async def export_statement(
+        self,
+        info: Info,
+        kind: StatementKind,
+        format: types.ExportFormat,
+        from_: From,
+        to: date,
+        interval: Interval = Interval.MONTH,
+        compare_with: Comparison | None = None,
+        dimension: types.DimensionFilter | None = None,
+        currency: str | None = None,
+    ) -> types.ExportResult:
+        request = exports.ExportRequest(
+            what=kind.value,
+            format=format.value,
+            from_day=from_,
+            to_day=to,
+            interval=interval.value,
+            compare_with=compare_with.value if compare_with else None,
+            dimension=(dimension.key, dimension.value) if dimension else None,
+            currency=currency,
+        )
+        return await _link(info, request)
+
+    @strawberry.mutation(
+        description="A link to download the journal's lines (posted entries) of a date range "
+        "as CSV or XLSX.",
+        permission_classes=[requires(Permission.LEDGER_READ)],
+    )
+    async def export_journal(
+        self, info: Info, format: types.ExportFormat, from_: From, to: date
+    ) -> types.ExportResult:
+        request = exports.ExportRequest(
+            what=exports.JOURNAL, format=format.value, from_day=from_, to_day=to
+        )
+        return await _link(info, request)
+
+
+async def _link(info: Info, request: exports.ExportRequest) -> types.ExportResult:
+    principal = await info.context.require_principal()
+    identity = info.context.identity
+
+    async def run() -> types.ExportLink:
+        token, expires_at = exports.create_link(
+            exports.link_key(identity.settings), principal, request, identity.clock()
+        )
+        return types.ExportLink(url=f"/exports/{token}", expires_at=expires_at)
+
+    return cast(types.ExportResult, await attempt(run))

@@ -206,6 +206,11 @@ class LedgerReads(ReadRepository):
             for r in rows
         ]
 
+    async def unbalanced_entries(self) -> list[UUID]:
+        """Posted entries whose lines do not sum to zero in some currency (none, ever)."""
+        rows = await self.fetch(_UNBALANCED, org_id=self.org_id)
+        return [r["entry_id"] for r in rows]
+
     async def trial_balance_totals(self) -> dict[str, Decimal]:
         """Sum of every account's balance per currency (zero in balanced books)."""
         rows = await self.fetch(_TRIAL_TOTALS, org_id=self.org_id)
@@ -343,6 +348,12 @@ _SUMMARY_MISMATCHES = ReadQuery.of(
       ON l.account_id = d.account_id AND l.currency = d.currency AND l.day = d.day
     WHERE coalesce(d.amount_sum, 0) <> coalesce(l.total, 0)
        OR coalesce(d.line_count, 0) <> coalesce(l.n, 0)""")
+)
+_UNBALANCED = ReadQuery.of(
+    text("""
+    SELECT DISTINCT entry_id FROM (
+      SELECT entry_id FROM journal_lines WHERE org_id = :org_id
+      GROUP BY entry_id, currency HAVING sum(amount) <> 0) AS off""")
 )
 _TRIAL_TOTALS = ReadQuery.of(
     text("""

@@ -85,16 +85,23 @@ async def closed_through(ctx: LedgerContext, principal: Principal) -> date | Non
 class IntegrityReport:
     summary_mismatches: list[tuple[UUID, str, date, Decimal, Decimal]]
     trial_balance: dict[str, Decimal]
+    unbalanced_entries: list[UUID]
 
     @property
     def sound(self) -> bool:
-        return not self.summary_mismatches and all(v == 0 for v in self.trial_balance.values())
+        return (
+            not self.summary_mismatches
+            and not self.unbalanced_entries
+            and all(v == 0 for v in self.trial_balance.values())
+        )
 
 
 async def check_integrity(ctx: LedgerContext, principal: Principal) -> IntegrityReport:
     """Proves the derived summary equals the sum of the lines (per account, currency and
-    day, amounts and line counts) and that the books sum to zero per currency."""
+    day, amounts and line counts), that every entry balances per currency and that the
+    books sum to zero per currency."""
     async with ctx.reading(principal.org_id, principal.user_id) as reads:
         mismatches = await reads.ledger.summary_mismatches()
         totals = await reads.ledger.trial_balance_totals()
-    return IntegrityReport(mismatches, totals)
+        unbalanced = await reads.ledger.unbalanced_entries()
+    return IntegrityReport(mismatches, totals, unbalanced)

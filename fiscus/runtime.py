@@ -22,6 +22,7 @@ from fiscus.persistence.uow import Effects, UnitOfWorkFactory
 from fiscus.realtime.broker import Broker
 from fiscus.services.credentials import AccessTokens, Clock, PasswordHasher, utcnow
 from fiscus.services.identity.context import IdentityContext
+from fiscus.services.ledger.context import LedgerContext
 from fiscus.services.marketdata.context import MarketDataContext
 from fiscus.services.throttling import Throttle, auth_limits
 
@@ -56,6 +57,7 @@ class Runtime:
     identity: IdentityContext
     marketdata: MarketDataContext
     providers: ProviderRegistry
+    ledger: LedgerContext
 
     @classmethod
     async def open(cls, settings: Settings, *, clock: Clock = utcnow) -> Runtime:
@@ -89,7 +91,8 @@ class Runtime:
         marketdata = MarketDataContext(
             settings=settings, uow=uow, reads=reads, clock=clock, provider=providers
         )
-        return cls(settings, db, redis, broker, queue, identity, marketdata, providers)
+        ledger = LedgerContext(settings=settings, uow=uow, reads=reads, clock=clock)
+        return cls(settings, db, redis, broker, queue, identity, marketdata, providers, ledger)
 
     async def close(self) -> None:
         await self.queue.aclose()

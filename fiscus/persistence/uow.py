@@ -20,6 +20,7 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from fiscus.persistence.database import Database
+from fiscus.persistence.repositories.idempotency import IdempotencyRepository
 from fiscus.persistence.repositories.identity import (
     AuditRepository,
     InvitationRepository,
@@ -30,6 +31,7 @@ from fiscus.persistence.repositories.identity import (
     SessionRepository,
     UserRepository,
 )
+from fiscus.persistence.repositories.ledger import LedgerRepository
 from fiscus.persistence.repositories.marketdata import MarketDataRepository
 
 log = logging.getLogger(__name__)
@@ -90,6 +92,8 @@ class UnitOfWork:
         self._jobs: list[_PendingJob] = []
         self._committed = False
         self._marketdata: MarketDataRepository | None = None
+        self._ledger: LedgerRepository | None = None
+        self._idempotency: IdempotencyRepository | None = None
 
     @property
     def marketdata(self) -> MarketDataRepository:
@@ -97,6 +101,19 @@ class UnitOfWork:
         if self._marketdata is None:
             self._marketdata = MarketDataRepository(self.session, self.org_id)
         return self._marketdata
+
+    @property
+    def ledger(self) -> LedgerRepository:
+        """Ledger writes, created on first use in the current tenant context."""
+        if self._ledger is None:
+            self._ledger = LedgerRepository(self.session, self.org_id)
+        return self._ledger
+
+    @property
+    def idempotency(self) -> IdempotencyRepository:
+        if self._idempotency is None:
+            self._idempotency = IdempotencyRepository(self.session, self.org_id)
+        return self._idempotency
 
     async def __aenter__(self) -> UnitOfWork:
         self.session = self._db.sessionmaker()
@@ -159,6 +176,8 @@ class UnitOfWork:
         self.password_resets = PasswordResetRepository(s)
         self.pending_sign_ups = PendingSignUpRepository(s)
         self._marketdata = None
+        self._ledger = None
+        self._idempotency = None
 
     async def _send_effects(self) -> None:
         # The commit stands whatever happens here: a lost event is resynchronised from the

@@ -125,7 +125,9 @@ class JournalEntry(Node):
 
     @strawberry.field(permission_classes=READ)
     async def lines(self, info: Info) -> list[JournalLine]:
-        if self.source.status is domain.EntryStatus.DRAFT:
+        # Drafts and entries a mutation just wrote carry their lines (a request's read
+        # snapshot may predate the mutation's commit); listed entries load theirs.
+        if self.source.lines or self.source.status is domain.EntryStatus.DRAFT:
             lines = list(self.source.lines)
         else:
             lines = await info.context.loaders.entry_lines.load(self.source.id)

@@ -87,7 +87,8 @@ OPERATIONS = {
         for name, query in {
             "accounts": "{ accounts { code balance } }",
             "account": f'{{ account(id: "{NOBODY}") {{ code }} }}',
-            "journalEntries": "{ journalEntries(first: 10) { edges { node { memo lines { amount } } } } }",
+            "journalEntries": "{ journalEntries(first: 10) "
+            "{ edges { node { memo lines { amount } } } } }",
             "balances": '{ balances(period: {from: "2026-01-01", to: "2026-12-31"}) { closing } }',
             "failingAssertions": "{ failingAssertions { amount } }",
             "ledgerClosedThrough": "{ ledgerClosedThrough }",

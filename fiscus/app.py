@@ -51,6 +51,7 @@ def create_app(settings: Settings, *, clock: Clock = utcnow) -> Starlette:
         return Context(
             identity=runtime().identity,
             marketdata_context=runtime().marketdata,
+            ledger_context=runtime().ledger,
             make_loaders=Loaders,
             hub=state["hub"],
             bearer_token=_bearer(request.headers.get("authorization")),
@@ -63,6 +64,7 @@ def create_app(settings: Settings, *, clock: Clock = utcnow) -> Starlette:
             principal,
             identity=runtime().identity,
             marketdata_context=runtime().marketdata,
+            ledger_context=runtime().ledger,
             make_loaders=Loaders,
             hub=state["hub"],
             client_address=client_address,

@@ -302,3 +302,31 @@ async def test_parents_stay_in_the_org_and_type_and_never_form_a_cycle(runtime):
             runtime.ledger, b.principal, code="1010", name="x", type="asset", currency="EUR"
         )
     assert failure.value.code == "CODE_TAKEN"
+
+
+async def test_idempotency_keys_are_kept_24_hours_then_purged_by_the_hourly_job(
+    runtime, database_url
+):
+    import asyncpg
+
+    from fiscus.workers.jobs.maintenance import purge_expired_credentials
+    from tests.conftest import _plain
+
+    b = await books(runtime)
+    await post(runtime, b.principal, pair(b.codes["5100"], b.codes["1010"], "1"), key="old")
+    await post(runtime, b.principal, pair(b.codes["5100"], b.codes["1010"], "1"), key="young")
+    owner = await asyncpg.connect(_plain(database_url))
+    try:
+        await owner.execute(
+            "UPDATE idempotency_keys SET created_at = now() - interval '25 hours' WHERE key = 'old'"
+        )
+        await owner.execute(
+            "UPDATE idempotency_keys SET created_at = now() - interval '23 hours'"
+            " WHERE key = 'young'"
+        )
+        purged = await purge_expired_credentials({"runtime": runtime})
+        assert purged["idempotency_keys"] == 1
+        left = await owner.fetch("SELECT key FROM idempotency_keys")
+        assert [r["key"] for r in left] == ["young"]
+    finally:
+        await owner.close()

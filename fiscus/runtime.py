@@ -68,6 +68,7 @@ class Runtime:
         db = Database.connect(settings.database)
         install_statement_counter(db.engine)
         read_pool = await db.open_read_pool(settings.database)
+        await db.open_write_pool(settings.database)
         redis = aioredis.Redis.from_url(settings.redis.url)
         broker = Broker(redis, settings.redis.prefix, settings.realtime.snapshot_ttl_seconds)
         queue = await create_pool(

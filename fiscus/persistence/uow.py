@@ -33,6 +33,7 @@ from fiscus.persistence.repositories.identity import (
 )
 from fiscus.persistence.repositories.ledger import LedgerRepository
 from fiscus.persistence.repositories.marketdata import MarketDataRepository
+from fiscus.persistence.statement_unit import StatementUnit
 
 log = logging.getLogger(__name__)
 
@@ -211,3 +212,17 @@ class UnitOfWorkFactory:
         self, *, org_id: UUID | None = None, user_id: UUID | None = None
     ) -> AbstractAsyncContextManager[UnitOfWork]:
         return UnitOfWork(self.db, org_id=org_id, user_id=user_id, effects=self.effects)
+
+    def statements(
+        self, *, org_id: UUID | None = None, user_id: UUID | None = None, transaction: bool = False
+    ) -> StatementUnit:
+        """A unit whose write is one statement on asyncpg (see ``statement_unit``)."""
+        if self.db.write_pool is None:
+            raise RuntimeError("the write pool is not open (Runtime.open opens it)")
+        return StatementUnit(
+            self.db.write_pool,
+            self.effects,
+            org_id=org_id,
+            user_id=user_id,
+            transaction=transaction,
+        )

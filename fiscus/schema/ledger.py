@@ -14,7 +14,12 @@ from strawberry.types import Info
 from fiscus.domain import ledger as domain
 from fiscus.domain.identity import Permission
 from fiscus.persistence.reads.ledger import PeriodBalance as DomainPeriodBalance
-from fiscus.schema.errors import NotFoundError, RuleViolationError, ValidationError
+from fiscus.schema.errors import (
+    ConflictError,
+    NotFoundError,
+    RuleViolationError,
+    ValidationError,
+)
 from fiscus.schema.permissions import requires
 from fiscus.schema.relay import Node, to_global_id
 
@@ -324,7 +329,8 @@ class AssertBalanceSuccess:
 
 def _union(name: str, success: Any) -> Any:
     return Annotated[
-        success | ValidationError | NotFoundError | RuleViolationError, strawberry.union(name)
+        success | ValidationError | NotFoundError | RuleViolationError | ConflictError,
+        strawberry.union(name),
     ]
 
 

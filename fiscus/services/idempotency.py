@@ -18,7 +18,7 @@ from collections.abc import Mapping
 from datetime import datetime, timedelta
 from typing import Any
 
-from fiscus.domain.errors import FieldIssue, RuleViolation, ValidationFailed
+from fiscus.domain.errors import Conflict, FieldIssue, ValidationFailed
 from fiscus.persistence.uow import UnitOfWork
 
 RETENTION = timedelta(hours=24)
@@ -57,7 +57,7 @@ async def once(
     if stored is None:
         return None
     if stored.fingerprint != fingerprint(request):
-        raise RuleViolation(
+        raise Conflict(
             "IDEMPOTENCY_KEY_REUSED",
             "This idempotency key was already used with a different request.",
             "idempotencyKey",

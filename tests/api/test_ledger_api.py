@@ -65,7 +65,12 @@ async def test_posting_reversing_and_typed_errors_through_graphql(client):
     reused = await gql(
         client, POST, entry_input(codes["5100"], codes["1010"], "13", "k1"), token=a.token
     )
-    assert reused["data"]["postJournalEntry"]["code"] == "IDEMPOTENCY_KEY_REUSED"
+    assert reused["data"]["postJournalEntry"] == {
+        "__typename": "ConflictError",
+        "code": "IDEMPOTENCY_KEY_REUSED",
+        "field": "input.idempotencyKey",
+        "message": "This idempotency key was already used with a different request.",
+    }
 
     unbalanced = entry_input(codes["5100"], codes["1010"], "1", "k2")
     unbalanced["input"]["lines"][1]["amount"] = "-2"

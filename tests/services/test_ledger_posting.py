@@ -9,7 +9,7 @@ from decimal import Decimal
 
 import pytest
 
-from fiscus.domain.errors import NotFound, RuleViolation, ValidationFailed
+from fiscus.domain.errors import Conflict, NotFound, RuleViolation, ValidationFailed
 from fiscus.domain.ledger import EntryStatus
 from fiscus.services.ledger import accounts, periods, posting, queries
 from fiscus.services.ledger.posting import LineInput
@@ -129,11 +129,11 @@ async def test_same_key_same_input_returns_the_original_and_posts_once(runtime):
     second = await post(runtime, b.principal, lines, key="groceries-1")
     assert second.replayed and second.entry.id == first.entry.id
     assert await _balance(runtime, b.principal, b.codes["5100"]) == Decimal("42.10")
-    with pytest.raises(RuleViolation) as failure:
+    with pytest.raises(Conflict) as failure:
         await post(
             runtime, b.principal, pair(b.codes["5100"], b.codes["1010"], "1"), key="groceries-1"
         )
-    assert failure.value.code == "IDEMPOTENCY_KEY_REUSED"
+    assert (failure.value.code, failure.value.field) == ("IDEMPOTENCY_KEY_REUSED", "idempotencyKey")
     # Keys are per organization: the other one may use the same key.
     other = await post(
         runtime, b.other, pair(b.other_codes["5100"], b.other_codes["1010"], "1"), key="groceries-1"

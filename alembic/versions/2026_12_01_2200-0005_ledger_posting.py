@@ -53,6 +53,7 @@ POST_SQL = """
       v_claimed text[];
       v_stored jsonb;
       v_reused text;
+      v_currencies jsonb;
     BEGIN
       PERFORM set_config('app.org_id', p_org::text, true),
               set_config('app.user_id', coalesce(p_user::text, ''), true);
@@ -82,8 +83,10 @@ POST_SQL = """
          AND NOT EXISTS (SELECT FROM l GROUP BY l.entry_no, l.currency
                          HAVING sum(l.amount) <> 0)
          AND NOT EXISTS (SELECT FROM l JOIN l f ON f.entry_no = l.entry_no AND f.line_no = 1
-                         WHERE l.currency <> f.currency AND l.rate IS NULL)
-      INTO v_ok;
+                         WHERE l.currency <> f.currency AND l.rate IS NULL),
+             (SELECT jsonb_object_agg(l.account_id, l.account_currency) FROM l
+              WHERE l.account_id IS NOT NULL)
+      INTO v_ok, v_currencies;
       IF NOT v_ok THEN
         RETURN jsonb_build_object(
           'outcome', 'rejected',
@@ -168,11 +171,7 @@ POST_SQL = """
       RETURN jsonb_build_object(
         'outcome', 'posted',
         'stored', coalesce(v_stored, '[]'::jsonb),
-        'currencies', (SELECT jsonb_object_agg(a.id, a.currency) FROM ledger_accounts a
-                       WHERE a.org_id = p_org AND a.id IN (
-                         SELECT (l.v->>'account_id')::uuid
-                         FROM jsonb_array_elements(p_entries) e(v),
-                              jsonb_array_elements(e.v->'lines') l(v))));
+        'currencies', v_currencies);
     END $$"""
 
 

@@ -37,12 +37,11 @@ from fiscus.services.ledger.context import LedgerContext
 from fiscus.services.ledger.rules import (
     LineInput,
     Posted,
-    announce,
+    announce_posted,
     check_open,
     clean_text,
     details_of,
     dimensions_of,
-    posted_event,
     request_of,
     resolve_lines,
 )
@@ -175,10 +174,13 @@ async def post_in(
         return prepared, outcome  # every entry was a replay
     for item in prepared:
         if (item.scope, item.key) not in outcome.stored:
-            event = posted_event(
-                item.entry, user_id=principal.user_id, action=item.action, event_id=item.event_id
+            announce_posted(
+                unit,
+                _resolved(item.entry, outcome),
+                event_id=item.event_id,
+                user_id=principal.user_id,
+                action=item.action,
             )
-            announce(unit, _resolved(item.entry, outcome), event)
     return prepared, outcome
 
 

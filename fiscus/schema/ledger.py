@@ -22,6 +22,7 @@ from fiscus.schema.errors import (
 )
 from fiscus.schema.permissions import requires
 from fiscus.schema.relay import Node, to_global_id
+from fiscus.services.ledger.actuals import ActualsKind
 
 strawberry.enum(domain.AccountType, name="AccountType")
 strawberry.enum(domain.EntryStatus, name="EntryStatus")
@@ -327,6 +328,39 @@ class AssertBalanceSuccess:
     assertion: BalanceAssertion
 
 
+strawberry.enum(
+    ActualsKind,
+    name="ActualsKind",
+    description="BALANCES: each row is the account's signed balance at the period's end; "
+    "MOVEMENTS: each row is the period's signed movement (debit > 0).",
+)
+
+
+@strawberry.input
+class ImportActualsCsvInput:
+    csv: str = strawberry.field(
+        description="Header + rows: period (YYYY-MM or YYYY-MM-DD), account (code), amount, "
+        "optional currency."
+    )
+    offset_account_id: strawberry.ID
+    kind: ActualsKind
+    idempotency_key: str | None = strawberry.field(
+        default=None,
+        description="Names this file across edits: a re-import whose period changed is refused "
+        "(IDEMPOTENCY_KEY_REUSED). Default: the file's fingerprint.",
+    )
+
+
+@strawberry.type
+class ImportActualsSuccess:
+    entries: list[JournalEntry] = strawberry.field(
+        description="One entry per period that moved, in period order."
+    )
+    periods: list[str]
+    posted: int
+    replayed: int
+
+
 def _union(name: str, success: Any) -> Any:
     return Annotated[
         success | ValidationError | NotFoundError | RuleViolationError | ConflictError,
@@ -340,3 +374,4 @@ DeleteAccountResult = _union("DeleteAccountResult", DeleteAccountSuccess)
 JournalEntryResult = _union("JournalEntryResult", JournalEntrySuccess)
 PeriodResult = _union("PeriodResult", PeriodSuccess)
 AssertBalanceResult = _union("AssertBalanceResult", AssertBalanceSuccess)
+ImportActualsResult = _union("ImportActualsResult", ImportActualsSuccess)

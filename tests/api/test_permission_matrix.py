@@ -125,6 +125,8 @@ OPERATIONS = {
             "reverseEntry": f'{{entryId: "{NOBODY}", idempotencyKey: "k"}}',
             "assertBalance": f'{{accountId: "{NOBODY}", date: "2026-01-01", amount: "1", '
             'currency: "EUR"}',
+            "importActualsCsv": f'{{csv: "period,account,amount", offsetAccountId: "{NOBODY}", '
+            "kind: MOVEMENTS}",
         }.items()
     },
     "closePeriod": (

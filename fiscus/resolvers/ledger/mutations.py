@@ -12,7 +12,7 @@ from fiscus.schema import ledger as types
 from fiscus.schema.errors import attempt
 from fiscus.schema.permissions import requires
 from fiscus.schema.relay import to_global_id
-from fiscus.services.ledger import accounts, periods, posting
+from fiscus.services.ledger import accounts, actuals, periods, posting
 
 WRITE = [requires(Permission.LEDGER_WRITE)]
 ADMIN = [requires(Permission.ORG_UPDATE)]
@@ -265,5 +265,35 @@ class LedgerMutation:
                 currency=input.currency,
             )
             return types.AssertBalanceSuccess(assertion=types.BalanceAssertion.from_domain(stored))
+
+        return await attempt(run)
+
+    @strawberry.mutation(
+        description="Imports a CSV of period balances or movements per account code: one "
+        "balanced entry per period against the offset account, dated at the period's end, all "
+        "or nothing. Row problems name `input.csv[<line>].<field>`. The same file again posts "
+        "nothing new; with the same idempotencyKey a changed period is IDEMPOTENCY_KEY_REUSED.",
+        permission_classes=WRITE,
+    )
+    async def import_actuals_csv(
+        self, info: Info, input: types.ImportActualsCsvInput
+    ) -> types.ImportActualsResult:
+        principal = await info.context.require_principal()
+
+        async def run() -> types.ImportActualsSuccess:
+            imported = await actuals.import_actuals_csv(
+                info.context.ledger,
+                principal,
+                csv_text=input.csv,
+                offset_account_id=ids.account_id(input.offset_account_id, "offsetAccountId"),
+                kind=input.kind,
+                idempotency_key=input.idempotency_key,
+            )
+            return types.ImportActualsSuccess(
+                entries=[types.JournalEntry.from_domain(p.entry) for p in imported.entries],
+                periods=imported.periods,
+                posted=sum(not p.replayed for p in imported.entries),
+                replayed=sum(p.replayed for p in imported.entries),
+            )
 
         return await attempt(run)

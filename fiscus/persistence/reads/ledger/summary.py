@@ -71,9 +71,11 @@ def cover(since: date, to_day: date, bounds: Sequence[date] = ()) -> Cover:
     return Cover(months_from, months_to, split, tuple(windows))
 
 
-# Per (account, currency, column) over a cover. The day windows are read per account on the
-# day rows' primary key (org, account, currency, day): a range scan each, never the whole
-# history. Summary rows carry their account's currency (posting refuses any other).
+# Per (account, currency, column) over a cover. The day windows are read per account and
+# window on the day rows' primary key (org, account, currency, day): a range scan each, never
+# the whole history. The GROUP BY keeps the planner from flattening the LATERAL into a hash
+# join over every day row of the organization. Summary rows carry their account's currency
+# (posting refuses any other).
 COLUMN_SUMS = ReadQuery.of(
     text("""
     SELECT account_id, currency, col, sum(amount) AS amount FROM (
@@ -85,13 +87,16 @@ COLUMN_SUMS = ReadQuery.of(
         AND (cardinality(CAST(:accounts AS uuid[])) = 0
              OR m.account_id = ANY(CAST(:accounts AS uuid[])))
       UNION ALL
-      SELECT d.account_id, d.currency,
-             width_bucket(d.day, CAST(:bounds AS date[])) - 1, d.amount_sum
+      SELECT a.id, a.currency, d.col, d.amount
       FROM ledger_accounts a
       CROSS JOIN unnest(CAST(:window_from AS date[]), CAST(:window_to AS date[])) AS w(lo, hi)
-      JOIN ledger_account_days d
-        ON d.org_id = a.org_id AND d.account_id = a.id AND d.currency = a.currency
-       AND d.day >= w.lo AND d.day <= w.hi
+      CROSS JOIN LATERAL (
+        SELECT width_bucket(d.day, CAST(:bounds AS date[])) - 1 AS col,
+               sum(d.amount_sum) AS amount
+        FROM ledger_account_days d
+        WHERE d.org_id = a.org_id AND d.account_id = a.id AND d.currency = a.currency
+          AND d.day >= w.lo AND d.day <= w.hi
+        GROUP BY 1) AS d
       WHERE a.org_id = :org_id
         AND (cardinality(CAST(:accounts AS uuid[])) = 0
              OR a.id = ANY(CAST(:accounts AS uuid[])))

@@ -37,8 +37,9 @@ from sqlalchemy import make_url
 from bench.harness import bench_settings, free_port, scratch, start_server, wait_ready
 from fiscus.domain.ledger.statements import Interval, StatementKind
 from fiscus.persistence.migrate import upgrade
-from fiscus.persistence.reads.ledger import _SUMMARY_SUMS
+from fiscus.persistence.reads.ledger.summary import COLUMN_SUMS, cover
 from fiscus.runtime import Runtime
+from fiscus.schema.relay import to_global_id
 from fiscus.services.identity.auth import sign_up
 from fiscus.services.ledger import statements
 
@@ -175,22 +176,40 @@ async def main() -> None:
                 floor = await asyncpg.connect(dsn)
 
                 async def raw(since: date) -> None:
+                    # The statement the service issues for these sums (months + edge days).
                     await floor.fetch(
-                        _SUMMARY_SUMS.sql,
-                        *_SUMMARY_SUMS.arguments(
+                        COLUMN_SUMS.sql,
+                        *COLUMN_SUMS.arguments(
                             {
                                 "org_id": principal.org_id,
                                 "bounds": bounds,
-                                "since": since,
-                                "to_day": to_day,
                                 "accounts": [],
+                                **cover(since, to_day, bounds).parameters(),
                             }
                         ),
                     )
 
+                async def days_only(since: date) -> None:
+                    # The same sums from the per-day summary alone (before migration 0006).
+                    await floor.fetch(
+                        "SELECT account_id, currency, width_bucket(day, $1::date[]) - 1,"
+                        " sum(amount_sum) FROM ledger_account_days WHERE org_id = $2"
+                        " AND day >= $3 AND day <= $4 GROUP BY 1, 2, 3",
+                        bounds,
+                        principal.org_id,
+                        since,
+                        to_day,
+                    )
+
                 def service(kind: StatementKind) -> Callable[[], Awaitable[object]]:
                     request = statements.StatementRequest(kind, from_day, to_day, Interval.MONTH)
-                    return lambda: statements.build_statement(runtime.identity, principal, request)
+                    return lambda: statements.build_statement(runtime.ledger, principal, request)
+
+                def mid_month(kind: StatementKind) -> Callable[[], Awaitable[object]]:
+                    request = statements.StatementRequest(
+                        kind, date(2025, 1, 15), date(2025, 12, 20), Interval.MONTH
+                    )
+                    return lambda: statements.build_statement(runtime.ledger, principal, request)
 
                 async with httpx.AsyncClient(
                     base_url=f"http://127.0.0.1:{port}",
@@ -198,22 +217,40 @@ async def main() -> None:
                     timeout=60,
                 ) as client:
 
+                    async def answered(query: str) -> None:
+                        reply = (await client.post("/graphql", json={"query": query})).json()
+                        if reply.get("errors") or not reply.get("data"):
+                            raise RuntimeError(f"GraphQL failed: {reply}")
+
                     def graphql(field: str) -> Callable[[], Awaitable[object]]:
                         query = gql_statement(field, from_day, to_day)
-                        return lambda: client.post("/graphql", json={"query": query})
+                        return lambda: answered(query)
 
+                    balance_query = (
+                        f'{{ account(id: "{to_global_id("Account", ids[0])}") '
+                        '{ balance(asOf: "2024-06-30") } }'
+                    )
                     rows = [
-                        ("floor: summary aggregate, 12 months + opening", lambda: raw(date.min)),
-                        ("floor: summary aggregate, 12 months", lambda: raw(from_day)),
+                        ("floor: days only, 12 months + opening", lambda: days_only(date.min)),
+                        ("floor: months + days, 12 months + opening", lambda: raw(date.min)),
+                        ("floor: months + days, 12 months", lambda: raw(from_day)),
                         ("balance sheet (service)", service(StatementKind.BALANCE_SHEET)),
                         ("income statement (service)", service(StatementKind.INCOME_STATEMENT)),
                         ("balance sheet (GraphQL)", graphql("balanceSheet")),
                         ("income statement (GraphQL)", graphql("incomeStatement")),
                         (
+                            "balance sheet, mid-month columns (service)",
+                            mid_month(StatementKind.BALANCE_SHEET),
+                        ),
+                        (
                             "account balance as of (service)",
                             lambda: statements.account_balance(
-                                runtime.identity, principal, ids[0], date(2024, 6, 30)
+                                runtime.ledger, principal, ids[0], date(2024, 6, 30)
                             ),
+                        ),
+                        (
+                            "account balance as of (GraphQL)",
+                            lambda: answered(balance_query),
                         ),
                     ]
                     for name, call in rows:

@@ -14,8 +14,9 @@ from fiscus.domain.ledger import statements as domain
 from fiscus.schema.errors import ValidationError
 from fiscus.schema.relay import to_global_id
 
-# The node type name of a ledger account's global id (ledger-core's LedgerAccount node).
-ACCOUNT_NODE = "LedgerAccount"
+# The node type name of a ledger account's global id: the books' ``Account`` node
+# (fiscus.schema.ledger), so a statement line's accountId works in ``account(id:)``.
+ACCOUNT_NODE = "Account"
 
 strawberry.enum(domain.Interval, name="StatementInterval")
 strawberry.enum(domain.Comparison, name="StatementComparison")

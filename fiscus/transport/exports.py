@@ -32,9 +32,9 @@ async def download(request: Request) -> Response:
             exports.link_key(runtime.settings),
             principal,
             request.path_params["token"],
-            runtime.identity.clock(),
+            runtime.ledger.clock(),
         )
-        found = await exports.open_export(runtime.identity, principal, wanted)
+        found = await exports.open_export(runtime.ledger, principal, wanted)
     except NotFound as missing:
         return PlainTextResponse(missing.message, status_code=404)
     except DomainError as error:

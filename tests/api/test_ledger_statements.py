@@ -320,3 +320,16 @@ async def test_a_statement_costs_a_constant_number_of_statements(client, databas
         client, statement_query("balanceSheet", ", compareWith: PREVIOUS_PERIOD"), other.token
     )
     assert compared == 5
+
+
+async def test_statement_account_ids_are_the_books_account_ids(client, database_url):
+    owner = await sign_up(client, "owner@example.com")
+    await seed_books(database_url, owner.org_id)
+    body = await gql(client, statement_query("balanceSheet"), token=owner.token)
+    bank = by_code(body["data"]["balanceSheet"], "1100")["accountId"]
+    found = await gql(
+        client,
+        f'{{ account(id: "{bank}") {{ id code balance(asOf: "2024-02-29") }} }}',
+        token=owner.token,
+    )
+    assert found["data"]["account"] == {"id": bank, "code": "1100", "balance": "4750.0000"}

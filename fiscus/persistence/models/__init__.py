@@ -21,6 +21,7 @@ from fiscus.persistence.models.ledger import (
     LedgerBalanceAssertionRow,
     LedgerPeriodCloseRow,
 )
+from fiscus.persistence.models.ledger_summaries import LedgerAccountMonthRow
 from fiscus.persistence.models.marketdata import (
     CorporateActionRow,
     DailyPriceRow,
@@ -43,6 +44,7 @@ __all__ = [
     "JournalEntryRow",
     "JournalLineRow",
     "LedgerAccountDayRow",
+    "LedgerAccountMonthRow",
     "LedgerAccountRow",
     "LedgerBalanceAssertionRow",
     "LedgerPeriodCloseRow",

@@ -69,7 +69,7 @@ async def _statement(
 
     async def build() -> types.FinancialStatement:
         request = _request(kind, from_, to, interval, compare_with, dimension, currency)
-        statement = await service.build_statement(info.context.reads, principal, request)
+        statement = await service.build_statement(info.context.ledger, principal, request)
         return types.FinancialStatement.from_domain(statement, interval)
 
     return await _answer(build)
@@ -229,11 +229,11 @@ class ExportsMutation:
 
 async def _link(info: Info, request: exports.ExportRequest) -> types.ExportResult:
     principal = await info.context.require_principal()
-    identity = info.context.identity
+    ledger = info.context.ledger
 
     async def run() -> types.ExportLink:
         token, expires_at = exports.create_link(
-            exports.link_key(identity.settings), principal, request, identity.clock()
+            exports.link_key(ledger.settings), principal, request, ledger.clock()
         )
         return types.ExportLink(url=f"/exports/{token}", expires_at=expires_at)
 

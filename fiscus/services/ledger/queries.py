@@ -4,7 +4,7 @@ assertions, and the integrity checks (summary = lines; trial balance = 0)."""
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 from uuid import UUID
@@ -86,22 +86,26 @@ class IntegrityReport:
     summary_mismatches: list[tuple[UUID, str, date, Decimal, Decimal]]
     trial_balance: dict[str, Decimal]
     unbalanced_entries: list[UUID]
+    month_mismatches: list[tuple[UUID, str, date, Decimal, Decimal]] = field(default_factory=list)
+    """Like ``summary_mismatches``, for the per-month summary (``month`` first days)."""
 
     @property
     def sound(self) -> bool:
         return (
             not self.summary_mismatches
+            and not self.month_mismatches
             and not self.unbalanced_entries
             and all(v == 0 for v in self.trial_balance.values())
         )
 
 
 async def check_integrity(ctx: LedgerContext, principal: Principal) -> IntegrityReport:
-    """Proves the derived summary equals the sum of the lines (per account, currency and
-    day, amounts and line counts), that every entry balances per currency and that the
-    books sum to zero per currency."""
+    """Proves the derived summaries equal the sums of the lines (per account, currency and
+    day, and per account, currency and month; amounts and line counts), that every entry
+    balances per currency and that the books sum to zero per currency."""
     async with ctx.reading(principal.org_id, principal.user_id) as reads:
         mismatches = await reads.ledger.summary_mismatches()
+        months = await reads.ledger.month_summary_mismatches()
         totals = await reads.ledger.trial_balance_totals()
         unbalanced = await reads.ledger.unbalanced_entries()
-    return IntegrityReport(mismatches, totals, unbalanced)
+    return IntegrityReport(mismatches, totals, unbalanced, months)

@@ -33,6 +33,7 @@ from fiscus.schema.context import Context
 from fiscus.schema.limits import QueryLimits, validation_rules
 from fiscus.services.credentials import Clock, utcnow
 from fiscus.services.identity.auth import authenticate, revalidate
+from fiscus.transport.exports import export_routes
 from fiscus.transport.graphiql import assets_app, graphiql_html
 from fiscus.transport.http import GraphQLHTTPEndpoint
 from fiscus.transport.websocket import GraphQLWebSocketEndpoint
@@ -51,6 +52,7 @@ def create_app(settings: Settings, *, clock: Clock = utcnow) -> Starlette:
         return Context(
             identity=runtime().identity,
             marketdata_context=runtime().marketdata,
+            ledger_context=runtime().ledger,
             make_loaders=Loaders,
             hub=state["hub"],
             bearer_token=_bearer(request.headers.get("authorization")),
@@ -63,6 +65,7 @@ def create_app(settings: Settings, *, clock: Clock = utcnow) -> Starlette:
             principal,
             identity=runtime().identity,
             marketdata_context=runtime().marketdata,
+            ledger_context=runtime().ledger,
             make_loaders=Loaders,
             hub=state["hub"],
             client_address=client_address,
@@ -141,6 +144,7 @@ def create_app(settings: Settings, *, clock: Clock = utcnow) -> Starlette:
         http.route("/graphql"),
         WebSocketRoute("/graphql", graphql_ws),
         *observability_routes(settings.metrics.token),
+        *export_routes(),
     ]
     if settings.graphiql_enabled:
         routes.append(Mount("/graphql/assets", app=assets_app(graphiql_asset_directory(settings))))

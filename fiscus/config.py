@@ -35,6 +35,10 @@ class DatabaseSettings(BaseModel):
     read_pool_size: int = Field(
         default=10, description="asyncpg pool of the read path (queries, DataLoaders)."
     )
+    write_pool_size: int = Field(
+        default=10,
+        description="asyncpg pool of writes that are one statement (ledger postings).",
+    )
     statement_timeout_ms: int = 15_000
     echo: bool = False
 

@@ -22,6 +22,7 @@ from fiscus.persistence.uow import Effects, UnitOfWorkFactory
 from fiscus.realtime.broker import Broker
 from fiscus.services.credentials import AccessTokens, Clock, PasswordHasher, utcnow
 from fiscus.services.identity.context import IdentityContext
+from fiscus.services.ledger.context import LedgerContext
 from fiscus.services.marketdata.context import MarketDataContext
 from fiscus.services.throttling import Throttle, auth_limits
 
@@ -56,6 +57,7 @@ class Runtime:
     identity: IdentityContext
     marketdata: MarketDataContext
     providers: ProviderRegistry
+    ledger: LedgerContext
 
     @classmethod
     async def open(cls, settings: Settings, *, clock: Clock = utcnow) -> Runtime:
@@ -66,6 +68,7 @@ class Runtime:
         db = Database.connect(settings.database)
         install_statement_counter(db.engine)
         read_pool = await db.open_read_pool(settings.database)
+        await db.open_write_pool(settings.database)
         redis = aioredis.Redis.from_url(settings.redis.url)
         broker = Broker(redis, settings.redis.prefix, settings.realtime.snapshot_ttl_seconds)
         queue = await create_pool(
@@ -89,7 +92,8 @@ class Runtime:
         marketdata = MarketDataContext(
             settings=settings, uow=uow, reads=reads, clock=clock, broker=broker, provider=providers
         )
-        return cls(settings, db, redis, broker, queue, identity, marketdata, providers)
+        ledger = LedgerContext(settings=settings, uow=uow, reads=reads, clock=clock)
+        return cls(settings, db, redis, broker, queue, identity, marketdata, providers, ledger)
 
     async def close(self) -> None:
         await self.queue.aclose()

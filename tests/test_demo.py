@@ -1,12 +1,21 @@
-"""`fiscus demo`: the demo account watches the simulated market with ten years of history."""
+"""`fiscus demo`: the demo account watches the simulated market with ten years of history
+and keeps two years of household books that every statement shows."""
 
 from __future__ import annotations
+
+import time
+from datetime import date, timedelta
 
 import asyncpg
 
 from fiscus.config import Settings
-from fiscus.demo import seed_demo
+from fiscus.demo import DEMO_EMAIL, DEMO_PASSWORD, seed_demo
+from fiscus.domain.identity import Principal
+from fiscus.domain.ledger.statements import Interval, Statement, StatementKind
 from fiscus.marketdata.providers.simulated import CATALOGUE
+from fiscus.runtime import Runtime
+from fiscus.services.identity.auth import log_in
+from fiscus.services.ledger import queries, statements
 from tests.conftest import _plain
 
 
@@ -33,3 +42,70 @@ async def test_the_demo_watches_the_simulated_market_with_ten_years_of_history(
         assert (row["first"] - expected_first).days <= 7, row["symbol"]
         assert row["days"] >= 0.68 * (row["last"] - row["first"]).days, row["symbol"]
     assert await seed_demo(settings, backfill_now=True) is False  # already there
+
+
+def _total(statement: Statement, key: str) -> tuple:
+    return next(line.amounts for line in statement.lines if line.key == key)
+
+
+async def _statement(
+    runtime: Runtime, owner: Principal, kind: StatementKind, from_day: date, to_day: date
+) -> Statement:
+    request = statements.StatementRequest(kind, from_day, to_day, Interval.MONTH)
+    return await statements.build_statement(runtime.ledger, owner, request)
+
+
+async def test_the_demo_keeps_two_years_of_household_books(settings: Settings, database_url: str):
+    started = time.perf_counter()
+    assert await seed_demo(settings, backfill_now=False) is True
+    seeded = time.perf_counter() - started
+    runtime = await Runtime.open(settings)
+    try:
+        session = await log_in(
+            runtime.identity,
+            email=DEMO_EMAIL,
+            password=DEMO_PASSWORD,
+            organization_id=None,
+            client_address=None,
+        )
+        owner = runtime.identity.tokens.decode(session.access_token)
+        today = runtime.ledger.clock().date()
+        chart = await queries.accounts(runtime.ledger, owner)
+        assert {a.code for a in chart} >= {"1010", "1020", "2000", "4000", "5010", "5100"}
+        report = await queries.check_integrity(runtime.ledger, owner)
+        assert report.sound, report
+        assert await queries.assertions(runtime.ledger, owner, failing_only=False)
+        assert not await queries.assertions(runtime.ledger, owner, failing_only=True)
+
+        two_years = today - timedelta(days=730)
+        trial = await _statement(runtime, owner, StatementKind.TRIAL_BALANCE, two_years, today)
+        assert _total(trial, "total_debits") == _total(trial, "total_credits")
+        assert _total(trial, "total_debits")[-1] > 0
+        sheet = await _statement(runtime, owner, StatementKind.BALANCE_SHEET, two_years, today)
+        assert _total(sheet, "total_asset") == _total(sheet, "total_liabilities_and_equity")
+        assert _total(sheet, "total_asset")[-1] > 0
+
+        # The last twelve whole months.
+        month_end = today.replace(day=1) - timedelta(days=1)
+        last_year = date(month_end.year - 1, month_end.month, 1) + timedelta(days=31)
+        last_year = last_year.replace(day=1)
+        pnl = await _statement(runtime, owner, StatementKind.INCOME_STATEMENT, last_year, month_end)
+        assert len(pnl.columns) == 12
+        assert all(amount > 0 for amount in _total(pnl, "total_income"))
+        assert all(amount > 0 for amount in _total(pnl, "total_expense"))
+        cash = await _statement(
+            runtime, owner, StatementKind.CASH_FLOW_DIRECT, last_year, month_end
+        )
+        assert any(_total(cash, "net_change_in_cash"))
+    finally:
+        await runtime.close()
+    assert seeded < 30, seeded  # a few seconds on a quiet machine
+    connection = await asyncpg.connect(_plain(database_url))
+    try:
+        count = "SELECT count(*) FROM journal_entries"
+        entries = await connection.fetchval(count)
+        assert entries > 300
+        assert await seed_demo(settings, backfill_now=False) is False
+        assert await connection.fetchval(count) == entries  # nothing added twice
+    finally:
+        await connection.close()

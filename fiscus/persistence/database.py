@@ -48,6 +48,7 @@ class Database:
     engine: AsyncEngine
     sessionmaker: async_sessionmaker[AsyncSession]
     read_pool: asyncpg.Pool | None = field(default=None)
+    write_pool: asyncpg.Pool | None = field(default=None)
 
     @classmethod
     def connect(cls, settings: DatabaseSettings, *, url: URL | None = None) -> Database:
@@ -78,8 +79,24 @@ class Database:
             )
         return self.read_pool
 
+    async def open_write_pool(self, settings: DatabaseSettings) -> asyncpg.Pool:
+        """asyncpg on the app role for writes that are one statement (``uow.statements``)."""
+        from fiscus.persistence.reads.scope import open_read_pool
+
+        if self.write_pool is None:
+            url = self.engine.url.set(drivername="postgresql")
+            self.write_pool = await open_read_pool(
+                url.render_as_string(hide_password=False),
+                size=settings.write_pool_size,
+                statement_timeout_ms=settings.statement_timeout_ms,
+                application_name="fiscus-writes",
+            )
+        return self.write_pool
+
     async def dispose(self) -> None:
-        if self.read_pool is not None:
-            pool, self.read_pool = self.read_pool, None
-            await pool.close()
+        for name in ("read_pool", "write_pool"):
+            pool = getattr(self, name)
+            if pool is not None:
+                setattr(self, name, None)
+                await pool.close()
         await self.engine.dispose()

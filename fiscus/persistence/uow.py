@@ -20,6 +20,7 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from fiscus.persistence.database import Database
+from fiscus.persistence.repositories.idempotency import IdempotencyRepository
 from fiscus.persistence.repositories.identity import (
     AuditRepository,
     InvitationRepository,
@@ -30,7 +31,9 @@ from fiscus.persistence.repositories.identity import (
     SessionRepository,
     UserRepository,
 )
+from fiscus.persistence.repositories.ledger import LedgerRepository
 from fiscus.persistence.repositories.marketdata import MarketDataRepository
+from fiscus.persistence.statement_unit import StatementUnit
 
 log = logging.getLogger(__name__)
 
@@ -90,6 +93,8 @@ class UnitOfWork:
         self._jobs: list[_PendingJob] = []
         self._committed = False
         self._marketdata: MarketDataRepository | None = None
+        self._ledger: LedgerRepository | None = None
+        self._idempotency: IdempotencyRepository | None = None
 
     @property
     def marketdata(self) -> MarketDataRepository:
@@ -97,6 +102,19 @@ class UnitOfWork:
         if self._marketdata is None:
             self._marketdata = MarketDataRepository(self.session, self.org_id)
         return self._marketdata
+
+    @property
+    def ledger(self) -> LedgerRepository:
+        """Ledger writes, created on first use in the current tenant context."""
+        if self._ledger is None:
+            self._ledger = LedgerRepository(self.session, self.org_id)
+        return self._ledger
+
+    @property
+    def idempotency(self) -> IdempotencyRepository:
+        if self._idempotency is None:
+            self._idempotency = IdempotencyRepository(self.session, self.org_id)
+        return self._idempotency
 
     async def __aenter__(self) -> UnitOfWork:
         self.session = self._db.sessionmaker()
@@ -159,6 +177,8 @@ class UnitOfWork:
         self.password_resets = PasswordResetRepository(s)
         self.pending_sign_ups = PendingSignUpRepository(s)
         self._marketdata = None
+        self._ledger = None
+        self._idempotency = None
 
     async def _send_effects(self) -> None:
         # The commit stands whatever happens here: a lost event is resynchronised from the
@@ -192,3 +212,17 @@ class UnitOfWorkFactory:
         self, *, org_id: UUID | None = None, user_id: UUID | None = None
     ) -> AbstractAsyncContextManager[UnitOfWork]:
         return UnitOfWork(self.db, org_id=org_id, user_id=user_id, effects=self.effects)
+
+    def statements(
+        self, *, org_id: UUID | None = None, user_id: UUID | None = None, transaction: bool = False
+    ) -> StatementUnit:
+        """A unit whose write is one statement on asyncpg (see ``statement_unit``)."""
+        if self.db.write_pool is None:
+            raise RuntimeError("the write pool is not open (Runtime.open opens it)")
+        return StatementUnit(
+            self.db.write_pool,
+            self.effects,
+            org_id=org_id,
+            user_id=user_id,
+            transaction=transaction,
+        )

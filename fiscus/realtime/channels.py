@@ -48,6 +48,11 @@ def org_activity(org_id: UUID) -> Channel:
     return Channel(f"org:{org_id}:activity", "org")
 
 
+def ledger_activity(org_id: UUID) -> Channel:
+    """Journal entries posted in one organization (ids and dates only), after commit."""
+    return Channel(f"org:{org_id}:ledger", "org")
+
+
 def user_access(user_id: UUID) -> Channel:
     """Fired when a user's membership or role changes or a session is revoked.
 

@@ -18,15 +18,22 @@ from fiscus.resolvers.identity import (
     IdentitySubscription,
     Organization,
 )
+from fiscus.resolvers.ledger import LedgerMutation, LedgerQuery, LedgerSubscription
+from fiscus.resolvers.ledger.statements import ExportsMutation, StatementsQuery
 from fiscus.resolvers.marketdata import MarketDataMutation, MarketDataQuery
 from fiscus.resolvers.marketdata.subscriptions import MarketDataSubscription
 from fiscus.schema import identity as identity_types
+from fiscus.schema import ledger as ledger_types
 from fiscus.schema import marketdata as marketdata_types
 from fiscus.schema.scalars import Money
 
-Query = merge_types("Query", (IdentityQuery, MarketDataQuery))
-Mutation = merge_types("Mutation", (IdentityMutation, MarketDataMutation))
-Subscription = merge_types("Subscription", (IdentitySubscription, MarketDataSubscription))
+Query = merge_types("Query", (IdentityQuery, MarketDataQuery, LedgerQuery, StatementsQuery))
+Mutation = merge_types(
+    "Mutation", (IdentityMutation, MarketDataMutation, LedgerMutation, ExportsMutation)
+)
+Subscription = merge_types(
+    "Subscription", (IdentitySubscription, MarketDataSubscription, LedgerSubscription)
+)
 
 NODE_TYPES = [
     identity_types.User,
@@ -35,6 +42,8 @@ NODE_TYPES = [
     identity_types.AuditEvent,
     Organization,
     marketdata_types.Instrument,
+    ledger_types.Account,
+    ledger_types.JournalEntry,
 ]
 
 

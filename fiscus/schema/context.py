@@ -14,6 +14,7 @@ from fiscus.domain.identity import Principal
 from fiscus.persistence.reads.scope import SharedReadScopes
 from fiscus.services.identity.auth import confirm_caller
 from fiscus.services.identity.context import IdentityContext
+from fiscus.services.ledger.context import LedgerContext
 from fiscus.services.marketdata.context import MarketDataContext
 
 
@@ -24,6 +25,7 @@ class Context:
 
     identity: IdentityContext
     marketdata_context: MarketDataContext | None = None
+    ledger_context: LedgerContext | None = None
     loaders: Any = None
     make_loaders: Callable[[Context], Any] | None = None
     hub: Any = None
@@ -35,6 +37,7 @@ class Context:
     _reads: IdentityContext | None = None
     _read_scope: SharedReadScopes | None = None
     _marketdata: MarketDataContext | None = None
+    _ledger: LedgerContext | None = None
     _lock: asyncio.Lock = field(default_factory=asyncio.Lock)
 
     @classmethod
@@ -66,6 +69,18 @@ class Context:
         if self._marketdata is None:
             self._marketdata = self.marketdata_context.sharing(self._read_scope)
         return self._marketdata
+
+    @property
+    def ledger(self) -> LedgerContext:
+        """The process's ledger context, reading through this request's shared read
+        transaction once the caller is known."""
+        if self.ledger_context is None:
+            raise RuntimeError("Context built without a ledger_context")
+        if self._read_scope is None:
+            return self.ledger_context
+        if self._ledger is None:
+            self._ledger = self.ledger_context.sharing(self._read_scope)
+        return self._ledger
 
     async def principal(self) -> Principal | None:
         """The authenticated caller, checked against the database once per request."""

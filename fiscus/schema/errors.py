@@ -10,6 +10,7 @@ import strawberry
 
 from fiscus.domain.errors import (
     AuthenticationFailed,
+    Conflict,
     DomainError,
     ErrorCode,
     NotFound,
@@ -50,6 +51,14 @@ class RuleViolationError(UserError):
     pass
 
 
+@strawberry.type(
+    description="The request conflicts with an earlier one, e.g. an idempotency key used "
+    "before with a different input (IDEMPOTENCY_KEY_REUSED)."
+)
+class ConflictError(UserError):
+    pass
+
+
 @strawberry.type
 class AuthenticationError(UserError):
     pass
@@ -85,6 +94,8 @@ def to_user_error(error: DomainError) -> UserError:
         )
     if isinstance(error, AuthenticationFailed):
         return AuthenticationError(code=code, field=_field(error.field), message=error.message)
+    if isinstance(error, Conflict):
+        return ConflictError(code=code, field=_field(error.field), message=error.message)
     if isinstance(error, RuleViolation):
         return RuleViolationError(code=code, field=_field(error.field), message=error.message)
     raise error

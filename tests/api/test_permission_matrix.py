@@ -12,6 +12,8 @@ from tests.graphql_client import gql, sign_up
 ROLES = ("OWNER", "ADMIN", "MEMBER", "ANALYST", "VIEWER")
 NOBODY = "VXNlcjowMDAwMDAwMC0wMDAwLTAwMDAtMDAwMC0wMDAwMDAwMDAwMDA="  # User:<zero uuid>
 
+LEDGER_WRITERS = {"OWNER", "ADMIN", "MEMBER"}
+
 OPERATIONS = {
     "me": ("{ me { role } }", set(ROLES)),
     "organization": ("{ organization { name } }", set(ROLES)),
@@ -78,6 +80,63 @@ OPERATIONS = {
         'mutation { trackInstrument(input: {symbol: "NOPE"}) { __typename } }',
         {"OWNER", "ADMIN", "MEMBER"},
     ),
+    # Statements: reports:read, so viewers too (they see statements, not entries).
+    **{
+        field: (f'{{ {field}(from: "2024-01-01", to: "2024-01-31") {{ currency }} }}', set(ROLES))
+        for field in ("trialBalance", "incomeStatement", "balanceSheet", "cashFlowStatement")
+    },
+    "exportStatement": (
+        'mutation { exportStatement(kind: BALANCE_SHEET, format: CSV, from: "2024-01-01", '
+        'to: "2024-01-31") { __typename } }',
+        set(ROLES),
+    ),
+    # The journal shows entries: ledger:read, not viewers.
+    "exportJournal": (
+        'mutation { exportJournal(format: CSV, from: "2024-01-01", to: "2024-01-31") '
+        "{ __typename } }",
+        {"OWNER", "ADMIN", "MEMBER", "ANALYST"},
+    ),
+    # The ledger's books: members write, analysts read, viewers see statements only (not
+    # accounts, entries or lines); closing and reopening periods is for admins.
+    **{
+        name: (query, {"OWNER", "ADMIN", "MEMBER", "ANALYST"})
+        for name, query in {
+            "accounts": "{ accounts { code balance } }",
+            "account": f'{{ account(id: "{NOBODY}") {{ code }} }}',
+            "journalEntries": "{ journalEntries(first: 10) "
+            "{ edges { node { memo lines { amount } } } } }",
+            "balances": '{ balances(period: {from: "2026-01-01", to: "2026-12-31"}) { closing } }',
+            "failingAssertions": "{ failingAssertions { amount } }",
+            "ledgerClosedThrough": "{ ledgerClosedThrough }",
+        }.items()
+    },
+    **{
+        name: (f"mutation {{ {name}(input: {body}) {{ __typename }} }}", LEDGER_WRITERS)
+        for name, body in {
+            "createAccount": '{code: "", name: "", type: ASSET, currency: "EUR"}',
+            "updateAccount": f'{{accountId: "{NOBODY}"}}',
+            "archiveAccount": f'{{accountId: "{NOBODY}"}}',
+            "unarchiveAccount": f'{{accountId: "{NOBODY}"}}',
+            "deleteAccount": f'{{accountId: "{NOBODY}"}}',
+            "applyAccountTemplate": '{template: "nope", currency: "EUR"}',
+            "postJournalEntry": '{date: "2026-01-01", lines: [], idempotencyKey: "k"}',
+            "updateDraftEntry": f'{{entryId: "{NOBODY}"}}',
+            "postDraftEntry": f'{{entryId: "{NOBODY}", idempotencyKey: "k"}}',
+            "reverseEntry": f'{{entryId: "{NOBODY}", idempotencyKey: "k"}}',
+            "assertBalance": f'{{accountId: "{NOBODY}", date: "2026-01-01", amount: "1", '
+            'currency: "EUR"}',
+            "importActualsCsv": f'{{csv: "period,account,amount", offsetAccountId: "{NOBODY}", '
+            "kind: MOVEMENTS}",
+        }.items()
+    },
+    "closePeriod": (
+        'mutation { closePeriod(input: {through: "2000-01-01"}) { __typename } }',
+        {"OWNER", "ADMIN"},
+    ),
+    "reopenPeriod": (
+        'mutation { reopenPeriod(input: {from: "2000-01-01"}) { __typename } }',
+        {"OWNER", "ADMIN"},
+    ),
     # Public: whoever calls it, an unknown token is a typed error, never FORBIDDEN.
     "verifyEmail": (
         'mutation { verifyEmail(input: {token: "vfy_unknown"}) { __typename } }',
@@ -142,7 +201,8 @@ def test_every_root_field_is_covered_by_the_matrix_or_named_public():
         "node",
         "organizationActivity",
         "priceUpdates",
-    }  # own tests: authentication, members, realtime, test_price_updates
+        "ledgerActivity",
+    }  # own tests: authentication, members, realtime, test_price_updates, test_ledger_api
     names = set()
     for root in ("Query", "Mutation", "Subscription"):
         names |= {

@@ -81,6 +81,7 @@ async def test_expired_credentials_are_purged_across_organizations_and_live_ones
         "password_resets": 1,
         "invitations": 2,
         "pending_sign_ups": 0,
+        "idempotency_keys": 0,
     }
     assert await user_ids_with_sessions(owner) == {bob.user_id}
     resets = await owner.fetch("SELECT user_id FROM password_resets")

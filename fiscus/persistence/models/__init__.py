@@ -12,6 +12,16 @@ from fiscus.persistence.models.identity import (
     RefreshTokenRow,
     UserRow,
 )
+from fiscus.persistence.models.ledger import (
+    IdempotencyKeyRow,
+    JournalEntryRow,
+    JournalLineRow,
+    LedgerAccountDayRow,
+    LedgerAccountRow,
+    LedgerBalanceAssertionRow,
+    LedgerPeriodCloseRow,
+)
+from fiscus.persistence.models.ledger_summaries import LedgerAccountMonthRow
 from fiscus.persistence.models.marketdata import (
     CorporateActionRow,
     DailyPriceRow,
@@ -27,9 +37,17 @@ __all__ = [
     "Base",
     "CorporateActionRow",
     "DailyPriceRow",
+    "IdempotencyKeyRow",
     "InstrumentRow",
     "InstrumentWatchRow",
     "InvitationRow",
+    "JournalEntryRow",
+    "JournalLineRow",
+    "LedgerAccountDayRow",
+    "LedgerAccountMonthRow",
+    "LedgerAccountRow",
+    "LedgerBalanceAssertionRow",
+    "LedgerPeriodCloseRow",
     "ManualInstrumentRow",
     "ManualPriceRow",
     "MembershipRow",

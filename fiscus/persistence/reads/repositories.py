@@ -15,6 +15,7 @@ from fiscus.persistence.statements import note_statement
 
 if TYPE_CHECKING:
     from fiscus.persistence.reads.identity import IdentityReads
+    from fiscus.persistence.reads.ledger import LedgerReads
     from fiscus.persistence.reads.marketdata import MarketDataReads
 
 
@@ -66,3 +67,9 @@ class Reads:
         from fiscus.persistence.reads.marketdata import MarketDataReads
 
         return MarketDataReads(self._connection, self._org_id)
+
+    @cached_property
+    def ledger(self) -> LedgerReads:
+        from fiscus.persistence.reads.ledger import LedgerReads
+
+        return LedgerReads(self._connection, self._org_id)

@@ -52,7 +52,9 @@ async def _reset_connection(connection: asyncpg.Connection) -> None:
         await connection.execute("ROLLBACK")
 
 
-async def open_read_pool(dsn: str, *, size: int, statement_timeout_ms: int) -> asyncpg.Pool:
+async def open_read_pool(
+    dsn: str, *, size: int, statement_timeout_ms: int, application_name: str = "fiscus-reads"
+) -> asyncpg.Pool:
     pool: asyncpg.Pool = await asyncpg.create_pool(
         dsn,
         min_size=0,
@@ -61,7 +63,7 @@ async def open_read_pool(dsn: str, *, size: int, statement_timeout_ms: int) -> a
         reset=_reset_connection,
         server_settings={
             "statement_timeout": str(statement_timeout_ms),
-            "application_name": "fiscus-reads",
+            "application_name": application_name,
         },
     )
     return pool

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from fiscus.services import idempotency
 from fiscus.services.identity.context import IdentityContext
 
 # Kept a while after expiry so refresh-token reuse is still recognised as reuse.
@@ -17,10 +18,13 @@ async def purge_expired_credentials(ctx: IdentityContext) -> dict[str, int]:
         resets = await uow.password_resets.purge_expired(cutoff)
         invitations = await uow.invitations.purge_expired_everywhere(cutoff)
         sign_ups = await uow.pending_sign_ups.purge_expired(cutoff)
+        # Idempotency keys of every area, kept at least 24 hours.
+        keys = await idempotency.purge_expired(uow, ctx.clock())
         await uow.commit()
     return {
         "sessions": sessions,
         "password_resets": resets,
         "invitations": invitations,
         "pending_sign_ups": sign_ups,
+        "idempotency_keys": keys,
     }

@@ -1,0 +1,128 @@
+"""Units of work whose writes are one statement, on asyncpg (``uow.statements(...)``).
+
+A use case whose whole write is one SQL function call (the function sets the tenant
+context itself, takes its locks, checks and writes) runs that call as a statement of its
+own: PostgreSQL's implicit transaction around it is the use case's transaction, one round
+trip, no ORM. ``commit()`` then only sends the buffered events (after the statement
+succeeded, never before). A use case that must read under the same locks first asks for
+``transaction=True``: the transaction begins together with the tenant context (one round
+trip, as the read path does) and ``commit()`` commits it; leaving the block without
+``commit()`` rolls back.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from types import TracebackType
+from typing import TYPE_CHECKING, Any
+from uuid import UUID
+
+import asyncpg
+
+from fiscus.persistence.statements import note_statement
+
+if TYPE_CHECKING:
+    from fiscus.persistence.repositories.ledger_posting import LedgerPostingRepository
+    from fiscus.persistence.uow import Effects
+
+log = logging.getLogger(__name__)
+
+
+def _begin_sql(org_id: UUID | None, user_id: UUID | None) -> str:
+    # Simple-query protocol (no parameters): the values are UUIDs, rendered by uuid itself.
+    org = str(UUID(str(org_id))) if org_id else ""
+    user = str(UUID(str(user_id))) if user_id else ""
+    return (
+        f"BEGIN; SELECT set_config('app.org_id', '{org}', true), "
+        f"set_config('app.user_id', '{user}', true)"
+    )
+
+
+class StatementUnit:
+    def __init__(
+        self,
+        pool: asyncpg.Pool,
+        effects: Effects,
+        *,
+        org_id: UUID | None,
+        user_id: UUID | None,
+        transaction: bool,
+    ) -> None:
+        self._pool = pool
+        self._effects = effects
+        self.org_id = org_id
+        self.user_id = user_id
+        self._transaction = transaction
+        self._connection: asyncpg.Connection | None = None
+        self._events: list[tuple[Any, dict[str, Any]]] = []
+        self._ledger_posting: LedgerPostingRepository | None = None
+
+    @property
+    def connection(self) -> asyncpg.Connection:
+        if self._connection is None:
+            raise RuntimeError("the statement unit is closed")
+        return self._connection
+
+    @property
+    def ledger_posting(self) -> LedgerPostingRepository:
+        if self._ledger_posting is None:
+            from fiscus.persistence.repositories.ledger_posting import LedgerPostingRepository
+
+            self._ledger_posting = LedgerPostingRepository(
+                self.connection, self.org_id, self.user_id
+            )
+        return self._ledger_posting
+
+    def publish(self, channel: Any, payload: dict[str, Any]) -> None:
+        self._events.append((channel, payload))
+
+    async def __aenter__(self) -> StatementUnit:
+        connection = await self._pool.acquire()
+        if self._transaction:
+            try:
+                sql = _begin_sql(self.org_id, self.user_id)
+                note_statement(sql)
+                await connection.execute(sql)
+            except BaseException:
+                await self._pool.release(connection)
+                raise
+        self._connection = connection
+        return self
+
+    async def commit(self) -> None:
+        if self._transaction:
+            note_statement("COMMIT")
+            await self.connection.execute("COMMIT")
+        await self._release()
+        await self._send_effects()
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        await self._release()  # the pool's reset rolls back an open transaction
+
+    async def _release(self) -> None:
+        connection, self._connection = self._connection, None
+        if connection is not None:
+            await self._pool.release(connection)
+
+    async def _send_effects(self) -> None:
+        publisher = self._effects.publisher
+        events, self._events = self._events, []
+        if publisher is None or not events:
+            return
+        outcomes = await asyncio.gather(
+            *(publisher.publish(channel, payload) for channel, payload in events),
+            return_exceptions=True,
+        )
+        for (channel, _), outcome in zip(events, outcomes, strict=True):
+            if isinstance(outcome, BaseException):
+                log.error(
+                    "publish after commit failed",
+                    exc_info=outcome,
+                    extra={"channel": str(channel)},
+                )

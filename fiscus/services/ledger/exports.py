@@ -12,6 +12,7 @@ streamed from that file.
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import binascii
 import csv
@@ -26,7 +27,6 @@ from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
-import anyio
 import xlsxwriter
 
 from fiscus.config import Settings
@@ -258,19 +258,22 @@ class _Workbook:
 
 async def _stream_file(path: str) -> AsyncIterator[bytes]:
     try:
-        async with await anyio.open_file(path, "rb") as handle:
-            while chunk := await handle.read(_CHUNK):
+        handle = await asyncio.to_thread(open, path, "rb")
+        try:
+            while chunk := await asyncio.to_thread(handle.read, _CHUNK):
                 yield chunk
+        finally:
+            await asyncio.to_thread(handle.close)
     finally:
         os.unlink(path)
 
 
 async def _xlsx(batches: AsyncIterator[list[Row]]) -> AsyncIterator[bytes]:
-    book = await anyio.to_thread.run_sync(_Workbook)
+    book = await asyncio.to_thread(_Workbook)
     try:
         async for batch in batches:
-            await anyio.to_thread.run_sync(book.write, batch)
-        await anyio.to_thread.run_sync(book.close)
+            await asyncio.to_thread(book.write, batch)
+        await asyncio.to_thread(book.close)
     except BaseException:
         os.unlink(book.path)
         raise

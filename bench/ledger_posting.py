@@ -46,11 +46,12 @@ from fiscus.persistence.statements import count_statements
 from fiscus.runtime import Runtime
 from fiscus.schema.relay import to_global_id
 from fiscus.services.identity.auth import sign_up
-from fiscus.services.ledger import accounts, posting, queries
+from fiscus.services.ledger import accounts, batch, posting, queries
 from fiscus.services.ledger.posting import LineInput
 
 ACCOUNTS = 100
 SHARED = 10
+BATCH = 20
 POST = """mutation($input: PostJournalEntryInput!) { postJournalEntry(input: $input) {
   __typename ... on JournalEntrySuccess { entry { id } } } }"""
 
@@ -162,6 +163,26 @@ async def main(entries: int, writers: int) -> None:
                 lambda i, item: service_post(i, item, "shared"),
             )
 
+            # Batches: BATCH entries per call, one transaction (one statement) each.
+            async def batch_post(i: int, items) -> None:  # type: ignore[no-untyped-def]
+                await batch.post_journal_entries(
+                    runtime.ledger,
+                    principal,
+                    [
+                        batch.NewEntry(
+                            entry_date=day,
+                            memo="bench",
+                            lines=[LineInput(debit, amount), LineInput(credit, -amount)],
+                            idempotency_key=f"batch-{i}-{n}",
+                        )
+                        for n, (day, debit, credit, amount) in enumerate(items)
+                    ],
+                )
+
+            batched = plan(entries, chart, 7)
+            chunks = [batched[i : i + BATCH] for i in range(0, len(batched), BATCH)]
+            batch_rate = BATCH * await run_writers(writers, chunks, batch_post)
+
             # The floor: the same rows, plain INSERTs, no checks, same connection count.
             dsn = settings.database.url.get_secret_value().replace("+asyncpg", "")  # type: ignore[union-attr]
             pool = await asyncpg.create_pool(dsn, min_size=writers, max_size=writers)
@@ -254,6 +275,10 @@ async def main(entries: int, writers: int) -> None:
     print(
         f"service layer, {SHARED} shared accounts:         {shared_rate:8.0f} entries/s"
         f"  ({shared_rate / floor_rate:.2f}x floor)"
+    )
+    print(
+        f"service layer, batches of {BATCH} per call:        {batch_rate:8.0f} entries/s"
+        f"  ({batch_rate / floor_rate:.2f}x floor)"
     )
     print(
         f"GraphQL on one fiscus serve process:         {api_rate:8.0f} entries/s"

@@ -68,30 +68,32 @@ class Database:
         return cls(engine, async_sessionmaker(engine, expire_on_commit=False, autoflush=False))
 
     async def open_read_pool(self, settings: DatabaseSettings) -> asyncpg.Pool:
-        from fiscus.persistence.reads.scope import open_read_pool
-
         if self.read_pool is None:
-            url = self.engine.url.set(drivername="postgresql")
-            self.read_pool = await open_read_pool(
-                url.render_as_string(hide_password=False),
-                size=settings.read_pool_size,
-                statement_timeout_ms=settings.statement_timeout_ms,
+            self.read_pool = await self._open_pool(
+                settings, settings.read_pool_size, "fiscus-reads"
             )
         return self.read_pool
 
     async def open_write_pool(self, settings: DatabaseSettings) -> asyncpg.Pool:
         """asyncpg on the app role for writes that are one statement (``uow.statements``)."""
-        from fiscus.persistence.reads.scope import open_read_pool
-
         if self.write_pool is None:
-            url = self.engine.url.set(drivername="postgresql")
-            self.write_pool = await open_read_pool(
-                url.render_as_string(hide_password=False),
-                size=settings.write_pool_size,
-                statement_timeout_ms=settings.statement_timeout_ms,
-                application_name="fiscus-writes",
+            self.write_pool = await self._open_pool(
+                settings, settings.write_pool_size, "fiscus-writes"
             )
         return self.write_pool
+
+    async def _open_pool(
+        self, settings: DatabaseSettings, size: int, application_name: str
+    ) -> asyncpg.Pool:
+        from fiscus.persistence.asyncpg_pools import open_pool
+
+        url = self.engine.url.set(drivername="postgresql")
+        return await open_pool(
+            url.render_as_string(hide_password=False),
+            size=size,
+            statement_timeout_ms=settings.statement_timeout_ms,
+            application_name=application_name,
+        )
 
     async def dispose(self) -> None:
         for name in ("read_pool", "write_pool"):

@@ -20,6 +20,7 @@ from uuid import UUID
 
 import asyncpg
 
+from fiscus.persistence.asyncpg_pools import READ_WRITE, acquire_in_tenant
 from fiscus.persistence.statements import note_statement
 
 if TYPE_CHECKING:
@@ -27,16 +28,6 @@ if TYPE_CHECKING:
     from fiscus.persistence.uow import Effects
 
 log = logging.getLogger(__name__)
-
-
-def _begin_sql(org_id: UUID | None, user_id: UUID | None) -> str:
-    # Simple-query protocol (no parameters): the values are UUIDs, rendered by uuid itself.
-    org = str(UUID(str(org_id))) if org_id else ""
-    user = str(UUID(str(user_id))) if user_id else ""
-    return (
-        f"BEGIN; SELECT set_config('app.org_id', '{org}', true), "
-        f"set_config('app.user_id', '{user}', true)"
-    )
 
 
 class StatementUnit:
@@ -78,15 +69,12 @@ class StatementUnit:
         self._events.append((channel, payload))
 
     async def __aenter__(self) -> StatementUnit:
-        connection = await self._pool.acquire()
         if self._transaction:
-            try:
-                sql = _begin_sql(self.org_id, self.user_id)
-                note_statement(sql)
-                await connection.execute(sql)
-            except BaseException:
-                await self._pool.release(connection)
-                raise
+            connection = await acquire_in_tenant(
+                self._pool, self.org_id, self.user_id, begin=READ_WRITE
+            )
+        else:
+            connection = await self._pool.acquire()
         self._connection = connection
         return self
 

@@ -9,9 +9,10 @@ import asyncpg
 import pytest
 
 from fiscus.config import Settings
+from fiscus.persistence.asyncpg_pools import open_pool
 from fiscus.persistence.database import app_url
 from fiscus.persistence.reads.compiled import ReadQuery
-from fiscus.persistence.reads.scope import ReadScopes, open_read_pool
+from fiscus.persistence.reads.scope import ReadScopes
 from tests.persistence.test_row_level_security import _two_orgs
 
 WHO_AND_WHAT = ReadQuery(
@@ -32,8 +33,11 @@ SNAPSHOT = ReadQuery("SELECT pg_current_snapshot()::text, pg_backend_pid()", ())
 async def one_connection(settings: Settings) -> AsyncIterator[ReadScopes]:
     """Read scopes over a pool of exactly one connection."""
     dsn = app_url(settings.database).set(drivername="postgresql")
-    pool = await open_read_pool(
-        dsn.render_as_string(hide_password=False), size=1, statement_timeout_ms=5_000
+    pool = await open_pool(
+        dsn.render_as_string(hide_password=False),
+        size=1,
+        statement_timeout_ms=5_000,
+        application_name="fiscus-test-reads",
     )
     try:
         yield ReadScopes(pool)

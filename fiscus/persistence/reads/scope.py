@@ -16,57 +16,14 @@ here can ever be written, and a pooled connection never carries a tenant's conte
 from __future__ import annotations
 
 import asyncio
-import json
 from contextlib import AbstractAsyncContextManager
 from types import TracebackType
 from uuid import UUID
 
 import asyncpg
 
+from fiscus.persistence.asyncpg_pools import READ_ONLY, acquire_in_tenant
 from fiscus.persistence.reads.repositories import Reads
-from fiscus.persistence.statements import note_statement
-
-
-def _begin_sql(org_id: UUID | None, user_id: UUID | None) -> str:
-    # Simple-query protocol (no parameters): the values are UUIDs, rendered by uuid itself.
-    org = str(UUID(str(org_id))) if org_id else ""
-    user = str(UUID(str(user_id))) if user_id else ""
-    return (
-        "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY; "
-        f"SELECT set_config('app.org_id', '{org}', true), "
-        f"set_config('app.user_id', '{user}', true)"
-    )
-
-
-async def _init_connection(connection: asyncpg.Connection) -> None:
-    for name in ("json", "jsonb"):
-        await connection.set_type_codec(
-            name, encoder=json.dumps, decoder=json.loads, schema="pg_catalog"
-        )
-
-
-async def _reset_connection(connection: asyncpg.Connection) -> None:
-    """Scopes always roll back; only a scope cut short may leave a transaction open. This
-    replaces asyncpg's default reset (one more round trip per release)."""
-    if connection.is_in_transaction():
-        await connection.execute("ROLLBACK")
-
-
-async def open_read_pool(
-    dsn: str, *, size: int, statement_timeout_ms: int, application_name: str = "fiscus-reads"
-) -> asyncpg.Pool:
-    pool: asyncpg.Pool = await asyncpg.create_pool(
-        dsn,
-        min_size=0,
-        max_size=size,
-        init=_init_connection,
-        reset=_reset_connection,
-        server_settings={
-            "statement_timeout": str(statement_timeout_ms),
-            "application_name": application_name,
-        },
-    )
-    return pool
 
 
 class ReadScope:
@@ -81,14 +38,9 @@ class ReadScope:
 
     async def open(self) -> Reads:
         if self._reads is None:
-            connection = await self._pool.acquire()
-            try:
-                sql = _begin_sql(self.org_id, self.user_id)
-                note_statement(sql)
-                await connection.execute(sql)
-            except BaseException:
-                await self._pool.release(connection)
-                raise
+            connection = await acquire_in_tenant(
+                self._pool, self.org_id, self.user_id, begin=READ_ONLY
+            )
             self._connection = connection
             self._reads = Reads(connection, self.org_id)
         return self._reads

@@ -2,37 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from contextlib import AbstractAsyncContextManager
-from dataclasses import dataclass, field, replace
-from datetime import datetime
-from uuid import UUID
+from dataclasses import dataclass
 
-from fiscus.config import Settings
-from fiscus.persistence.reads.repositories import Reads
-from fiscus.persistence.reads.scope import ReadScopes
-from fiscus.persistence.uow import UnitOfWork, UnitOfWorkFactory
-from fiscus.services.credentials import utcnow
+from fiscus.services.context import ServiceContext
 
 
-@dataclass
-class LedgerContext:
-    settings: Settings
-    uow: UnitOfWorkFactory
-    reads: ReadScopes
-    clock: Callable[[], datetime] = field(default=utcnow)
-
-    def unit(
-        self, org_id: UUID | None = None, user_id: UUID | None = None
-    ) -> AbstractAsyncContextManager[UnitOfWork]:
-        return self.uow(org_id=org_id, user_id=user_id)
-
-    def reading(
-        self, org_id: UUID | None = None, user_id: UUID | None = None
-    ) -> AbstractAsyncContextManager[Reads]:
-        """A read-only transaction in that tenant context (shared within a request)."""
-        return self.reads(org_id=org_id, user_id=user_id)
-
-    def sharing(self, reads: ReadScopes) -> LedgerContext:
-        """A copy reading through ``reads`` (a request's shared read scope)."""
-        return replace(self, reads=reads)
+@dataclass(kw_only=True)
+class LedgerContext(ServiceContext):
+    pass

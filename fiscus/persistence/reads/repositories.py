@@ -11,6 +11,7 @@ from uuid import UUID
 import asyncpg
 
 from fiscus.persistence.reads.compiled import ReadQuery
+from fiscus.persistence.repositories.base import TenantScoped
 from fiscus.persistence.statements import note_statement
 
 if TYPE_CHECKING:
@@ -19,18 +20,12 @@ if TYPE_CHECKING:
     from fiscus.persistence.reads.marketdata import MarketDataReads
 
 
-class ReadRepository:
+class ReadRepository(TenantScoped):
     """SQL lives here, as ``ReadQuery`` constants; methods return domain objects."""
 
     def __init__(self, connection: asyncpg.Connection, org_id: UUID | None) -> None:
+        super().__init__(org_id)
         self._connection = connection
-        self._org_id = org_id
-
-    @property
-    def org_id(self) -> UUID:
-        if self._org_id is None:
-            raise RuntimeError(f"{type(self).__name__} used without a tenant context")
-        return self._org_id
 
     async def fetch(self, query: ReadQuery, **values: Any) -> Sequence[asyncpg.Record]:
         note_statement(query.sql)

@@ -38,11 +38,11 @@ class Repository(Generic[RowT]):
         return int(total or 0)
 
 
-class TenantRepository(Repository[RowT]):
-    """Filters by the tenant explicitly as well: RLS is the second lock, not the only one."""
+class TenantScoped:
+    """The tenant a repository works in. Repositories filter by it explicitly as well: RLS
+    is the second lock, not the only one."""
 
-    def __init__(self, session: AsyncSession, org_id: UUID | None) -> None:
-        super().__init__(session)
+    def __init__(self, org_id: UUID | None) -> None:
         self._org_id = org_id
 
     @property
@@ -50,6 +50,22 @@ class TenantRepository(Repository[RowT]):
         if self._org_id is None:
             raise RuntimeError(f"{type(self).__name__} used without a tenant context")
         return self._org_id
+
+
+class AreaRepository(TenantScoped):
+    """An area's ORM repository over several tables (``uow.ledger``, ``uow.marketdata``)."""
+
+    def __init__(self, session: AsyncSession, org_id: UUID | None) -> None:
+        super().__init__(org_id)
+        self.session = session
+
+
+class TenantRepository(Repository[RowT], TenantScoped):
+    """One tenant table's repository."""
+
+    def __init__(self, session: AsyncSession, org_id: UUID | None) -> None:
+        Repository.__init__(self, session)
+        TenantScoped.__init__(self, org_id)
 
     def select(self) -> Select[RowT]:
         org_id = self.model.org_id  # type: ignore[attr-defined]

@@ -7,10 +7,10 @@ import json
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
-from uuid import UUID
 
 from sqlalchemy import text
-from sqlalchemy.ext.asyncio import AsyncSession
+
+from fiscus.persistence.repositories.base import AreaRepository
 
 # A second claim of a key another open transaction holds waits here for that transaction:
 # it then sees the committed row (and answers with it) or claims the key itself.
@@ -31,17 +31,7 @@ class StoredKey:
     response: dict[str, Any] | None
 
 
-class IdempotencyRepository:
-    def __init__(self, session: AsyncSession, org_id: UUID | None) -> None:
-        self.session = session
-        self._org_id = org_id
-
-    @property
-    def org_id(self) -> UUID:
-        if self._org_id is None:
-            raise RuntimeError("IdempotencyRepository used without a tenant context")
-        return self._org_id
-
+class IdempotencyRepository(AreaRepository):
     async def claim(
         self, scope: str, key: str, fingerprint: str, response: dict[str, Any], at: datetime
     ) -> StoredKey | None:

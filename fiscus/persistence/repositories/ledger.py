@@ -19,7 +19,6 @@ from typing import Any
 from uuid import UUID
 
 from sqlalchemy import delete, select, text, update
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from fiscus.domain.ledger import Account, EntryStatus, JournalEntry, JournalLine
 from fiscus.persistence.models.identity import AuditEventRow
@@ -29,6 +28,7 @@ from fiscus.persistence.models.ledger import (
     LedgerBalanceAssertionRow,
     LedgerPeriodCloseRow,
 )
+from fiscus.persistence.repositories.base import AreaRepository
 
 PERIOD_LOCK_SPACE = 0x4C454447  # "LEDG": the (int, int) advisory-lock space of period closes
 
@@ -156,17 +156,7 @@ class StoredEntry:
     reversed_by: UUID | None
 
 
-class LedgerRepository:
-    def __init__(self, session: AsyncSession, org_id: UUID | None) -> None:
-        self.session = session
-        self._org_id = org_id
-
-    @property
-    def org_id(self) -> UUID:
-        if self._org_id is None:
-            raise RuntimeError("LedgerRepository used without a tenant context")
-        return self._org_id
-
+class LedgerRepository(AreaRepository):
     # Accounts.
 
     async def account(

@@ -15,6 +15,7 @@ from uuid import UUID
 import asyncpg
 
 from fiscus.domain.ledger import Account, AccountType, JournalEntry
+from fiscus.persistence.repositories.base import TenantScoped
 from fiscus.persistence.repositories.idempotency import StoredKey
 from fiscus.persistence.repositories.ledger import (
     PERIOD_LOCK_SPACE,
@@ -112,19 +113,13 @@ def _account(org_id: UUID, raw: dict[str, Any]) -> Account:
     )
 
 
-class LedgerPostingRepository:
+class LedgerPostingRepository(TenantScoped):
     def __init__(
         self, connection: asyncpg.Connection, org_id: UUID | None, user_id: UUID | None
     ) -> None:
+        super().__init__(org_id)
         self._connection = connection
-        self._org_id = org_id
         self._user_id = user_id
-
-    @property
-    def org_id(self) -> UUID:
-        if self._org_id is None:
-            raise RuntimeError("LedgerPostingRepository used without a tenant context")
-        return self._org_id
 
     async def post(self, items: Sequence[EntryToPost], at: datetime) -> PostingOutcome:
         """All or nothing: raises ``IdempotencyKeyReused`` (nothing written) when a key was

@@ -13,7 +13,6 @@ from uuid import UUID
 
 from sqlalchemy import select, text
 from sqlalchemy.dialects.postgresql import insert
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from fiscus.domain.marketdata import CorporateAction, DailyBar, InstrumentProfile
 from fiscus.persistence.models.marketdata import (
@@ -21,6 +20,7 @@ from fiscus.persistence.models.marketdata import (
     InstrumentWatchRow,
     ManualInstrumentRow,
 )
+from fiscus.persistence.repositories.base import AreaRepository
 
 _UPSERT_INSTRUMENT = text(
     "SELECT fiscus_upsert_instrument(:symbol, :name, :kind, :currency, :exchange, :provider,"
@@ -88,17 +88,7 @@ def actions_json(actions: Sequence[CorporateAction]) -> str:
     )
 
 
-class MarketDataRepository:
-    def __init__(self, session: AsyncSession, org_id: UUID | None) -> None:
-        self.session = session
-        self._org_id = org_id
-
-    @property
-    def org_id(self) -> UUID:
-        if self._org_id is None:
-            raise RuntimeError("MarketDataRepository used without a tenant context")
-        return self._org_id
-
+class MarketDataRepository(AreaRepository):
     # Global instruments and prices (through the SECURITY DEFINER functions).
 
     async def global_by_symbol(self, symbol: str) -> InstrumentRow | None:

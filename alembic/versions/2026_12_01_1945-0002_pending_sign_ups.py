@@ -12,6 +12,7 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 
 from alembic import op
+from fiscus.persistence.migration_roles import app_role
 
 revision: str = "0002"
 down_revision: str | None = "0001"
@@ -45,19 +46,10 @@ def upgrade() -> None:
     op.create_index(
         "ix_pending_sign_ups_expires_at", "pending_sign_ups", ["expires_at"], unique=False
     )
-    op.execute(f"GRANT SELECT, INSERT, UPDATE, DELETE ON pending_sign_ups TO {_app_role()}")
+    op.execute(f"GRANT SELECT, INSERT, UPDATE, DELETE ON pending_sign_ups TO {app_role()}")
 
 
 def downgrade() -> None:
     op.drop_index("ix_pending_sign_ups_expires_at", table_name="pending_sign_ups")
     op.drop_index("ix_pending_sign_ups_email_lower", table_name="pending_sign_ups")
     op.drop_table("pending_sign_ups")
-
-
-def _app_role() -> str:
-    config = op.get_context().config
-    assert config is not None
-    role = config.get_main_option("fiscus_app_user") or "fiscus_app"
-    if not role.replace("_", "").isalnum():
-        raise ValueError(f"unsafe role name {role!r}")
-    return role

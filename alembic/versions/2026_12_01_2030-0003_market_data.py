@@ -13,6 +13,7 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 
 from alembic import op
+from fiscus.persistence.migration_roles import app_role
 from fiscus.persistence.rls import disable_tenant_rls, enable_tenant_rls
 
 revision: str = "0003"
@@ -303,17 +304,8 @@ FUNCTIONS = {
 }
 
 
-def _app_role() -> str:
-    config = op.get_context().config
-    assert config is not None
-    role = config.get_main_option("fiscus_app_user") or "fiscus_app"
-    if not role.replace("_", "").isalnum():
-        raise ValueError(f"unsafe role name {role!r}")
-    return role
-
-
 def _secure() -> None:
-    role = _app_role()
+    role = app_role()
     op.execute(f"""
         DO $$ BEGIN
           IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = '{WRITER}') THEN

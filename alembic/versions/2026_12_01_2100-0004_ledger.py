@@ -14,6 +14,7 @@ import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql
 
 from alembic import op
+from fiscus.persistence.migration_roles import app_role
 from fiscus.persistence.rls import disable_tenant_rls, enable_tenant_rls
 
 revision: str = "0004"
@@ -376,17 +377,8 @@ PURGE_SQL = """
     $$"""
 
 
-def _app_role() -> str:
-    config = op.get_context().config
-    assert config is not None
-    role = config.get_main_option("fiscus_app_user") or "fiscus_app"
-    if not role.replace("_", "").isalnum():
-        raise ValueError(f"unsafe role name {role!r}")
-    return role
-
-
 def _secure() -> None:
-    role = _app_role()
+    role = app_role()
     for table, privileges in GRANTS.items():
         op.execute(f"GRANT {privileges} ON {table} TO {role}")
         for statement in enable_tenant_rls(table):

@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from alembic import op
+from fiscus.persistence.migration_roles import app_role
 
 revision: str = "0005"
 down_revision: str | None = "0004"
@@ -175,17 +176,8 @@ POST_SQL = """
     END $$"""
 
 
-def _app_role() -> str:
-    config = op.get_context().config
-    assert config is not None
-    role = config.get_main_option("fiscus_app_user") or "fiscus_app"
-    if not role.replace("_", "").isalnum():
-        raise ValueError(f"unsafe role name {role!r}")
-    return role
-
-
 def upgrade() -> None:
-    role = _app_role()
+    role = app_role()
     op.execute(LOCK_KEY_SQL)
     op.execute(POST_SQL)
     for signature in (LOCK_KEY, POST):

@@ -14,6 +14,7 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 
 from alembic import op
+from fiscus.persistence.migration_roles import app_role
 from fiscus.persistence.rls import disable_tenant_rls, enable_tenant_rls
 
 revision: str = "0006"
@@ -50,15 +51,6 @@ TRIGGER_SQL = """
     FOR EACH STATEMENT EXECUTE FUNCTION fiscus_ledger_months_maintained()"""
 
 
-def _app_role() -> str:
-    config = op.get_context().config
-    assert config is not None
-    role = config.get_main_option("fiscus_app_user") or "fiscus_app"
-    if not role.replace("_", "").isalnum():
-        raise ValueError(f"unsafe role name {role!r}")
-    return role
-
-
 def upgrade() -> None:
     op.create_table(
         "ledger_account_months",
@@ -82,7 +74,7 @@ def upgrade() -> None:
         ),
     )
     # Written only by the trigger, as the role that inserts the lines (RLS applies to it).
-    op.execute(f"GRANT SELECT, INSERT, UPDATE ON ledger_account_months TO {_app_role()}")
+    op.execute(f"GRANT SELECT, INSERT, UPDATE ON ledger_account_months TO {app_role()}")
     for statement in enable_tenant_rls("ledger_account_months"):
         op.execute(statement)
     op.execute(MAINTAIN_SQL)

@@ -4,16 +4,21 @@ missing, idempotently."""
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import asyncpg
 from arq.jobs import Job
 
 from fiscus.config import Settings
+from fiscus.marketdata.providers.base import ProviderError
+from fiscus.marketdata.registry import ProviderRegistry
 from fiscus.runtime import Runtime, job_deserializer, queue_name
 from fiscus.services.marketdata import refresh, tracking
 from fiscus.workers.jobs.marketdata import REFRESH_PRICES_JOB
 from fiscus.workers.settings import run_worker
 from tests.conftest import _plain
 from tests.graphql_client import gql, sign_up
+from tests.marketdata.fakes import FlakyProvider
 
 TRACK = """mutation($symbol: String!) { trackInstrument(input: {symbol: $symbol}) {
   __typename ... on TrackInstrumentSuccess { newlyWatched instrument { id symbol provider } }
@@ -76,21 +81,24 @@ async def test_a_tracked_instrument_is_backfilled_and_the_refresh_fetches_only_w
     assert await stored_days(database_url, "AAPL") == (count, first, last)
 
 
-async def test_a_provider_that_is_down_leaves_prices_as_they_were(runtime: Runtime, client):
+async def test_a_provider_that_is_down_leaves_prices_as_they_were(
+    runtime: Runtime, client, settings: Settings, database_url: str
+):
     owner = await sign_up(client, "owner@example.com")
     tracked = await gql(client, TRACK, {"symbol": "MSFT"}, token=owner.token)
-    instrument_id = tracked["data"]["trackInstrument"]["instrument"]["id"]
-    assert instrument_id
+    assert tracked["data"]["trackInstrument"]["__typename"] == "TrackInstrumentSuccess"
+    await run_worker(settings, burst=True)  # backfilled from the simulated market
+    before = await stored_days(database_url, "MSFT")
+    assert before[0] > 2000
 
-    class Down:
-        def provider_for(self, instrument: object) -> str:
-            return "simulated"
-
-        async def histories(self, *args: object, **kwargs: object) -> dict[str, object]:
-            from fiscus.marketdata.providers.base import ProviderUnavailable
-
-            raise ProviderUnavailable("circuit open")
-
+    # The same registry machinery (guards, fallback), its provider now failing every call.
+    down = FlakyProvider("simulated", known=("MSFT",))
+    down.failure = ProviderError("connection reset")
+    registry = ProviderRegistry.from_settings(settings, providers={"simulated": down})
     watched = await tracking.watched_instruments(runtime.marketdata)
-    report = await refresh.refresh_instruments(runtime.marketdata, Down(), watched)  # type: ignore[arg-type]
+    report = await refresh.refresh_instruments(
+        runtime.marketdata, registry, watched, today=before[2] + timedelta(days=3)
+    )
     assert report.unavailable == ["MSFT"] and report.fetched == 0
+    assert down.calls >= 1
+    assert await stored_days(database_url, "MSFT") == before

@@ -120,7 +120,7 @@ async def main(sockets: int, events: int, redis_url: str) -> None:
     async def revalidate(principal: Principal) -> Principal:
         return principal
 
-    async def context_factory(_: Principal) -> Hub:
+    async def context_factory(_: Principal, client_address: str | None = None) -> Hub:
         return hub
 
     endpoint = GraphQLWebSocketEndpoint(

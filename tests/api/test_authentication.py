@@ -10,7 +10,7 @@ import asyncpg
 import pytest
 
 from fiscus.config import Settings
-from fiscus.services.identity.context import utcnow
+from fiscus.services.credentials import utcnow
 from tests.conftest import _plain, make_settings
 from tests.graphql_client import PASSWORD, gql, log_in, sign_up
 from tests.mailbox import RESET_TOKEN, deliver_mail, token_in

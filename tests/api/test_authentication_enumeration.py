@@ -19,8 +19,8 @@ from fiscus.app import create_app
 from fiscus.config import Settings
 from fiscus.persistence.statements import count_statements
 from fiscus.runtime import queue_name
+from fiscus.services.credentials import utcnow
 from fiscus.services.identity import auth
-from fiscus.services.identity.context import utcnow
 from fiscus.services.identity.registration import email_verification_required
 from tests.conftest import _plain, make_settings, running
 from tests.graphql_client import PASSWORD, gql, log_in

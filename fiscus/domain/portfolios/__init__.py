@@ -1,0 +1,1 @@
+"""Portfolios: transactions, tax lots, gains, income, valuation and returns (issue 6)."""

@@ -17,7 +17,7 @@ import os
 import socket
 import uuid
 from collections.abc import AsyncIterator, Iterator
-from contextlib import asynccontextmanager
+from contextlib import asynccontextmanager, contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -111,6 +111,34 @@ async def each_redis_url(
     await _delete_prefix(url, redis_prefix)
 
 
+MIGRATION_LOCK_KEY = 0x6669736375  # "fiscu": one lock for every test run on the cluster
+
+
+@contextmanager
+def migrations_serialized(admin_url: str) -> Iterator[None]:
+    """Holds a session advisory lock on the admin database while migrations run.
+
+    Migrations create and alter cluster-wide roles (``fiscus_app`` and the NOLOGIN definer
+    roles); two runs migrating their own databases at once (pytest-xdist workers, parallel
+    runs on one server) would otherwise fail with "tuple concurrently updated".
+    """
+
+    async def lock() -> asyncpg.Connection:
+        connection = await asyncpg.connect(admin_url)
+        await connection.execute("SELECT pg_advisory_lock($1)", MIGRATION_LOCK_KEY)
+        return connection
+
+    loop = asyncio.new_event_loop()
+    try:
+        connection = loop.run_until_complete(lock())
+        try:
+            yield
+        finally:
+            loop.run_until_complete(connection.close())
+    finally:
+        loop.close()
+
+
 @pytest.fixture(scope="session")
 def database_url(services: tuple[str, str]) -> Iterator[str]:
     name = f"fiscus_test_{os.getpid()}"
@@ -126,7 +154,8 @@ def database_url(services: tuple[str, str]) -> Iterator[str]:
     asyncio.run(run(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
     asyncio.run(run(f"CREATE DATABASE {name}"))
     url = make_url(admin).set(database=name).render_as_string(hide_password=False)
-    upgrade(Settings(database={"url": url}))
+    with migrations_serialized(admin):
+        upgrade(Settings(database={"url": url}))
     yield url
     asyncio.run(run(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
 

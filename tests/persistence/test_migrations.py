@@ -15,6 +15,7 @@ from fiscus.config import Settings
 from fiscus.persistence.database import owner_url
 from fiscus.persistence.migrate import alembic_config
 from fiscus.persistence.models import Base
+from tests.conftest import _plain, migrations_serialized
 
 
 def test_there_is_one_head(settings: Settings) -> None:
@@ -40,9 +41,14 @@ async def test_autogenerate_finds_no_difference_from_the_models(database_url: st
 
 
 async def test_the_newest_migration_downgrades_and_upgrades_again(
-    settings: Settings, database_url: str
+    settings: Settings, database_url: str, services: tuple[str, str]
 ) -> None:
     config = alembic_config(settings)
-    await asyncio.to_thread(command.downgrade, config, "-1")
-    await asyncio.to_thread(command.upgrade, config, "head")
+
+    def down_and_up() -> None:
+        with migrations_serialized(_plain(services[0])):
+            command.downgrade(config, "-1")
+            command.upgrade(config, "head")
+
+    await asyncio.to_thread(down_and_up)
     assert await _differences(database_url) == []

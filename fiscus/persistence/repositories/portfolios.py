@@ -176,21 +176,32 @@ _INSERT_TRANSACTIONS = text("""
     SELECT :org_id, r.id, r.portfolio_id, r.type, r.trade_date, r.instrument_id, r.currency,
            r.fx_rate, r.quantity, r.price, coalesce(r.fee, 0), r.amount, r.ratio, r.lots,
            r.transferred_lots, r.transfer_id, r.reference, r.note, :user_id, :at, :at
-    FROM jsonb_to_recordset(CAST(:rows AS jsonb)) WITH ORDINALITY AS r(
+    FROM jsonb_array_elements(CAST(:rows AS jsonb)) WITH ORDINALITY AS e(value, n)
+    CROSS JOIN LATERAL jsonb_to_record(e.value) AS r(
       id uuid, portfolio_id uuid, type text, trade_date date, instrument_id uuid,
       currency text, fx_rate numeric, quantity numeric, price numeric, fee numeric,
       amount numeric, ratio numeric, lots jsonb, transferred_lots jsonb, transfer_id uuid,
-      reference text, note text, n bigint)
-    ORDER BY r.n
+      reference text, note text)
+    ORDER BY e.n
     RETURNING id, seq""")
+# One statement: rows of instruments no longer held go, the others are upserted (a CTE's
+# DELETE and the INSERT see one snapshot, so a plain delete-then-insert would collide).
 _REPLACE_HOLDINGS = text("""
-    WITH gone AS (
-      DELETE FROM portfolio_holdings WHERE org_id = :org_id AND portfolio_id = :portfolio_id)
-    INSERT INTO portfolio_holdings (org_id, portfolio_id, instrument_id, quantity, cost_basis,
-                                    cost_local)
-    SELECT :org_id, :portfolio_id, r.instrument_id, r.quantity, r.cost_basis, r.cost_local
-    FROM jsonb_to_recordset(CAST(:rows AS jsonb)) AS r(
-      instrument_id uuid, quantity numeric, cost_basis numeric, cost_local numeric)""")
+    WITH fresh AS (
+      SELECT r.instrument_id, r.quantity, r.cost_basis, r.cost_local
+      FROM jsonb_to_recordset(CAST(:rows AS jsonb)) AS r(
+        instrument_id uuid, quantity numeric, cost_basis numeric, cost_local numeric)),
+    gone AS (
+      DELETE FROM portfolio_holdings h
+      WHERE h.org_id = :org_id AND h.portfolio_id = :portfolio_id
+        AND h.instrument_id NOT IN (SELECT instrument_id FROM fresh))
+    INSERT INTO portfolio_holdings AS h (org_id, portfolio_id, instrument_id, quantity,
+                                         cost_basis, cost_local)
+    SELECT :org_id, :portfolio_id, instrument_id, quantity, cost_basis, cost_local FROM fresh
+    ORDER BY instrument_id
+    ON CONFLICT (org_id, portfolio_id, instrument_id) DO UPDATE SET
+      quantity = EXCLUDED.quantity, cost_basis = EXCLUDED.cost_basis,
+      cost_local = EXCLUDED.cost_local""")
 _CLEAR_HOLDINGS = text(
     "DELETE FROM portfolio_holdings WHERE org_id = :org_id AND portfolio_id = :portfolio_id"
 )

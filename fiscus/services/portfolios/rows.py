@@ -135,8 +135,10 @@ def _bounded(
         issues.add(index, name, ErrorCode.INVALID, f"{name} must be a finite number.")
         return None
     exponent = value.as_tuple().exponent
-    if isinstance(exponent, int) and exponent < -scale and value != value.quantize(
-        Decimal(1).scaleb(-scale)
+    if (
+        isinstance(exponent, int)
+        and exponent < -scale
+        and value != value.quantize(Decimal(1).scaleb(-scale))
     ):
         issues.add(index, name, ErrorCode.INVALID, f"At most {scale} decimal places.")
         return None
@@ -236,9 +238,7 @@ def _message(issue: FieldIssue) -> str:
     return issue.message
 
 
-def drafts(
-    rows: Sequence[TransactionInput], name: FieldName, *, first_seq: int = 0
-) -> list[Draft]:
+def drafts(rows: Sequence[TransactionInput], name: FieldName, *, first_seq: int = 0) -> list[Draft]:
     """Every row parsed, or ValidationFailed naming each problem (pure)."""
     issues = Issues(name)
     found: list[Draft] = []
@@ -303,5 +303,7 @@ def resolve(
 
 def needed_currencies(found: Sequence[Draft], instruments: Mapping[str, Instrument]) -> set[str]:
     currencies = {d.currency for d in found if d.currency}
-    currencies |= {instruments[d.symbol].currency for d in found if d.symbol in instruments}
+    currencies |= {
+        instruments[d.symbol].currency for d in found if d.symbol and d.symbol in instruments
+    }
     return currencies

@@ -15,7 +15,6 @@ currency), rounded half-even to 4 places; equal bases carry the cost unchanged.
 
 from __future__ import annotations
 
-import asyncio
 import json
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
@@ -82,7 +81,7 @@ class _Portfolio:
     row: PortfolioRow
     history: list[StoredTransaction]
     books: Books | None = None
-    dirty: bool = True
+    dirty: bool = False
     touched: bool = False
 
 
@@ -111,10 +110,7 @@ class Workspace:
         if row is None:
             raise NotFound("No such portfolio.", field=field_name)
         raw = await self.uow.portfolios.transaction_rows(portfolio_id)
-        if len(raw) >= self.ctx.offload_at:
-            history = await asyncio.to_thread(_convert, raw)
-        else:
-            history = _convert(raw)
+        history = await self.ctx.offload(len(raw), lambda: _convert(raw))
         self.portfolios[portfolio_id] = _Portfolio(row, history)
         return row
 
@@ -193,12 +189,11 @@ class Workspace:
         transactions = [s.transaction for s in held.history]
         method = CostBasisMethod(held.row.cost_basis_method)
         try:
-            if len(transactions) >= self.ctx.offload_at:
-                books = await asyncio.to_thread(
-                    replay, transactions, method=method, allow_margin=held.row.allow_margin
-                )
-            else:
-                books = replay(transactions, method=method, allow_margin=held.row.allow_margin)
+            margin = held.row.allow_margin
+            books = await self.ctx.offload(
+                len(transactions),
+                lambda: replay(transactions, method=method, allow_margin=margin),
+            )
         except PortfolioRuleViolation as violation:
             culprit = next(t for t in transactions if t.id == violation.transaction_id)
             raise explain(violation, portfolio_id, culprit) from None
@@ -227,8 +222,8 @@ class Workspace:
                 continue
             quantity = sum((lot.quantity for lot in lots), Decimal(0))
             changed = replace(
-                in_leg, transaction=replace(in_leg.transaction, transferred_lots=lots,
-                                            quantity=quantity)
+                in_leg,
+                transaction=replace(in_leg.transaction, transferred_lots=lots, quantity=quantity),
             )
             self.replace(target_id, changed)
 
@@ -241,8 +236,12 @@ class Workspace:
         found: dict[UUID, tuple[UUID, StoredTransaction]] = {}
         for portfolio_id, held in self.portfolios.items():
             for s in held.history:
-                if s.transfer_id in wanted and s.transaction.type is TransactionType.TRANSFER_IN:
-                    found[s.transfer_id] = (portfolio_id, s)  # type: ignore[index]
+                if (
+                    s.transfer_id is not None
+                    and s.transfer_id in wanted
+                    and s.transaction.type is TransactionType.TRANSFER_IN
+                ):
+                    found[s.transfer_id] = (portfolio_id, s)
         missing = wanted - set(found)
         if missing:
             stored = await self.uow.portfolios.transfer_legs(sorted(missing))
@@ -272,9 +271,7 @@ class Workspace:
         seqs: dict[UUID, int] = {}
         if self.inserted:
             items = list(self.inserted.values())
-            rows = await _maybe_thread(
-                len(items) >= self.ctx.offload_at, _inserted_json, items
-            )
+            rows = await self.ctx.offload(len(items), lambda: _inserted_json(items))
             seqs = await repo.insert_transactions(rows, user_id=self.user_id, at=self.now)
         for portfolio_id, held in self.portfolios.items():
             if not held.touched:
@@ -300,9 +297,3 @@ def _inserted_json(items: Sequence[StoredTransaction]) -> str:
     return json.dumps(
         [transaction_json(s.transaction, s.portfolio_id, s.transfer_id) for s in items]
     )
-
-
-async def _maybe_thread(offload: bool, function: Callable[..., str], *args: object) -> str:
-    if offload:
-        return await asyncio.to_thread(function, *args)
-    return function(*args)

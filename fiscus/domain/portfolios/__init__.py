@@ -26,6 +26,15 @@ from fiscus.domain.portfolios.model import (
     TransferredLot,
 )
 from fiscus.domain.portfolios.shape import validate_shape
+from fiscus.domain.portfolios.valuation import (
+    FxHistory,
+    HoldingValue,
+    PriceHistory,
+    ValuationPoint,
+    combine,
+    daily_valuation,
+    holdings,
+)
 
 __all__ = [
     "AMOUNT_SCALE",
@@ -36,16 +45,23 @@ __all__ = [
     "Books",
     "ConsumedLot",
     "CostBasisMethod",
+    "FxHistory",
+    "HoldingValue",
     "IncomeItem",
     "Lot",
     "LotPick",
     "PortfolioRuleViolation",
     "Position",
+    "PriceHistory",
     "RealizedGain",
     "Term",
     "Transaction",
     "TransactionType",
     "TransferredLot",
+    "ValuationPoint",
+    "combine",
+    "daily_valuation",
+    "holdings",
     "open_lots",
     "replay",
     "term_of",

@@ -25,6 +25,16 @@ from fiscus.domain.portfolios.model import (
     TransactionType,
     TransferredLot,
 )
+from fiscus.domain.portfolios.returns import (
+    PERIODS,
+    Performance,
+    TwrResult,
+    XirrResult,
+    performance,
+    resolve_period,
+    time_weighted_return,
+    xirr,
+)
 from fiscus.domain.portfolios.shape import validate_shape
 from fiscus.domain.portfolios.valuation import (
     FxHistory,
@@ -40,6 +50,7 @@ __all__ = [
     "AMOUNT_SCALE",
     "EXTERNAL_FLOW_TYPES",
     "MAX_TRANSACTIONS_PER_CALL",
+    "PERIODS",
     "PRICE_SCALE",
     "QUANTITY_SCALE",
     "Books",
@@ -50,6 +61,7 @@ __all__ = [
     "IncomeItem",
     "Lot",
     "LotPick",
+    "Performance",
     "PortfolioRuleViolation",
     "Position",
     "PriceHistory",
@@ -58,12 +70,18 @@ __all__ = [
     "Transaction",
     "TransactionType",
     "TransferredLot",
+    "TwrResult",
     "ValuationPoint",
+    "XirrResult",
     "combine",
     "daily_valuation",
     "holdings",
     "open_lots",
+    "performance",
     "replay",
+    "resolve_period",
     "term_of",
+    "time_weighted_return",
     "validate_shape",
+    "xirr",
 ]

@@ -63,11 +63,13 @@ async def valued_holdings(
         ids = {h.instrument_id for rows in cached.values() for h in rows}
         instruments = await pricing.instruments_by_ids(reads, ids)
         closes = await pricing.price_histories(reads, instruments, today - PERIOD_LOOKBACK, today)
-        tables = {}
-        for base in {p.base_currency for p in portfolios}:
-            tables[base] = await pricing.fx_table(
-                reads, base, {i.currency for i in instruments.values()}, today, today
-            )
+        tables = await pricing.fx_tables(
+            reads,
+            {p.base_currency for p in portfolios},
+            {i.currency for i in instruments.values()},
+            today,
+            today,
+        )
     found: dict[UUID, list[ValuedHolding]] = {}
     for portfolio in portfolios:
         rows = cached.get(portfolio.id, [])

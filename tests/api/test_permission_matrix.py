@@ -133,12 +133,13 @@ OPERATIONS = {
     **{
         name: (query, {"OWNER", "ADMIN", "MEMBER", "ANALYST"})
         for name, query in {
-            "portfolios": "{ portfolios(first: 10) { edges { node { name cash holdings { quantity } } } } }",
+            "portfolios": "{ portfolios(first: 10) { edges { node { name cash "
+            "holdings { quantity } } } } }",
             "portfolio": f'{{ portfolio(id: "{NOBODY}") {{ name }} }}',
             "portfolioCsvMappings": "{ portfolioCsvMappings { name } }",
             "organizationPortfolioSummary": "{ organizationPortfolioSummary { currency } }",
-            "exportCapitalGains": f'mutation {{ exportCapitalGains(input: {{portfolioId: "{NOBODY}", '
-            "taxYear: 2024, format: CSV}) { __typename } }",
+            "exportCapitalGains": "mutation { exportCapitalGains(input: {portfolioId: "
+            f'"{NOBODY}", taxYear: 2024, format: CSV}}) {{ __typename }} }}',
         }.items()
     },
     **{

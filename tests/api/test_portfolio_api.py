@@ -88,9 +88,9 @@ async def test_a_broken_rule_names_the_row_and_field_and_writes_nothing(client, 
         key="k2",
     )
     assert shape["__typename"] == "ValidationError"
-    assert {(p["field"], p["code"]) for p in shape["problems"]} == {
-        ("input.transactions[0].ratio", "INVALID"),
-    } or shape["problems"][0]["field"] == "input.transactions[0].ratio"
+    assert [(p["field"], p["code"]) for p in shape["problems"]] == [
+        ("input.transactions[0].ratio", "INVALID")
+    ]
     body = await gql(client, PORTFOLIO, {"id": pid}, token=owner.token)
     assert body["data"]["portfolio"]["transactions"]["edges"] == []
     assert Decimal(body["data"]["portfolio"]["cash"]) == 0

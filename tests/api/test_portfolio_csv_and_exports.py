@@ -80,7 +80,7 @@ async def test_a_saved_mapping_imports_and_a_reimport_skips_duplicates(client, d
         ",",
     )
     # The next month's file overlaps the first: only the new row is recorded.
-    newer = text + "02.04.2024,Kauf,MSFT,1,\"210,00\",\"1,00\",,T-5\n"
+    newer = text + '02.04.2024,Kauf,MSFT,1,"210,00","1,00",,T-5\n'
     second = await _import(client, owner.token, pid, newer, "file-2", mappingId=saved["id"])
     assert second["imported"] == 1
     assert [d["reference"] for d in second["duplicates"]] == ["D-1", "T-1", "T-2", "T-3", "X-4"]

@@ -15,6 +15,8 @@ PORTFOLIOS = """{ portfolios(first: 5) { edges { node { name cash
   transactions(first: 20) { edges { node { type date instrument { symbol } } } }
   income(first: 10) { amount instrument { symbol } }
 } } } }"""
+SUMMARY = """{ organizationPortfolioSummary(from: "2024-06-01", to: "2024-12-31") {
+  currency portfolios performance { endValue twr } } }"""
 GAINS = """{ portfolios(first: 5) { edges { node {
   realizedGains(first: 10) { gain transaction { reference } instrument { symbol } }
 } } } }"""
@@ -69,9 +71,15 @@ async def test_portfolios_with_holdings_lots_and_transactions_use_constant_state
     await _portfolios(client, owner.token, 0, 1, 3)
     few = await statements_for(client, PORTFOLIOS, owner.token)
     few_gains = await statements_for(client, GAINS, owner.token)
+    few_summary = await statements_for(client, SUMMARY, owner.token)
     await _portfolios(client, owner.token, 1, 4, 30)
     many = await statements_for(client, PORTFOLIOS, owner.token)
     many_gains = await statements_for(client, GAINS, owner.token)
+    many_summary = await statements_for(client, SUMMARY, owner.token)
+    assert few_summary == many_summary
+    # begin, access check, the portfolios, their histories, their instruments, closes, the
+    # FX pairs into every base currency (all in USD here: nothing to convert them with).
+    assert many_summary == 7
     assert few == many
     assert few_gains == many_gains
     # begin with the tenant context, access check, the page of portfolios; holdings: the

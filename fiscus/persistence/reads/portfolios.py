@@ -32,7 +32,7 @@ from fiscus.domain.portfolios.portfolio import Portfolio
 from fiscus.persistence.models.portfolios import PortfolioRow, PortfolioTransactionRow
 from fiscus.persistence.reads.compiled import ReadQuery
 from fiscus.persistence.reads.repositories import ReadRepository
-from fiscus.persistence.repositories.portfolios import (
+from fiscus.persistence.repositories.portfolio_rows import (
     HISTORY_ARRAY,
     TRANSACTION_COLUMNS,
     Holding,

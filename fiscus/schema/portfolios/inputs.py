@@ -11,7 +11,7 @@ from typing import Annotated, Any
 import strawberry
 
 from fiscus.domain.portfolios import model as domain
-from fiscus.persistence.repositories.portfolios import StoredTransaction
+from fiscus.persistence.repositories.portfolio_rows import StoredTransaction
 from fiscus.schema.errors import ConflictError, NotFoundError, RuleViolationError, ValidationError
 from fiscus.schema.ledger_statements import ExportFormat, ExportLink
 from fiscus.schema.limits import max_items

@@ -18,7 +18,7 @@ from graphql import GraphQLError
 from strawberry.types import Info
 
 from fiscus.domain.portfolios import model as domain
-from fiscus.persistence.repositories.portfolios import StoredTransaction
+from fiscus.persistence.repositories.portfolio_rows import StoredTransaction
 from fiscus.schema.marketdata import Instrument
 from fiscus.schema.relay import Node, to_global_id
 from fiscus.services.portfolios.queries import TransactionFilters

@@ -19,7 +19,7 @@ from fiscus.domain.errors import ErrorCode, FieldIssue, NotFound, RuleViolation,
 from fiscus.domain.identity import Principal
 from fiscus.domain.portfolios.model import LotPick, Transaction, TransactionType
 from fiscus.domain.portfolios.portfolio import Portfolio
-from fiscus.persistence.repositories.portfolios import StoredTransaction
+from fiscus.persistence.repositories.portfolio_rows import StoredTransaction
 from fiscus.services.portfolios import pricing
 from fiscus.services.portfolios.changes import explain_rows, record_change
 from fiscus.services.portfolios.context import PortfolioContext

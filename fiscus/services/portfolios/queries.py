@@ -19,7 +19,7 @@ from fiscus.domain.portfolios.engine import replay
 from fiscus.domain.portfolios.model import Books
 from fiscus.domain.portfolios.portfolio import Portfolio
 from fiscus.persistence.reads.portfolios import CsvMapping, TransactionFilters
-from fiscus.persistence.repositories.portfolios import (
+from fiscus.persistence.repositories.portfolio_rows import (
     Holding,
     StoredTransaction,
     stored_from_json,

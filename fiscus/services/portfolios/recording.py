@@ -28,7 +28,7 @@ from fiscus.domain.errors import Conflict, ErrorCode, FieldIssue, NotFound, Vali
 from fiscus.domain.identity import Principal
 from fiscus.domain.portfolios.model import MAX_TRANSACTIONS_PER_CALL, Transaction
 from fiscus.domain.portfolios.portfolio import Portfolio
-from fiscus.persistence.repositories.portfolios import StoredTransaction
+from fiscus.persistence.repositories.portfolio_rows import StoredTransaction
 from fiscus.services import idempotency
 from fiscus.services.portfolios import pricing
 from fiscus.services.portfolios.changes import explain_rows, record_change

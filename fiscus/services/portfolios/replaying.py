@@ -22,7 +22,7 @@ from fiscus.domain.portfolios.model import (
     Transaction,
     TransactionType,
 )
-from fiscus.persistence.repositories.portfolios import Holding, stored_from_json
+from fiscus.persistence.repositories.portfolio_rows import Holding, stored_from_json
 
 
 @dataclass(frozen=True, slots=True)

@@ -24,7 +24,7 @@ from fiscus.domain.identity import Principal
 from fiscus.domain.marketdata import FxRateNotFound, normalize_symbol
 from fiscus.domain.portfolios.model import LotPick, Transaction, TransactionType
 from fiscus.domain.portfolios.portfolio import MAX_NOTE, Portfolio
-from fiscus.persistence.repositories.portfolios import StoredTransaction
+from fiscus.persistence.repositories.portfolio_rows import StoredTransaction
 from fiscus.services import idempotency
 from fiscus.services.portfolios import pricing
 from fiscus.services.portfolios.changes import explain_rows, record_change

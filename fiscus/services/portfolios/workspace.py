@@ -32,7 +32,7 @@ from fiscus.domain.portfolios.model import (
     TransferredLot,
 )
 from fiscus.persistence.models.portfolios import PortfolioRow
-from fiscus.persistence.repositories.portfolios import StoredTransaction, transaction_json
+from fiscus.persistence.repositories.portfolio_rows import StoredTransaction, transaction_json
 from fiscus.persistence.uow import UnitOfWork
 from fiscus.services.portfolios.context import PortfolioContext
 from fiscus.services.portfolios.replaying import Broken, ReplayJob, ReplayOutcome

@@ -79,6 +79,14 @@ class History:
         self.disposed: dict[uuid.UUID, Fraction] = {AAA: Fraction(0), BBB: Fraction(0)}
         self.splits = 0
 
+    def __repr__(self) -> str:
+        rows = "\n".join(
+            f"  {tx.date} {tx.type.value} {tx.instrument_id} q={tx.quantity} p={tx.price} "
+            f"amount={tx.amount} fee={tx.fee} fx={tx.fx_rate} ratio={tx.ratio} lots={tx.lots}"
+            for tx in self.rows.rows
+        )
+        return f"History({self.method.value}, margin={self.margin}):\n{rows}"
+
     def books(self) -> Books:
         return replay(self.rows.rows, method=self.method, allow_margin=True)
 
@@ -150,7 +158,8 @@ class History:
         elif kind == "INTEREST" and (self.margin or cash > 0):
             self.rows.interest(on, str(draw(AMOUNTS)))
         elif kind == "DEPOSIT":
-            self.rows.deposit(on, str(draw(AMOUNTS)), fee=draw(FEES))
+            fee = draw(FEES) if self.margin else Decimal(0)
+            self.rows.deposit(on, str(draw(AMOUNTS)), fee=fee)
         elif kind == "WITHDRAWAL":
             self.rows.withdraw(on, str(draw(AMOUNTS)), fee=draw(FEES))
         elif kind == "TRANSFER_IN":
@@ -301,7 +310,22 @@ def test_xirr_rate_zeroes_the_npv_of_its_flows(raw: list[tuple[int, int]]) -> No
         # One sign change over a month or more always has a rate within the solver's range.
         assert changes != 1 or spread < 30
         return
-    x = math.log1p(float(result.rate))
     origin = ordered[0][0]
-    terms = [c * math.exp(-x * (d - origin) / 365) for d, c in ordered]
-    assert abs(sum(terms)) <= 1e-6 * sum(abs(t) for t in terms)
+
+    def scaled_npv(rate: float) -> tuple[float, float]:
+        """(NPV, sum of |terms|), both scaled by the same positive factor."""
+        if rate <= -1:  # the limit at -100 %: the latest flow dominates
+            return float(ordered[-1][1]), abs(float(ordered[-1][1]))
+        x = math.log1p(rate)
+        exponents = [-x * (d - origin) / 365 for d, _ in ordered]
+        top = max(exponents)
+        terms = [c * math.exp(e - top) for (_, c), e in zip(ordered, exponents, strict=True)]
+        return sum(terms), sum(abs(t) for t in terms)
+
+    # The rate is rounded to 10 places: a root lies within half a unit of the last place
+    # (the NPV changes sign across it), or the NPV at the rate is zero to float precision.
+    rate = float(result.rate)
+    below, _ = scaled_npv(rate - 5e-11)
+    above, _ = scaled_npv(rate + 5e-11)
+    at, scale = scaled_npv(rate)
+    assert (below < 0) != (above < 0) or below == 0 or above == 0 or abs(at) <= 1e-6 * scale

@@ -38,6 +38,10 @@ async def test_every_tenant_table_has_forced_rls_with_using_and_with_check(owner
         "manual_instruments",
         "manual_prices",
         "instrument_watches",
+        "portfolios",
+        "portfolio_transactions",
+        "portfolio_holdings",
+        "portfolio_csv_mappings",
     } <= set(tables)
     for table, column in tables.items():
         flags = await owner.fetchrow(
@@ -161,3 +165,36 @@ async def test_market_data_writers_are_security_definer_functions_of_a_nologin_r
         assert function["prosecdef"] and function["owner"] == "fiscus_marketdata", name
         assert not function["rolcanlogin"], name
         assert any(c.startswith("search_path=") for c in function["proconfig"] or []), name
+
+
+PORTFOLIO_TABLES = (
+    "portfolios",
+    "portfolio_transactions",
+    "portfolio_holdings",
+    "portfolio_csv_mappings",
+)
+
+
+async def test_portfolio_tables_are_granted_to_the_app_role_and_lead_with_org_id(
+    owner, settings: Settings
+):
+    for table in PORTFOLIO_TABLES:
+        privileges = await owner.fetch(
+            "SELECT privilege_type FROM information_schema.role_table_grants "
+            "WHERE table_name = $1 AND grantee = $2",
+            table,
+            settings.database.app_user,
+        )
+        assert {p["privilege_type"] for p in privileges} == {
+            "SELECT",
+            "INSERT",
+            "UPDATE",
+            "DELETE",
+        }, table
+        indexes = await owner.fetch(
+            "SELECT indexname, indexdef FROM pg_indexes WHERE tablename = $1", table
+        )
+        assert indexes, table
+        for index in indexes:
+            columns = index["indexdef"].split("(", 1)[1]
+            assert columns.startswith("org_id"), (table, index["indexname"])

@@ -30,6 +30,12 @@ from fiscus.persistence.models.marketdata import (
     ManualInstrumentRow,
     ManualPriceRow,
 )
+from fiscus.persistence.models.portfolios import (
+    PortfolioCsvMappingRow,
+    PortfolioHoldingRow,
+    PortfolioRow,
+    PortfolioTransactionRow,
+)
 
 __all__ = [
     "AuditEventRow",
@@ -54,6 +60,10 @@ __all__ = [
     "OrganizationRow",
     "PasswordResetRow",
     "PendingSignUpRow",
+    "PortfolioCsvMappingRow",
+    "PortfolioHoldingRow",
+    "PortfolioRow",
+    "PortfolioTransactionRow",
     "RefreshTokenRow",
     "UserRow",
 ]

@@ -25,6 +25,7 @@ from fiscus.resolvers.marketdata.subscriptions import MarketDataSubscription
 from fiscus.schema import identity as identity_types
 from fiscus.schema import ledger as ledger_types
 from fiscus.schema import marketdata as marketdata_types
+from fiscus.schema.execution import LeanExecutionContext
 from fiscus.schema.scalars import Money
 
 Query = merge_types("Query", (IdentityQuery, MarketDataQuery, LedgerQuery, StatementsQuery))
@@ -62,4 +63,5 @@ def build_schema() -> strawberry.Schema:
         config=StrawberryConfig(
             scalar_map={marketdata_types.BigInt: marketdata_types.BIG_INT_SCALAR}
         ),
+        execution_context_class=LeanExecutionContext,
     )

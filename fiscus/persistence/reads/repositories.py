@@ -18,6 +18,7 @@ if TYPE_CHECKING:
     from fiscus.persistence.reads.identity import IdentityReads
     from fiscus.persistence.reads.ledger import LedgerReads
     from fiscus.persistence.reads.marketdata import MarketDataReads
+    from fiscus.persistence.reads.portfolio_marks import PortfolioMarkReads
 
 
 class ReadRepository(TenantScoped):
@@ -60,6 +61,7 @@ class Reads:
     @cached_property
     def marketdata(self) -> MarketDataReads:
         from fiscus.persistence.reads.marketdata import MarketDataReads
+    from fiscus.persistence.reads.portfolio_marks import PortfolioMarkReads
 
         return MarketDataReads(self._connection, self._org_id)
 
@@ -68,3 +70,9 @@ class Reads:
         from fiscus.persistence.reads.ledger import LedgerReads
 
         return LedgerReads(self._connection, self._org_id)
+
+    @cached_property
+    def portfolio_marks(self) -> PortfolioMarkReads:
+        from fiscus.persistence.reads.portfolio_marks import PortfolioMarkReads
+
+        return PortfolioMarkReads(self._connection, self._org_id)

@@ -1,6 +1,6 @@
 """The process's shared resources, built the same way by the API and by workers:
 engine and sessionmaker, Redis, broker, job queue and the services' contexts (identity,
-market data)."""
+market data, ledger, portfolios)."""
 
 from __future__ import annotations
 
@@ -24,6 +24,7 @@ from fiscus.services.credentials import AccessTokens, Clock, PasswordHasher, utc
 from fiscus.services.identity.context import IdentityContext
 from fiscus.services.ledger.context import LedgerContext
 from fiscus.services.marketdata.context import MarketDataContext
+from fiscus.services.portfolios.context import PortfolioContext
 from fiscus.services.throttling import Throttle, auth_limits
 
 
@@ -58,6 +59,7 @@ class Runtime:
     marketdata: MarketDataContext
     providers: ProviderRegistry
     ledger: LedgerContext
+    portfolios: PortfolioContext
 
     @classmethod
     async def open(cls, settings: Settings, *, clock: Clock = utcnow) -> Runtime:
@@ -93,7 +95,10 @@ class Runtime:
             settings=settings, uow=uow, reads=reads, clock=clock, broker=broker, provider=providers
         )
         ledger = LedgerContext(settings=settings, uow=uow, reads=reads, clock=clock)
-        return cls(settings, db, redis, broker, queue, identity, marketdata, providers, ledger)
+        portfolios = PortfolioContext(settings=settings, uow=uow, reads=reads, clock=clock)
+        return cls(
+            settings, db, redis, broker, queue, identity, marketdata, providers, ledger, portfolios
+        )
 
     async def close(self) -> None:
         await self.queue.aclose()

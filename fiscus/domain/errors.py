@@ -46,6 +46,14 @@ class ErrorCode(enum.StrEnum):
     ALREADY_REVERSED = "ALREADY_REVERSED"
     PERIOD_CLOSED = "PERIOD_CLOSED"
     IDEMPOTENCY_KEY_REUSED = "IDEMPOTENCY_KEY_REUSED"
+    # Portfolios: recording and importing.
+    NAME_TAKEN = "NAME_TAKEN"
+    DUPLICATE_REFERENCE = "DUPLICATE_REFERENCE"
+    TRANSFER_LEG = "TRANSFER_LEG"
+    # Portfolios: replaying the transactions.
+    INSUFFICIENT_QUANTITY = "INSUFFICIENT_QUANTITY"
+    INSUFFICIENT_CASH = "INSUFFICIENT_CASH"
+    LOT_NOT_OPEN = "LOT_NOT_OPEN"
 
 
 @dataclass(frozen=True, slots=True)

@@ -33,6 +33,7 @@ from fiscus.persistence.repositories.identity import (
 )
 from fiscus.persistence.repositories.ledger import LedgerRepository
 from fiscus.persistence.repositories.marketdata import MarketDataRepository
+from fiscus.persistence.repositories.portfolios import PortfolioRepository
 from fiscus.persistence.statement_unit import StatementUnit
 
 log = logging.getLogger(__name__)
@@ -95,6 +96,7 @@ class UnitOfWork:
         self._marketdata: MarketDataRepository | None = None
         self._ledger: LedgerRepository | None = None
         self._idempotency: IdempotencyRepository | None = None
+        self._portfolios: PortfolioRepository | None = None
 
     @property
     def marketdata(self) -> MarketDataRepository:
@@ -109,6 +111,13 @@ class UnitOfWork:
         if self._ledger is None:
             self._ledger = LedgerRepository(self.session, self.org_id)
         return self._ledger
+
+    @property
+    def portfolios(self) -> PortfolioRepository:
+        """Portfolio writes, created on first use in the current tenant context."""
+        if self._portfolios is None:
+            self._portfolios = PortfolioRepository(self.session, self.org_id)
+        return self._portfolios
 
     @property
     def idempotency(self) -> IdempotencyRepository:
@@ -179,6 +188,7 @@ class UnitOfWork:
         self._marketdata = None
         self._ledger = None
         self._idempotency = None
+        self._portfolios = None
 
     async def _send_effects(self) -> None:
         # The commit stands whatever happens here: a lost event is resynchronised from the

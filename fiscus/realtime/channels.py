@@ -53,6 +53,13 @@ def ledger_activity(org_id: UUID) -> Channel:
     return Channel(f"org:{org_id}:ledger", "org")
 
 
+def portfolio(org_id: UUID, portfolio_id: UUID) -> Channel:
+    """One portfolio changed (transactions recorded, edited or deleted, a transfer, the
+    cost-basis method): ``{"portfolio_id", "reason", "at"}`` after commit. Live valuations
+    listen here to re-read holdings and cash."""
+    return Channel(f"org:{org_id}:portfolio:{portfolio_id}", "org")
+
+
 def user_access(user_id: UUID) -> Channel:
     """Fired when a user's membership or role changes or a session is revoked.
 

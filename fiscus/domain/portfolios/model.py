@@ -148,6 +148,8 @@ class ConsumedLot:
     acquired_on: date
     quantity: Decimal
     cost_basis: Decimal
+    cost_local: Decimal = Decimal(0)
+    """In the instrument's currency (what a TRANSFER_IN on the receiving side carries)."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -19,6 +19,7 @@ if TYPE_CHECKING:
     from fiscus.persistence.reads.ledger import LedgerReads
     from fiscus.persistence.reads.marketdata import MarketDataReads
     from fiscus.persistence.reads.portfolio_marks import PortfolioMarkReads
+    from fiscus.persistence.reads.portfolios import PortfolioReads
 
 
 class ReadRepository(TenantScoped):
@@ -70,6 +71,12 @@ class Reads:
         from fiscus.persistence.reads.ledger import LedgerReads
 
         return LedgerReads(self._connection, self._org_id)
+
+    @cached_property
+    def portfolios(self) -> PortfolioReads:
+        from fiscus.persistence.reads.portfolios import PortfolioReads
+
+        return PortfolioReads(self._connection, self._org_id)
 
     @cached_property
     def portfolio_marks(self) -> PortfolioMarkReads:

@@ -1,0 +1,425 @@
+"""Portfolio writes (units of work): portfolios, their transactions, the holdings cache and
+saved CSV mappings. Reached lazily as ``uow.portfolios``.
+
+A writer locks the portfolio row (``portfolio(..., for_update=True)``) before reading its
+transactions, so writers of one portfolio queue and each replays the history the previous
+one committed. Bulk inserts travel as one JSON parameter (one statement however many rows);
+the cache is rewritten with two statements (holdings replaced, cash set).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any
+from uuid import UUID
+
+from sqlalchemy import Row, delete, func, select, text, update
+
+from fiscus.domain.portfolios.model import (
+    LotPick,
+    Transaction,
+    TransactionType,
+    TransferredLot,
+)
+from fiscus.persistence.models.portfolios import (
+    PortfolioCsvMappingRow,
+    PortfolioHoldingRow,
+    PortfolioRow,
+    PortfolioTransactionRow,
+)
+from fiscus.persistence.repositories.base import AreaRepository
+
+T = PortfolioTransactionRow
+TRANSACTION_COLUMNS = (
+    T.id,
+    T.seq,
+    T.type,
+    T.trade_date,
+    T.currency,
+    T.fx_rate,
+    T.instrument_id,
+    T.quantity,
+    T.price,
+    T.fee,
+    T.amount,
+    T.ratio,
+    T.lots,
+    T.transferred_lots,
+    T.reference,
+    T.note,
+    T.portfolio_id,
+    T.transfer_id,
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Holding:
+    """A cache row (or what a replay says one should be)."""
+
+    instrument_id: UUID
+    quantity: Decimal
+    cost_basis: Decimal
+    cost_local: Decimal
+
+
+@dataclass(frozen=True, slots=True)
+class StoredTransaction:
+    """A transaction as stored: the domain transaction plus where it belongs."""
+
+    transaction: Transaction
+    portfolio_id: UUID
+    transfer_id: UUID | None
+
+
+def _decimal(value: Any) -> Decimal | None:
+    return None if value is None else Decimal(value)
+
+
+def picks_of(raw: Sequence[dict[str, Any]] | None) -> tuple[LotPick, ...]:
+    return tuple(LotPick(str(p["lot_id"]), Decimal(str(p["quantity"]))) for p in raw or ())
+
+
+def picks_json(picks: Iterable[LotPick]) -> list[dict[str, str]]:
+    return [{"lot_id": p.lot_id, "quantity": str(p.quantity)} for p in picks]
+
+
+def transferred_of(raw: Sequence[dict[str, Any]] | None) -> tuple[TransferredLot, ...]:
+    return tuple(
+        TransferredLot(
+            date.fromisoformat(str(lot["acquired_on"])),
+            Decimal(str(lot["quantity"])),
+            Decimal(str(lot["cost_basis"])),
+            Decimal(str(lot["cost_local"])),
+        )
+        for lot in raw or ()
+    )
+
+
+def transferred_json(lots: Iterable[TransferredLot]) -> list[dict[str, str]]:
+    return [
+        {
+            "acquired_on": lot.acquired_on.isoformat(),
+            "quantity": str(lot.quantity),
+            "cost_basis": str(lot.cost_basis),
+            "cost_local": str(lot.cost_local),
+        }
+        for lot in lots
+    ]
+
+
+def stored_of(row: Sequence[Any]) -> StoredTransaction:
+    """A row of ``TRANSACTION_COLUMNS`` (or the same columns read by the read path). Pure:
+    callers convert big histories in a worker thread."""
+    lots = row[12]
+    transferred = row[13]
+    if isinstance(lots, str):
+        lots = json.loads(lots)
+    if isinstance(transferred, str):
+        transferred = json.loads(transferred)
+    transaction = Transaction(
+        id=row[0],
+        seq=row[1],
+        type=TransactionType(row[2]),
+        date=row[3],
+        currency=row[4].strip(),
+        fx_rate=Decimal(row[5]),
+        instrument_id=row[6],
+        quantity=_decimal(row[7]),
+        price=_decimal(row[8]),
+        fee=Decimal(row[9]),
+        amount=_decimal(row[10]),
+        ratio=_decimal(row[11]),
+        lots=picks_of(lots),
+        transferred_lots=transferred_of(transferred),
+        reference=row[14],
+        note=row[15],
+    )
+    return StoredTransaction(transaction, row[16], row[17])
+
+
+def transaction_json(
+    transaction: Transaction, portfolio_id: UUID, transfer_id: UUID | None = None
+) -> dict[str, Any]:
+    """One row of ``insert_transactions``' JSON parameter."""
+    t = transaction
+    return {
+        "id": str(t.id),
+        "portfolio_id": str(portfolio_id),
+        "type": t.type.value,
+        "trade_date": t.date.isoformat(),
+        "instrument_id": None if t.instrument_id is None else str(t.instrument_id),
+        "currency": t.currency,
+        "fx_rate": str(t.fx_rate),
+        "quantity": None if t.quantity is None else str(t.quantity),
+        "price": None if t.price is None else str(t.price),
+        "fee": str(t.fee),
+        "amount": None if t.amount is None else str(t.amount),
+        "ratio": None if t.ratio is None else str(t.ratio),
+        "lots": picks_json(t.lots) if t.lots else None,
+        "transferred_lots": transferred_json(t.transferred_lots) if t.transferred_lots else None,
+        "transfer_id": None if transfer_id is None else str(transfer_id),
+        "reference": t.reference,
+        "note": t.note,
+    }
+
+
+# Rows keep the order of the JSON array, so ``seq`` (an identity) follows it.
+_INSERT_TRANSACTIONS = text("""
+    INSERT INTO portfolio_transactions (
+      org_id, id, portfolio_id, type, trade_date, instrument_id, currency, fx_rate, quantity,
+      price, fee, amount, ratio, lots, transferred_lots, transfer_id, reference, note,
+      created_by, created_at, updated_at)
+    SELECT :org_id, r.id, r.portfolio_id, r.type, r.trade_date, r.instrument_id, r.currency,
+           r.fx_rate, r.quantity, r.price, coalesce(r.fee, 0), r.amount, r.ratio, r.lots,
+           r.transferred_lots, r.transfer_id, r.reference, r.note, :user_id, :at, :at
+    FROM jsonb_array_elements(CAST(:rows AS jsonb)) WITH ORDINALITY AS e(value, n)
+    CROSS JOIN LATERAL jsonb_to_record(e.value) AS r(
+      id uuid, portfolio_id uuid, type text, trade_date date, instrument_id uuid,
+      currency text, fx_rate numeric, quantity numeric, price numeric, fee numeric,
+      amount numeric, ratio numeric, lots jsonb, transferred_lots jsonb, transfer_id uuid,
+      reference text, note text)
+    ORDER BY e.n
+    RETURNING id, seq""")
+# One statement: rows of instruments no longer held go, the others are upserted (a CTE's
+# DELETE and the INSERT see one snapshot, so a plain delete-then-insert would collide).
+_REPLACE_HOLDINGS = text("""
+    WITH fresh AS (
+      SELECT r.instrument_id, r.quantity, r.cost_basis, r.cost_local
+      FROM jsonb_to_recordset(CAST(:rows AS jsonb)) AS r(
+        instrument_id uuid, quantity numeric, cost_basis numeric, cost_local numeric)),
+    gone AS (
+      DELETE FROM portfolio_holdings h
+      WHERE h.org_id = :org_id AND h.portfolio_id = :portfolio_id
+        AND h.instrument_id NOT IN (SELECT instrument_id FROM fresh))
+    INSERT INTO portfolio_holdings AS h (org_id, portfolio_id, instrument_id, quantity,
+                                         cost_basis, cost_local)
+    SELECT :org_id, :portfolio_id, instrument_id, quantity, cost_basis, cost_local FROM fresh
+    ORDER BY instrument_id
+    ON CONFLICT (org_id, portfolio_id, instrument_id) DO UPDATE SET
+      quantity = EXCLUDED.quantity, cost_basis = EXCLUDED.cost_basis,
+      cost_local = EXCLUDED.cost_local""")
+_CLEAR_HOLDINGS = text(
+    "DELETE FROM portfolio_holdings WHERE org_id = :org_id AND portfolio_id = :portfolio_id"
+)
+_EXISTING_REFERENCES = text("""
+    SELECT reference FROM portfolio_transactions
+    WHERE org_id = :org_id AND portfolio_id = :portfolio_id
+      AND reference = ANY(CAST(:references AS text[]))""")
+_LOCK_PORTFOLIOS = text("""
+    SELECT id FROM portfolios WHERE org_id = :org_id AND id = ANY(CAST(:ids AS uuid[]))
+    ORDER BY id FOR UPDATE""")
+
+
+class PortfolioRepository(AreaRepository):
+    # Portfolios.
+
+    async def portfolio(
+        self, portfolio_id: UUID, *, for_update: bool = False
+    ) -> PortfolioRow | None:
+        statement = select(PortfolioRow).where(
+            PortfolioRow.org_id == self.org_id, PortfolioRow.id == portfolio_id
+        )
+        if for_update:
+            statement = statement.with_for_update()
+        return (await self.session.execute(statement)).scalar_one_or_none()
+
+    async def lock(self, portfolio_ids: Sequence[UUID]) -> set[UUID]:
+        """Locks these portfolios (in id order, so writers never deadlock on them); answers
+        the ids that exist in this organization."""
+        rows = await self.session.execute(
+            _LOCK_PORTFOLIOS, {"org_id": self.org_id, "ids": sorted(set(portfolio_ids))}
+        )
+        return {r[0] for r in rows}
+
+    async def portfolios(self) -> list[PortfolioRow]:
+        result = await self.session.execute(
+            select(PortfolioRow)
+            .where(PortfolioRow.org_id == self.org_id)
+            .order_by(PortfolioRow.created_at, PortfolioRow.id)
+        )
+        return list(result.scalars().all())
+
+    async def name_taken(self, name: str, *, other_than: UUID | None = None) -> bool:
+        statement = select(PortfolioRow.id).where(
+            PortfolioRow.org_id == self.org_id,
+            func.lower(PortfolioRow.name) == name.lower(),
+        )
+        found = (await self.session.execute(statement)).scalars().all()
+        return any(i != other_than for i in found)
+
+    async def add_portfolio(self, row: PortfolioRow) -> PortfolioRow:
+        self.session.add(row)
+        await self.session.flush()
+        return row
+
+    async def delete_portfolio(self, portfolio_id: UUID) -> None:
+        await self.session.execute(
+            delete(PortfolioRow).where(
+                PortfolioRow.org_id == self.org_id, PortfolioRow.id == portfolio_id
+            )
+        )
+
+    # Transactions.
+
+    async def transaction_rows(self, portfolio_id: UUID) -> Sequence[Row[Any]]:
+        """The portfolio's whole history as raw rows in replay order (``stored_of`` turns
+        each into a domain transaction; big histories do that in a worker thread)."""
+        result = await self.session.execute(
+            select(*TRANSACTION_COLUMNS)
+            .where(T.org_id == self.org_id, T.portfolio_id == portfolio_id)
+            .order_by(T.trade_date, T.seq)
+        )
+        return result.all()
+
+    async def transaction(self, transaction_id: UUID) -> StoredTransaction | None:
+        result = await self.session.execute(
+            select(*TRANSACTION_COLUMNS).where(T.org_id == self.org_id, T.id == transaction_id)
+        )
+        row = result.first()
+        return None if row is None else stored_of(row)
+
+    async def transfer_legs(self, transfer_ids: Sequence[UUID]) -> list[StoredTransaction]:
+        if not transfer_ids:
+            return []
+        result = await self.session.execute(
+            select(*TRANSACTION_COLUMNS)
+            .where(T.org_id == self.org_id, T.transfer_id.in_(list(set(transfer_ids))))
+            .order_by(T.seq)
+        )
+        return [stored_of(r) for r in result.all()]
+
+    async def existing_references(self, portfolio_id: UUID, references: Sequence[str]) -> set[str]:
+        if not references:
+            return set()
+        rows = await self.session.execute(
+            _EXISTING_REFERENCES,
+            {"org_id": self.org_id, "portfolio_id": portfolio_id, "references": list(references)},
+        )
+        return {r[0] for r in rows}
+
+    async def insert_transactions(
+        self, rows_json: str, *, user_id: UUID | None, at: datetime
+    ) -> dict[UUID, int]:
+        """Rows built by ``transaction_json``, serialized as one JSON array; answers each
+        new transaction's ``seq``."""
+        result = await self.session.execute(
+            _INSERT_TRANSACTIONS,
+            {"org_id": self.org_id, "user_id": user_id, "at": at, "rows": rows_json},
+        )
+        return {r[0]: r[1] for r in result}
+
+    async def update_transaction(
+        self, transaction: Transaction, *, transfer_id: UUID | None, at: datetime
+    ) -> None:
+        t = transaction
+        await self.session.execute(
+            update(T)
+            .where(T.org_id == self.org_id, T.id == t.id)
+            .values(
+                type=t.type.value,
+                trade_date=t.date,
+                instrument_id=t.instrument_id,
+                currency=t.currency,
+                fx_rate=t.fx_rate,
+                quantity=t.quantity,
+                price=t.price,
+                fee=t.fee,
+                amount=t.amount,
+                ratio=t.ratio,
+                lots=picks_json(t.lots) if t.lots else None,
+                transferred_lots=transferred_json(t.transferred_lots)
+                if t.transferred_lots
+                else None,
+                transfer_id=transfer_id,
+                reference=t.reference,
+                note=t.note,
+                updated_at=at,
+            )
+        )
+
+    async def set_transferred_lots(
+        self, transaction_id: UUID, lots: Sequence[TransferredLot], at: datetime
+    ) -> None:
+        await self.session.execute(
+            update(T)
+            .where(T.org_id == self.org_id, T.id == transaction_id)
+            .values(transferred_lots=transferred_json(lots), updated_at=at)
+        )
+
+    async def delete_transactions(self, transaction_ids: Sequence[UUID]) -> None:
+        await self.session.execute(
+            delete(T).where(T.org_id == self.org_id, T.id.in_(list(transaction_ids)))
+        )
+
+    # The cache.
+
+    async def rewrite_cache(
+        self, portfolio_id: UUID, *, cash: Decimal, holdings: Sequence[Holding], at: datetime
+    ) -> None:
+        """Replaces the portfolio's cached holdings and cash with a replay's."""
+        values = {"org_id": self.org_id, "portfolio_id": portfolio_id}
+        if holdings:
+            rows = json.dumps(
+                [
+                    {
+                        "instrument_id": str(h.instrument_id),
+                        "quantity": str(h.quantity),
+                        "cost_basis": str(h.cost_basis),
+                        "cost_local": str(h.cost_local),
+                    }
+                    for h in holdings
+                ]
+            )
+            await self.session.execute(_REPLACE_HOLDINGS, {**values, "rows": rows})
+        else:
+            await self.session.execute(_CLEAR_HOLDINGS, values)
+        await self.session.execute(
+            update(PortfolioRow)
+            .where(PortfolioRow.org_id == self.org_id, PortfolioRow.id == portfolio_id)
+            .values(cash=cash, updated_at=at)
+        )
+
+    async def cached_holdings(self, portfolio_id: UUID) -> list[Holding]:
+        result = await self.session.execute(
+            select(
+                PortfolioHoldingRow.instrument_id,
+                PortfolioHoldingRow.quantity,
+                PortfolioHoldingRow.cost_basis,
+                PortfolioHoldingRow.cost_local,
+            )
+            .where(
+                PortfolioHoldingRow.org_id == self.org_id,
+                PortfolioHoldingRow.portfolio_id == portfolio_id,
+            )
+            .order_by(PortfolioHoldingRow.instrument_id)
+        )
+        return [Holding(r[0], r[1], r[2], r[3]) for r in result.all()]
+
+    # CSV mappings.
+
+    async def csv_mapping(self, mapping_id: UUID) -> PortfolioCsvMappingRow | None:
+        result = await self.session.execute(
+            select(PortfolioCsvMappingRow).where(
+                PortfolioCsvMappingRow.org_id == self.org_id,
+                PortfolioCsvMappingRow.id == mapping_id,
+            )
+        )
+        return result.scalar_one_or_none()
+
+    async def csv_mapping_by_name(self, name: str) -> PortfolioCsvMappingRow | None:
+        result = await self.session.execute(
+            select(PortfolioCsvMappingRow).where(
+                PortfolioCsvMappingRow.org_id == self.org_id,
+                PortfolioCsvMappingRow.name == name,
+            )
+        )
+        return result.scalar_one_or_none()
+
+    async def save_csv_mapping(self, row: PortfolioCsvMappingRow) -> PortfolioCsvMappingRow:
+        self.session.add(row)
+        await self.session.flush()
+        return row

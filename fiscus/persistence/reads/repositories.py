@@ -62,7 +62,6 @@ class Reads:
     @cached_property
     def marketdata(self) -> MarketDataReads:
         from fiscus.persistence.reads.marketdata import MarketDataReads
-    from fiscus.persistence.reads.portfolio_marks import PortfolioMarkReads
 
         return MarketDataReads(self._connection, self._org_id)
 

@@ -22,6 +22,7 @@ from fiscus.resolvers.ledger import LedgerMutation, LedgerQuery, LedgerSubscript
 from fiscus.resolvers.ledger.statements import ExportsMutation, StatementsQuery
 from fiscus.resolvers.marketdata import MarketDataMutation, MarketDataQuery
 from fiscus.resolvers.marketdata.subscriptions import MarketDataSubscription
+from fiscus.resolvers.portfolio_valuation import PortfolioValuationSubscription
 from fiscus.schema import identity as identity_types
 from fiscus.schema import ledger as ledger_types
 from fiscus.schema import marketdata as marketdata_types
@@ -33,7 +34,13 @@ Mutation = merge_types(
     "Mutation", (IdentityMutation, MarketDataMutation, LedgerMutation, ExportsMutation)
 )
 Subscription = merge_types(
-    "Subscription", (IdentitySubscription, MarketDataSubscription, LedgerSubscription)
+    "Subscription",
+    (
+        IdentitySubscription,
+        MarketDataSubscription,
+        LedgerSubscription,
+        PortfolioValuationSubscription,
+    ),
 )
 
 NODE_TYPES = [

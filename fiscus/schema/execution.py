@@ -75,6 +75,9 @@ class _Fallback(Exception):
 
 
 _FALLBACK = _Fallback()
+_NO_INFO: Any = None
+"""``is_type_of`` on the plain path gets no resolve info; Strawberry's own (an isinstance
+check for types that implement interfaces) does not use it."""
 
 
 def _plain_step(parent_type: GraphQLObjectType, name: str, field_details: Any) -> _Step:
@@ -218,7 +221,9 @@ class LeanExecutionContext(StrawberryGraphQLCoreExecutionContext):
         is_type_of = object_type.is_type_of
         is_awaitable = self.is_awaitable
         if step.kind == _OBJECT:
-            if is_awaitable(value) or (is_type_of is not None and is_type_of(value, None) is not True):
+            if is_awaitable(value) or (
+                is_type_of is not None and is_type_of(value, _NO_INFO) is not True
+            ):
                 raise _FALLBACK
             items = None
         else:
@@ -230,7 +235,7 @@ class LeanExecutionContext(StrawberryGraphQLCoreExecutionContext):
                     if step.item_non_null:
                         raise _FALLBACK
                 elif is_awaitable(item) or (
-                    is_type_of is not None and is_type_of(item, None) is not True
+                    is_type_of is not None and is_type_of(item, _NO_INFO) is not True
                 ):
                     raise _FALLBACK
         return_type = step.return_type

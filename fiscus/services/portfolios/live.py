@@ -168,9 +168,10 @@ class PortfolioValuations:
     def _detach(self, watched: _Watched, stream: ValuationStream) -> None:
         stream.close()
         watched.streams.discard(stream)
-        if watched.streams or self._watched.get((watched.org_id, watched.portfolio_id)) is not watched:
+        key = (watched.org_id, watched.portfolio_id)
+        if watched.streams or self._watched.get(key) is not watched:
             return
-        del self._watched[(watched.org_id, watched.portfolio_id)]
+        del self._watched[key]
         self._dirty.discard(watched)
         if watched.changes is not None:
             watched.changes.cancel()

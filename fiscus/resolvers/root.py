@@ -23,15 +23,21 @@ from fiscus.resolvers.ledger.statements import ExportsMutation, StatementsQuery
 from fiscus.resolvers.marketdata import MarketDataMutation, MarketDataQuery
 from fiscus.resolvers.marketdata.subscriptions import MarketDataSubscription
 from fiscus.resolvers.portfolio_valuation import PortfolioValuationSubscription
+from fiscus.resolvers.portfolios import PortfolioMutation, PortfolioQuery
 from fiscus.schema import identity as identity_types
 from fiscus.schema import ledger as ledger_types
 from fiscus.schema import marketdata as marketdata_types
 from fiscus.schema.execution import LeanExecutionContext
+from fiscus.schema.portfolios import records as portfolio_records
+from fiscus.schema.portfolios import types as portfolio_types
 from fiscus.schema.scalars import Money
 
-Query = merge_types("Query", (IdentityQuery, MarketDataQuery, LedgerQuery, StatementsQuery))
+Query = merge_types(
+    "Query", (IdentityQuery, MarketDataQuery, LedgerQuery, StatementsQuery, PortfolioQuery)
+)
 Mutation = merge_types(
-    "Mutation", (IdentityMutation, MarketDataMutation, LedgerMutation, ExportsMutation)
+    "Mutation",
+    (IdentityMutation, MarketDataMutation, LedgerMutation, ExportsMutation, PortfolioMutation),
 )
 Subscription = merge_types(
     "Subscription",
@@ -52,6 +58,8 @@ NODE_TYPES = [
     marketdata_types.Instrument,
     ledger_types.Account,
     ledger_types.JournalEntry,
+    portfolio_types.Portfolio,
+    portfolio_records.PortfolioTransaction,
 ]
 
 

@@ -20,7 +20,7 @@ from tests.persistence.test_marketdata_reads import principal_of
 from tests.persistence.test_row_level_security import _two_orgs
 
 START = date(2023, 12, 1)
-END = date(2024, 12, 31)
+END = date.today()
 MARKET = {
     # symbol: (kind, currency, first close, daily step)
     "AAPL": ("equity", "USD", Decimal("100.00"), Decimal("0.10")),

@@ -16,16 +16,11 @@ from uuid import UUID
 
 import asyncpg
 from sqlalchemy import (
-    BigInteger,
     Boolean,
-    Date,
     DateTime,
-    String,
     Uuid,
     any_,
     bindparam,
-    func,
-    literal_column,
     or_,
     select,
     text,
@@ -97,26 +92,25 @@ _HISTORIES = ReadQuery.of(
 _TRANSACTIONS_BY_IDS = ReadQuery.of(
     select(*TRANSACTION_COLUMNS).where(T.org_id == _ORG, T.id == any_(_IDS))
 )
-_INSTRUMENT_IDS = bindparam("instrument_ids", type_=ARRAY(Uuid()))
-_TYPES = bindparam("types", type_=ARRAY(String()))
-# Newest first, keyset on (trade_date, seq); every filter optional.
-_TRANSACTIONS_PAGE = ReadQuery.of(
-    select(*TRANSACTION_COLUMNS)
-    .where(
-        T.org_id == _ORG,
-        T.portfolio_id == bindparam("portfolio_id"),
-        or_(
-            func.cardinality(_INSTRUMENT_IDS) == literal_column("0"),
-            T.instrument_id == any_(_INSTRUMENT_IDS),
-        ),
-        or_(func.cardinality(_TYPES) == literal_column("0"), T.type == any_(_TYPES)),
-        T.trade_date >= bindparam("from_day"),
-        T.trade_date <= bindparam("to_day"),
-        tuple_(T.trade_date, T.seq)
-        < tuple_(bindparam("after_date", type_=Date()), bindparam("after_seq", type_=BigInteger())),
-    )
-    .order_by(T.trade_date.desc(), T.seq.desc())
-    .limit(bindparam("limit"))
+# Newest first, keyset on (trade_date, seq), every filter optional; one page per portfolio
+# asked for, in one statement.
+_TRANSACTIONS_PAGES = ReadQuery.of(
+    text("""
+    SELECT t.id, t.seq, t.type, t.trade_date, t.currency, t.fx_rate, t.instrument_id,
+           t.quantity, t.price, t.fee, t.amount, t.ratio, t.lots, t.transferred_lots,
+           t.reference, t.note, t.portfolio_id, t.transfer_id
+    FROM unnest(CAST(:ids AS uuid[])) AS p(id)
+    CROSS JOIN LATERAL (
+      SELECT * FROM portfolio_transactions x
+      WHERE x.org_id = :org_id AND x.portfolio_id = p.id
+        AND (cardinality(CAST(:instrument_ids AS uuid[])) = 0
+             OR x.instrument_id = ANY(CAST(:instrument_ids AS uuid[])))
+        AND (cardinality(CAST(:types AS text[])) = 0 OR x.type = ANY(CAST(:types AS text[])))
+        AND x.trade_date >= :from_day AND x.trade_date <= :to_day
+        AND (x.trade_date, x.seq) < (CAST(:after_date AS date), CAST(:after_seq AS bigint))
+      ORDER BY x.trade_date DESC, x.seq DESC
+      LIMIT :limit) AS t
+    ORDER BY t.portfolio_id, t.trade_date DESC, t.seq DESC""")
 )
 _CSV_MAPPINGS = ReadQuery.of(
     text("""
@@ -248,14 +242,18 @@ class PortfolioReads(ReadRepository):
         rows = await self.fetch(_TRANSACTIONS_BY_IDS, org_id=self.org_id, ids=list(ids))
         return [stored_of(r) for r in rows]
 
-    async def transactions_page(
-        self, portfolio_id: UUID, filters: TransactionFilters, *, limit: int
-    ) -> list[StoredTransaction]:
+    async def transactions_pages(
+        self, portfolio_ids: Sequence[UUID], filters: TransactionFilters, *, limit: int
+    ) -> dict[UUID, list[StoredTransaction]]:
+        """A page of each portfolio's transactions (same filters and size for all)."""
+        found: dict[UUID, list[StoredTransaction]] = {p: [] for p in portfolio_ids}
+        if not portfolio_ids:
+            return found
         after_date, after_seq = filters.after or (_NO_DAY, 2**62)
         rows = await self.fetch(
-            _TRANSACTIONS_PAGE,
+            _TRANSACTIONS_PAGES,
             org_id=self.org_id,
-            portfolio_id=portfolio_id,
+            ids=list(portfolio_ids),
             instrument_ids=list(filters.instrument_ids),
             types=list(filters.types),
             from_day=filters.from_day or date(1, 1, 1),
@@ -264,7 +262,10 @@ class PortfolioReads(ReadRepository):
             after_seq=after_seq,
             limit=limit,
         )
-        return [stored_of(r) for r in rows]
+        for r in rows:
+            stored = stored_of(r)
+            found[stored.portfolio_id].append(stored)
+        return found
 
     async def csv_mappings(self) -> list[CsvMapping]:
         rows = await self.fetch(_CSV_MAPPINGS, org_id=self.org_id)

@@ -92,16 +92,16 @@ async def books(
     return found
 
 
-async def transactions_page(
+async def transactions_pages(
     ctx: PortfolioContext,
     principal: Principal,
-    portfolio_id: UUID,
+    portfolio_ids: Sequence[UUID],
     filters: TransactionFilters,
     *,
     limit: int,
-) -> list[StoredTransaction]:
+) -> dict[UUID, list[StoredTransaction]]:
     async with ctx.reading(principal.org_id, principal.user_id) as reads:
-        return await reads.portfolios.transactions_page(portfolio_id, filters, limit=limit)
+        return await reads.portfolios.transactions_pages(portfolio_ids, filters, limit=limit)
 
 
 async def transactions_by_ids(

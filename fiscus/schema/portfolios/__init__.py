@@ -1,0 +1,1 @@
+"""GraphQL types of portfolios (``types``) and of their mutations (``inputs``)."""

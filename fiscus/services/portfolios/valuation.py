@@ -1,0 +1,330 @@
+"""Valuing portfolios with market data (the domain's ``valuation`` and ``returns``): today's
+holdings from the cache, daily valuation series, performance over a period, allocation,
+and the organization's combined figures.
+
+Market data is read in a fixed number of statements however many portfolios or
+instruments: instruments by id (1), closes (global and manual: at most 2), the currency
+pairs' closes (1). Series and returns are computed off the event loop for big histories.
+
+The organization summary converts each portfolio's points into one currency (the first
+portfolio's base, or the one asked) at each day's rate: a conversion's own currency effect
+is not attributed.
+"""
+
+from __future__ import annotations
+
+import enum
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
+from datetime import date, timedelta
+from decimal import ROUND_HALF_EVEN, Decimal
+from uuid import UUID
+
+from fiscus.domain.errors import ErrorCode, FieldIssue, ValidationFailed
+from fiscus.domain.identity import Principal
+from fiscus.domain.marketdata import Instrument, normalize_currency
+from fiscus.domain.portfolios.model import Books, Position
+from fiscus.domain.portfolios.portfolio import Portfolio
+from fiscus.domain.portfolios.returns import Performance, performance, resolve_period
+from fiscus.domain.portfolios.valuation import (
+    FxHistory,
+    HoldingValue,
+    PriceHistory,
+    ValuationPoint,
+    combine,
+    daily_valuation,
+    holdings,
+)
+from fiscus.persistence.repositories.portfolios import Holding, StoredTransaction
+from fiscus.services.portfolios import pricing, queries
+from fiscus.services.portfolios.context import PortfolioContext
+
+_CENT = Decimal("0.0001")
+_RATIO = Decimal(1).scaleb(-10)
+PERIOD_LOOKBACK = timedelta(days=14)
+"""How far back today's and the previous close are looked for (then: not priced)."""
+
+
+@dataclass(frozen=True, slots=True)
+class ValuedHolding:
+    instrument: Instrument | None
+    value: HoldingValue
+
+
+async def valued_holdings(
+    ctx: PortfolioContext, principal: Principal, portfolios: Sequence[Portfolio]
+) -> dict[UUID, list[ValuedHolding]]:
+    """Each portfolio's open positions (from the holdings cache) priced at today's close,
+    with the day's change against the previous close and today's FX rate."""
+    today = ctx.clock().date()
+    async with ctx.reading(principal.org_id, principal.user_id) as reads:
+        cached = await reads.portfolios.holdings([p.id for p in portfolios])
+        ids = {h.instrument_id for rows in cached.values() for h in rows}
+        instruments = await pricing.instruments_by_ids(reads, ids)
+        closes = await pricing.price_histories(reads, instruments, today - PERIOD_LOOKBACK, today)
+        tables = {}
+        for base in {p.base_currency for p in portfolios}:
+            tables[base] = await pricing.fx_table(
+                reads, base, {i.currency for i in instruments.values()}, today, today
+            )
+    found: dict[UUID, list[ValuedHolding]] = {}
+    for portfolio in portfolios:
+        rows = cached.get(portfolio.id, [])
+        today_prices: dict[UUID, Decimal] = {}
+        previous: dict[UUID, Decimal] = {}
+        rates: dict[UUID, Decimal] = {}
+        for h in rows:
+            history = closes.get(h.instrument_id)
+            if history is not None and history.days:
+                today_prices[h.instrument_id] = history.closes[-1]
+                if len(history.days) > 1:
+                    previous[h.instrument_id] = history.closes[-2]
+            instrument = instruments.get(h.instrument_id)
+            if instrument is not None:
+                rate = tables[portfolio.base_currency].try_rate(instrument.currency, today)
+                if rate is not None:
+                    rates[h.instrument_id] = rate
+        values = holdings(
+            books_from_cache(portfolio, rows),
+            prices_today=today_prices,
+            prices_previous=previous,
+            fx_today=rates,
+        )
+        found[portfolio.id] = [ValuedHolding(instruments.get(v.instrument_id), v) for v in values]
+    return found
+
+
+def books_from_cache(portfolio: Portfolio, rows: Sequence[Holding]) -> Books:
+    """What valuing today's holdings needs of the books, straight from the cache."""
+    return Books(
+        cash=portfolio.cash,
+        positions=[
+            Position(h.instrument_id, h.quantity, h.cost_basis, h.cost_local, ()) for h in rows
+        ],
+        realized=(),
+        income=(),
+        fees=Decimal(0),
+        net_invested=Decimal(0),
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class Series:
+    portfolio: Portfolio
+    start: date
+    end: date
+    points: list[ValuationPoint]
+
+
+async def valuation_series(
+    ctx: PortfolioContext,
+    principal: Principal,
+    portfolio: Portfolio,
+    start: date,
+    end: date,
+    history: Sequence[StoredTransaction] | None = None,
+) -> list[ValuationPoint]:
+    """One point per calendar day of [start, end] (see ``domain.portfolios.valuation``)."""
+    if history is None:
+        history = (await queries.histories(ctx, principal, [portfolio.id]))[portfolio.id]
+    transactions = [s.transaction for s in history]
+    ids = {t.instrument_id for t in transactions if t.instrument_id is not None}
+    async with ctx.reading(principal.org_id, principal.user_id) as reads:
+        instruments = await pricing.instruments_by_ids(reads, ids)
+        closes = await pricing.price_histories(reads, instruments, start, end)
+        currencies = {i.currency for i in instruments.values()} | {t.currency for t in transactions}
+        table = await pricing.fx_table(reads, portfolio.base_currency, currencies, start, end)
+    prices = {
+        i: PriceHistory(instruments[i].currency, h.days, h.closes)
+        for i, h in closes.items()
+        if i in instruments
+    }
+    fx: dict[str, FxHistory] = {}
+    for currency in currencies - {portfolio.base_currency}:
+        dates, rates = table.series(currency, start - timedelta(days=1), end)
+        fx[currency] = FxHistory(dates, rates)
+    return await ctx.offload(
+        len(transactions) + (end - start).days,
+        lambda: daily_valuation(
+            transactions,
+            method=portfolio.cost_basis_method,
+            prices=prices,
+            fx=fx,
+            base_currency=portfolio.base_currency,
+            start=start,
+            end=end,
+        ),
+    )
+
+
+class Period(enum.StrEnum):
+    ONE_MONTH = "1M"
+    THREE_MONTHS = "3M"
+    YTD = "YTD"
+    ONE_YEAR = "1Y"
+    THREE_YEARS = "3Y"
+    FIVE_YEARS = "5Y"
+    MAX = "MAX"
+
+
+def first_day(history: Sequence[StoredTransaction], today: date) -> date:
+    return min((s.transaction.date for s in history), default=today)
+
+
+async def portfolio_performance(
+    ctx: PortfolioContext,
+    principal: Principal,
+    portfolio: Portfolio,
+    *,
+    period: Period | None,
+    from_day: date | None,
+    to_day: date | None,
+) -> Performance:
+    today = ctx.clock().date()
+    history = (await queries.histories(ctx, principal, [portfolio.id]))[portfolio.id]
+    start, end = resolve_period(
+        period.value if period else None,
+        today=today,
+        first_date=first_day(history, today),
+        from_=from_day,
+        to=to_day,
+    )
+    points = await valuation_series(ctx, principal, portfolio, start, end, history)
+    return performance(points, start=start, end=end)
+
+
+def _scaled(point: ValuationPoint, rate: Decimal) -> ValuationPoint:
+    def money(value: Decimal) -> Decimal:
+        return (value * rate).quantize(_CENT, ROUND_HALF_EVEN)
+
+    return replace(
+        point,
+        cash=money(point.cash),
+        market_value=money(point.market_value),
+        value=money(point.value),
+        inflow=money(point.inflow),
+        outflow=money(point.outflow),
+        income=money(point.income),
+        fees=money(point.fees),
+        cost_basis=money(point.cost_basis),
+        currency_effect=money(point.currency_effect),
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class OrganizationSummary:
+    currency: str
+    portfolios: int
+    performance: Performance | None
+
+
+async def organization_summary(
+    ctx: PortfolioContext,
+    principal: Principal,
+    *,
+    period: Period | None,
+    from_day: date | None,
+    to_day: date | None,
+    currency: str | None,
+) -> OrganizationSummary:
+    today = ctx.clock().date()
+    found = await queries.all_portfolios(ctx, principal)
+    target = normalize_currency(currency) if currency else None
+    if not found:
+        return OrganizationSummary(target or "USD", 0, None)
+    target = target or found[0].base_currency
+    history = await queries.histories(ctx, principal, [p.id for p in found])
+    first = min(first_day(history[p.id], today) for p in found)
+    start, end = resolve_period(
+        period.value if period else None,
+        today=today,
+        first_date=first,
+        from_=from_day,
+        to=to_day,
+    )
+    series: list[list[ValuationPoint]] = []
+    async with ctx.reading(principal.org_id, principal.user_id) as reads:
+        table = await pricing.fx_table(
+            reads, target, {p.base_currency for p in found}, start - timedelta(days=1), end
+        )
+    for portfolio in found:
+        points = await valuation_series(
+            ctx, principal, portfolio, start, end, history[portfolio.id]
+        )
+        if portfolio.base_currency != target:
+            converted = []
+            for point in points:
+                rate = table.try_rate(portfolio.base_currency, point.date)
+                if rate is None:
+                    raise ValidationFailed(
+                        [
+                            FieldIssue(
+                                "currency",
+                                ErrorCode.NOT_FOUND,
+                                f"No FX rate for {portfolio.base_currency}/{target} on "
+                                f"{point.date.isoformat()}.",
+                            )
+                        ]
+                    )
+                converted.append(_scaled(point, rate))
+            points = converted
+        series.append(points)
+    combined = combine(series)
+    return OrganizationSummary(target, len(found), performance(combined, start=start, end=end))
+
+
+class AllocationBy(enum.StrEnum):
+    INSTRUMENT = "INSTRUMENT"
+    KIND = "KIND"
+    CURRENCY = "CURRENCY"
+
+
+@dataclass(frozen=True, slots=True)
+class Slice:
+    key: str
+    value: Decimal
+    weight: Decimal
+
+
+def allocation(
+    portfolio: Portfolio, rows: Sequence[ValuedHolding], by: AllocationBy
+) -> list[Slice]:
+    """Market value by instrument, kind or currency, cash included (``CASH`` / ``cash`` /
+    the base currency); weights over the whole value, 10 places; largest first."""
+    totals: dict[str, Decimal] = defaultdict(Decimal)
+    for row in rows:
+        instrument = row.instrument
+        if by is AllocationBy.INSTRUMENT:
+            key = instrument.symbol if instrument else str(row.value.instrument_id)
+        elif by is AllocationBy.KIND:
+            key = instrument.kind.value if instrument else "other"
+        else:
+            key = instrument.currency if instrument else portfolio.base_currency
+        totals[key] += row.value.market_value
+    if portfolio.cash:
+        cash_key = {
+            AllocationBy.INSTRUMENT: "CASH",
+            AllocationBy.KIND: "cash",
+            AllocationBy.CURRENCY: portfolio.base_currency,
+        }[by]
+        totals[cash_key] += portfolio.cash
+    whole = sum(totals.values(), Decimal(0))
+    return sorted(
+        (
+            Slice(
+                key,
+                value,
+                (value / whole).quantize(_RATIO, ROUND_HALF_EVEN) if whole else Decimal(0),
+            )
+            for key, value in totals.items()
+        ),
+        key=lambda s: (-s.value, s.key),
+    )
+
+
+def in_range(day: date, from_day: date | None, to_day: date | None) -> bool:
+    return (from_day is None or day >= from_day) and (to_day is None or day <= to_day)
+
+
+__all__ = ["Performance"]

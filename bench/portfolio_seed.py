@@ -1,8 +1,7 @@
 """Bench data for the portfolio benches: realistic instruments (US equities and ETFs) with a
 year of weekday closes written through the market-data functions the refresh job uses, and
-portfolios whose holdings come from recorded transactions (a deposit, then buys at past
-closes), written as the service writes them: the transactions, the holdings cache and the
-cached cash in one transaction per portfolio.
+portfolios whose holdings come from transactions recorded through the portfolio services
+(a deposit, then buys at past closes).
 
 Deterministic for a given seed; every amount has at most 2 (prices) or 0 (quantities)
 decimals, so market values are exact and no peer needs to round a tie.
@@ -18,6 +17,12 @@ from datetime import date, timedelta
 from decimal import Decimal
 
 import asyncpg
+
+from fiscus.domain.identity import Principal
+from fiscus.runtime import Runtime
+from fiscus.services.portfolios.portfolios import create_portfolio
+from fiscus.services.portfolios.recording import record_transactions
+from fiscus.services.portfolios.rows import TransactionInput
 
 INSTRUMENTS = [
     ("AAPL", "Apple Inc.", "equity"),
@@ -137,9 +142,8 @@ async def seed_instruments(
 
 
 async def seed_portfolios(
-    connection: asyncpg.Connection,
-    org_id: uuid.UUID,
-    user_id: uuid.UUID,
+    runtime: Runtime,
+    principal: Principal,
     instruments: list[SeededInstrument],
     *,
     portfolios: int,
@@ -147,58 +151,38 @@ async def seed_portfolios(
     seed: int = 11,
     name: str = "Portfolio",
 ) -> list[uuid.UUID]:
-    """Portfolios of ``holdings`` instruments each: a deposit, then one buy per instrument
-    at a past close; the holdings cache and cash as a replay leaves them (one lot per
-    instrument, no fee: quantity and cost are the buy's)."""
+    """Portfolios of ``holdings`` instruments each, recorded through the portfolio services
+    (one call per portfolio: a deposit, then one buy per instrument at a past close), which
+    write the transactions, the holdings cache and the cash as the API does."""
     rng = random.Random(seed)
     ids: list[uuid.UUID] = []
     for n in range(portfolios):
-        portfolio_id = uuid.uuid4()
-        ids.append(portfolio_id)
-        chosen = rng.sample(instruments, holdings)
-        buys = []
-        for instrument in chosen:
+        created = await create_portfolio(
+            runtime.portfolios, principal, name=f"{name} {n + 1:02d}", base_currency="USD"
+        )
+        ids.append(created.id)
+        buys: list[TransactionInput] = []
+        for instrument in rng.sample(instruments, holdings):
             index = rng.randrange(0, len(instrument.days) - 20)
-            quantity = Decimal(rng.randint(1, 400))
-            buys.append((instrument, instrument.days[index], quantity, instrument.closes[index]))
-        spent = sum((q * price for _, _, q, price in buys), Decimal(0))
-        deposit = (spent * Decimal("1.1")).quantize(Decimal(1))
-        first_day = min(day for _, day, _, _ in buys) - timedelta(days=1)
-        async with connection.transaction():
-            await connection.execute(
-                "SELECT set_config('app.org_id', $1, true)", str(org_id)
+            buys.append(
+                TransactionInput(
+                    type="BUY",
+                    date=instrument.days[index],
+                    symbol=instrument.symbol,
+                    quantity=Decimal(rng.randint(1, 400)),
+                    price=instrument.closes[index],
+                )
             )
-            await connection.execute(
-                """INSERT INTO portfolios (org_id, id, name, base_currency, cost_basis_method,
-                   cash) VALUES ($1, $2, $3, 'USD', 'FIFO', $4)""",
-                org_id,
-                portfolio_id,
-                f"{name} {n + 1:02d}",
-                deposit - spent,
-            )
-            await connection.execute(
-                """INSERT INTO portfolio_transactions (org_id, id, portfolio_id, type,
-                   trade_date, currency, fx_rate, amount, created_by)
-                   VALUES ($1, $2, $3, 'DEPOSIT', $4, 'USD', 1, $5, $6)""",
-                org_id,
-                uuid.uuid4(),
-                portfolio_id,
-                first_day,
-                deposit,
-                user_id,
-            )
-            await connection.executemany(
-                """INSERT INTO portfolio_transactions (org_id, id, portfolio_id, type,
-                   trade_date, instrument_id, currency, fx_rate, quantity, price, created_by)
-                   VALUES ($1, $2, $3, 'BUY', $4, $5, 'USD', 1, $6, $7, $8)""",
-                [
-                    (org_id, uuid.uuid4(), portfolio_id, day, i.id, q, price, user_id)
-                    for i, day, q, price in sorted(buys, key=lambda b: b[1])
-                ],
-            )
-            await connection.executemany(
-                """INSERT INTO portfolio_holdings (org_id, portfolio_id, instrument_id,
-                   quantity, cost_basis, cost_local) VALUES ($1, $2, $3, $4, $5, $5)""",
-                [(org_id, portfolio_id, i.id, q, q * price) for i, _, q, price in buys],
-            )
+        spent = sum((b.quantity * b.price for b in buys if b.quantity and b.price), Decimal(0))
+        first = min(b.date for b in buys) - timedelta(days=1)
+        deposit = TransactionInput(
+            type="DEPOSIT", date=first, amount=(spent * Decimal("1.1")).quantize(Decimal(1))
+        )
+        await record_transactions(
+            runtime.portfolios,
+            principal,
+            created.id,
+            [deposit, *sorted(buys, key=lambda b: b.date)],
+            idempotency_key=f"bench-seed-{created.id}",
+        )
     return ids

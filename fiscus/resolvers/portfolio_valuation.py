@@ -17,7 +17,7 @@ from strawberry.types import Info
 
 from fiscus.domain.identity import Permission
 from fiscus.schema.permissions import requires
-from fiscus.schema.portfolio_valuation import PortfolioValuation, ValuationTypes
+from fiscus.schema.portfolio_valuation import PortfolioValuation
 from fiscus.schema.relay import parse_global_id
 from fiscus.services.portfolios.live import PortfolioNotFound
 
@@ -51,6 +51,6 @@ class PortfolioValuationSubscription:
         try:
             async with info.context.valuations.watch(principal.org_id, raw_id) as stream:
                 async for valuation in stream:
-                    yield ValuationTypes().portfolio(valuation)
+                    yield PortfolioValuation.from_domain(valuation)
         except PortfolioNotFound:
             raise portfolio_not_found() from None

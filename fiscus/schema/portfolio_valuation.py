@@ -1,53 +1,22 @@
-"""Portfolios marked to market, for the dashboard (``Portfolio.valuation``, stored closes)
-and the live subscription (``portfolioValuation``, ticks). Every field is a plain attribute
-computed once per object by ``services.portfolios.marks``: no resolver, no permission class
-on a leaf (the root field authorizes once), so the lean execution context completes them
-without graphql-core's per-field machinery (``schema/execution.py``)."""
+"""``portfolioValuation``'s payload: a portfolio marked to market with its holdings (the same
+``Holding`` type as ``Portfolio.holdings``). Every field is a plain attribute computed once
+per valuation by ``services.portfolios.marks``, and each valuation is serialised once for
+every socket sharing the subscription."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from datetime import date, datetime
+from datetime import datetime
 from decimal import Decimal
 from uuid import UUID
 
 import strawberry
 
 from fiscus.domain.marketdata import Instrument as DomainInstrument
+from fiscus.schema.limits import HOLDINGS_COST, list_cost
 from fiscus.schema.marketdata import Instrument
+from fiscus.schema.portfolios.types import Holding
 from fiscus.schema.relay import to_global_id
 from fiscus.services.portfolios import marks
-
-
-@strawberry.type(
-    description="One holding marked to market. Amounts are in the portfolio's base currency "
-    "except `price` and `previousClose` (the instrument's currency)."
-)
-class HoldingValuation:
-    instrument: Instrument
-    quantity: Decimal
-    cost_basis: Decimal
-    average_cost: Decimal = strawberry.field(description="Cost basis per unit.")
-    price: Decimal | None = strawberry.field(
-        description="The live price, else the newest stored close; null: no price (the "
-        "holding is then valued at cost)."
-    )
-    price_as_of: date | None
-    previous_close: Decimal | None
-    fx_rate: Decimal | None = strawberry.field(
-        description="Base currency per unit of the instrument's currency; null: no rate "
-        "(valued at cost)."
-    )
-    market_value: Decimal = strawberry.field(description="round(quantity * price * fxRate, 4)")
-    unrealized_gain: Decimal = strawberry.field(description="marketValue - costBasis")
-    weight: Decimal = strawberry.field(
-        description="marketValue / the portfolio's invested marketValue (cash excluded)."
-    )
-    day_change: Decimal | None = strawberry.field(
-        description="round(quantity * (price - previousClose) * fxRate, 4)"
-    )
-    day_change_percent: Decimal | None
-    live: bool = strawberry.field(description="Priced by a live tick (else a stored close).")
 
 
 @strawberry.type(description="A portfolio marked to market; amounts in its base currency.")
@@ -63,24 +32,23 @@ class PortfolioValuation:
     as_of: datetime | None = strawberry.field(
         description="The newest live tick reflected; null when only stored closes were used."
     )
-    holdings: list[HoldingValuation]
+    holdings: list[Holding] = strawberry.field(
+        description="Largest market value first.", metadata=list_cost(HOLDINGS_COST)
+    )
 
+    @classmethod
+    def from_domain(cls, valuation: marks.PortfolioValuation) -> PortfolioValuation:
+        instruments: dict[UUID, Instrument] = {}
 
-class ValuationTypes:
-    """Builds the GraphQL objects of many valuations, one ``Instrument`` object per
-    instrument however many portfolios hold it."""
+        def instrument(found: DomainInstrument | None) -> Instrument | None:
+            if found is None:
+                return None
+            converted = instruments.get(found.id)
+            if converted is None:
+                converted = instruments[found.id] = Instrument.from_domain(found)
+            return converted
 
-    def __init__(self) -> None:
-        self._instruments: dict[UUID, Instrument] = {}
-
-    def instrument(self, instrument: DomainInstrument) -> Instrument:
-        found = self._instruments.get(instrument.id)
-        if found is None:
-            found = self._instruments[instrument.id] = Instrument.from_domain(instrument)
-        return found
-
-    def portfolio(self, valuation: marks.PortfolioValuation) -> PortfolioValuation:
-        return PortfolioValuation(
+        return cls(
             portfolio_id=to_global_id("Portfolio", valuation.portfolio_id),
             base_currency=valuation.base_currency,
             cash=valuation.cash,
@@ -90,26 +58,5 @@ class ValuationTypes:
             day_change=valuation.day_change,
             total_value=valuation.total_value,
             as_of=valuation.as_of,
-            holdings=self.holdings(valuation.holdings),
+            holdings=[Holding.from_domain(h, instrument(h.instrument)) for h in valuation.holdings],
         )
-
-    def holdings(self, valued: Iterable[marks.ValuedHolding]) -> list[HoldingValuation]:
-        return [
-            HoldingValuation(
-                instrument=self.instrument(h.instrument),
-                quantity=h.quantity,
-                cost_basis=h.cost_basis,
-                average_cost=h.average_cost,
-                price=h.price,
-                price_as_of=h.price_as_of,
-                previous_close=h.previous_close,
-                fx_rate=h.fx_rate,
-                market_value=h.market_value,
-                unrealized_gain=h.unrealized_gain,
-                weight=h.weight,
-                day_change=h.day_change,
-                day_change_percent=h.day_change_percent,
-                live=h.live,
-            )
-            for h in valued
-        ]

@@ -75,6 +75,17 @@ class Strict:
 
 
 @strawberry.type
+class Wrapper:
+    label: str
+    strict: Strict
+
+    @strawberry.field
+    async def later_strict(self) -> Strict:
+        await asyncio.sleep(0)
+        return self.strict
+
+
+@strawberry.type
 class Portfolio:
     name: str
     holdings: list[Holding]
@@ -133,6 +144,18 @@ class Query:
         return [Strict(value="outer", child=Strict(value=None))]  # type: ignore[arg-type]
 
     @strawberry.field
+    def wrapped(self) -> list[Wrapper | None]:
+        return [
+            Wrapper(label="fine", strict=Strict(value="ok")),
+            Wrapper(label="broken", strict=Strict(value=None)),  # type: ignore[arg-type]
+        ]
+
+    @strawberry.field
+    async def wrapped_later(self) -> list[Wrapper]:
+        await asyncio.sleep(0)
+        return [Wrapper(label="fine", strict=Strict(value="ok"))]
+
+    @strawberry.field
     def named(self) -> list[Named]:
         return [_instrument("AAPL")]
 
@@ -165,6 +188,9 @@ QUERIES = [
     "{ brokenPortfolio { holdings { instrument { symbol } } } }",
     "{ brokenPortfolio { loaded { instrument { symbol } } } }",
     "{ childBroken { value child { value } } }",
+    "{ wrapped { label strict { value } } }",
+    "{ wrapped { label laterStrict { value child { value } } } }",
+    "{ wrappedLater { __typename label strict { __typename value } laterStrict { value } } }",
     "{ named { __typename name ... on Instrument { symbol price { close } } } }",
     "{ notAnInstrument { quantity instrument { symbol } } }",
     "{ portfolio { holdings { instrument { requiredPrice { close } } } } }",

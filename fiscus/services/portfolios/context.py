@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable
-from dataclasses import dataclass
-from typing import TypeVar
+from dataclasses import dataclass, field
+from typing import Any, TypeVar
 
 from fiscus.services.context import ServiceContext
+from fiscus.services.portfolios.mark_cache import MarkCache
 
 R = TypeVar("R")
 OFFLOAD_AT = 200
@@ -18,6 +19,9 @@ portfolio's recomputation never holds the event loop."""
 @dataclass(kw_only=True)
 class PortfolioContext(ServiceContext):
     offload_at: int = OFFLOAD_AT
+    marks: MarkCache[Any] = field(default_factory=MarkCache)
+    """Valuations by their exact inputs (``services/portfolios/mark_cache.py``): shared by
+    every request of the process (``sharing`` copies the reference)."""
 
     async def offload(self, size: int, call: Callable[[], R]) -> R:
         """``call()`` in a worker thread when ``size`` (rows, transactions) is big, else

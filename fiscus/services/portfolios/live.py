@@ -305,5 +305,3 @@ class _Watch:
             self._engine._detach(watched, self._stream)
         elif self._stream is not None:
             self._stream.close()
-
-

@@ -12,17 +12,23 @@ a holding with no rate is valued at cost, like one with no price.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
+from typing import Any
 from uuid import UUID
 
 from fiscus.domain.identity import Principal
 from fiscus.domain.marketdata import Instrument
-from fiscus.domain.portfolios import Books, Position
+from fiscus.domain.portfolios import Books, HoldingValue, Position
 from fiscus.domain.portfolios import holdings as value_holdings
 from fiscus.domain.portfolios.portfolio import Portfolio
-from fiscus.persistence.reads.portfolio_marks import PricedHolding
+from fiscus.persistence.reads.portfolio_marks import (
+    PricedHolding,
+    PricedRows,
+    currencies_of,
+    priced_holdings_of,
+)
 from fiscus.persistence.reads.repositories import Reads
 from fiscus.services.marketdata.live import LiveQuote
 from fiscus.services.portfolios.context import PortfolioContext
@@ -32,24 +38,19 @@ _ZERO = Decimal(0)
 _ONE = Decimal(1)
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class ValuedHolding:
-    instrument: Instrument
-    quantity: Decimal
-    cost_basis: Decimal
-    average_cost: Decimal
-    price: Decimal | None
-    """In the instrument's currency; None: no price (valued at cost)."""
+    """One holding marked to market: the domain's figures (``value``) and where its price
+    came from. Not frozen only because frozen dataclasses cost 3-4x to build (500 per
+    dashboard); nothing changes one after ``value_portfolio``."""
+
+    instrument: Instrument | None
+    value: HoldingValue
     price_as_of: date | None
     previous_close: Decimal | None
     fx_rate: Decimal | None
-    market_value: Decimal
-    unrealized_gain: Decimal
-    weight: Decimal
-    day_change: Decimal | None
-    day_change_percent: Decimal | None
     live: bool
-    """Priced by a live tick (else by a stored close)."""
+    """Priced by a live tick (else by a stored close, or not priced)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -66,8 +67,12 @@ class PortfolioValuation:
     total_value: Decimal
     """``market_value + cash``."""
     holdings: tuple[ValuedHolding, ...]
+    """Largest market value first (ties: by symbol)."""
     as_of: datetime | None
     """The newest live tick reflected; None when only stored closes were used."""
+    rendered: dict[str, Any] = field(default_factory=dict, compare=False, repr=False)
+    """The API's rendering of this valuation, built once by whoever renders it: a valuation
+    never changes and the mark cache hands the same one to every request."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -81,7 +86,13 @@ class MarkInputs:
 
     @property
     def live_symbols(self) -> list[str]:
-        return sorted({h.instrument.symbol for h in self.holdings if not h.instrument.is_manual})
+        return sorted(
+            {
+                h.instrument.symbol
+                for h in self.holdings
+                if h.instrument is not None and not h.instrument.is_manual
+            }
+        )
 
 
 def value_portfolio(
@@ -97,15 +108,16 @@ def value_portfolio(
     from_tick: set[UUID] = set()
     newest: datetime | None = None
     positions: list[Position] = []
+    base = portfolio.base_currency
     for held in inputs.holdings:
-        instrument = held.instrument
-        iid = instrument.id
+        iid = held.instrument_id
         positions.append(Position(iid, held.quantity, held.cost_basis, held.cost_local, ()))
-        rate = _ONE if instrument.currency == portfolio.base_currency else None
+        instrument = held.instrument
+        if instrument is None:
+            continue  # not priced: valued at cost
+        rate = _ONE if instrument.currency == base else inputs.fx.get(instrument.currency)
         if rate is None:
-            rate = inputs.fx.get(instrument.currency)
-            if rate is None:
-                continue  # no rate: valued at cost
+            continue  # no rate: valued at cost
         rates[iid] = rate
         mark = held.mark
         tick = None if live is None or instrument.is_manual else live.get(instrument.symbol)
@@ -135,30 +147,20 @@ def value_portfolio(
         fees=_ZERO,
         net_invested=_ZERO,
     )
-    values = value_holdings(
-        books, prices_today=today, prices_previous=previous, fx_today=rates
-    )
+    values = value_holdings(books, prices_today=today, prices_previous=previous, fx_today=rates)
     valued: list[ValuedHolding] = []
     market_value = cost_basis = day_change = _ZERO
     for held, value in zip(inputs.holdings, values, strict=True):
-        iid = held.instrument.id
+        iid = held.instrument_id
         priced = value.price is not None
         valued.append(
             ValuedHolding(
-                instrument=held.instrument,
-                quantity=value.quantity,
-                cost_basis=value.cost_basis,
-                average_cost=value.average_cost,
-                price=value.price,
-                price_as_of=as_of_day.get(iid) if priced else None,
-                previous_close=previous.get(iid) if priced else None,
-                fx_rate=rates.get(iid),
-                market_value=value.market_value,
-                unrealized_gain=value.unrealized_gain,
-                weight=value.weight,
-                day_change=value.day_change,
-                day_change_percent=value.day_change_percent,
-                live=iid in from_tick,
+                held.instrument,
+                value,
+                as_of_day.get(iid) if priced else None,
+                previous.get(iid) if priced else None,
+                rates.get(iid),
+                iid in from_tick,
             )
         )
         market_value += value.market_value
@@ -167,40 +169,54 @@ def value_portfolio(
             day_change += value.day_change
     return PortfolioValuation(
         portfolio_id=portfolio.id,
-        base_currency=portfolio.base_currency,
+        base_currency=base,
         cash=portfolio.cash,
         market_value=market_value,
         cost_basis=cost_basis,
         unrealized_gain=market_value - cost_basis,
         day_change=day_change,
         total_value=market_value + portfolio.cash,
-        holdings=tuple(valued),
+        holdings=tuple(sorted(valued, key=_largest_first)),
         as_of=newest,
     )
 
 
-async def read_inputs(
+def _largest_first(holding: ValuedHolding) -> Decimal:
+    return -holding.value.market_value
+
+
+async def read_rows(
     reads: Reads, portfolios: Sequence[Portfolio], day: date
-) -> dict[UUID, MarkInputs]:
-    """Inputs of every portfolio given: one statement for the priced holdings, one more
-    per distinct base currency that needs FX rates (none when every holding is in its
-    portfolio's currency)."""
-    priced = await reads.portfolio_marks.priced_holdings([p.id for p in portfolios], day)
+) -> tuple[dict[UUID, PricedRows], dict[str, dict[str, Decimal | None]]]:
+    """Every portfolio's priced rows (one statement) and the FX rates their holdings need
+    into each base currency (one statement per base currency that needs any: none when
+    every holding is in its portfolio's currency)."""
+    priced = await reads.portfolio_marks.priced_rows([p.id for p in portfolios], day)
     needed: dict[str, set[str]] = {}
     for portfolio in portfolios:
-        foreign = {
-            h.instrument.currency
-            for h in priced[portfolio.id]
-            if h.instrument.currency != portfolio.base_currency
-        }
+        foreign = currencies_of(priced[portfolio.id]) - {portfolio.base_currency}
         if foreign:
             needed.setdefault(portfolio.base_currency, set()).update(foreign)
     rates: dict[str, dict[str, Decimal | None]] = {}
     for base, currencies in needed.items():
         table = await fx_table(reads, base, currencies, day, day)
-        rates[base] = {currency: table.try_rate(currency, day) for currency in currencies}
+        rates[base] = {currency: table.try_rate(currency, day) for currency in sorted(currencies)}
+    return priced, rates
+
+
+def _inputs_key(portfolio: Portfolio, rows: PricedRows, fx: Mapping[str, Decimal | None]) -> Any:
+    return (portfolio.cash, portfolio.base_currency, rows, tuple(fx.items()))
+
+
+async def read_inputs(
+    reads: Reads, portfolios: Sequence[Portfolio], day: date
+) -> dict[UUID, MarkInputs]:
+    priced, rates = await read_rows(reads, portfolios, day)
+    instruments: dict[UUID, Instrument] = {}
     return {
-        p.id: MarkInputs(p, tuple(priced[p.id]), rates.get(p.base_currency, {}))
+        p.id: MarkInputs(
+            p, tuple(priced_holdings_of(priced[p.id], instruments)), rates.get(p.base_currency, {})
+        )
         for p in portfolios
     }
 
@@ -209,18 +225,30 @@ async def valuations(
     ctx: PortfolioContext, principal: Principal, portfolios: Sequence[Portfolio]
 ) -> dict[UUID, PortfolioValuation]:
     """The dashboard's read: every given portfolio (the caller's organization's, already
-    read) marked with stored closes, in a constant number of statements."""
+    read) marked with stored closes, in a constant number of statements. A portfolio whose
+    inputs equal those of a valuation already computed in this process gets that valuation
+    (``ctx.marks``, see ``mark_cache.py``)."""
     if not portfolios:
         return {}
     day = ctx.clock().date()
     async with ctx.reads(org_id=principal.org_id, user_id=principal.user_id) as reads:
-        inputs = await read_inputs(reads, portfolios, day)
-    return {pid: value_portfolio(found) for pid, found in inputs.items()}
+        priced, rates = await read_rows(reads, portfolios, day)
+    cache = ctx.marks
+    instruments: dict[UUID, Instrument] = {}
+    found: dict[UUID, PortfolioValuation] = {}
+    for p in portfolios:
+        fx = rates.get(p.base_currency, {})
+        key = _inputs_key(p, priced[p.id], fx)
+        valuation = cache.get(principal.org_id, p.id, key)
+        if valuation is None:
+            holdings = tuple(priced_holdings_of(priced[p.id], instruments))
+            valuation = value_portfolio(MarkInputs(p, holdings, fx))
+            cache.put(principal.org_id, p.id, key, valuation)
+        found[p.id] = valuation
+    return found
 
 
-async def live_inputs(
-    ctx: PortfolioContext, org_id: UUID, portfolio_id: UUID
-) -> MarkInputs | None:
+async def live_inputs(ctx: PortfolioContext, org_id: UUID, portfolio_id: UUID) -> MarkInputs | None:
     """One portfolio's inputs for the live valuations, read in the organization's context
     (the subscriber's permission was checked when it subscribed); None when the
     organization has no such portfolio."""

@@ -78,7 +78,7 @@ LIST_COST_METADATA_KEY = "fiscus_list_cost"
 of ``default_page_size``: ``strawberry.field(metadata=list_cost(25))``."""
 
 
-HOLDINGS_COST = 30
+HOLDINGS_COST = 25
 """A portfolio's holdings, as the cost model counts them (a typical portfolio's open
 positions): the organization dashboard, 20 portfolios with their holdings, fits the
 default ``max_cost``."""

@@ -24,6 +24,7 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 from types import TracebackType
 from uuid import UUID
 
+from fiscus.observability import metrics
 from fiscus.realtime import channels
 from fiscus.realtime.broker import Broker
 from fiscus.realtime.hub import Hub
@@ -278,6 +279,7 @@ class PortfolioValuations:
         }
         valuation = value_portfolio(watched.inputs, live)
         self.computations += 1
+        metrics.portfolio_valuations.inc()
         self._dirty.discard(watched)
         watched.latest = valuation
         for stream in watched.streams:

@@ -17,7 +17,7 @@ from decimal import Decimal
 from typing import Any
 from uuid import UUID
 
-from sqlalchemy import Row, delete, func, select, text, update
+from sqlalchemy import delete, func, select, text, update
 
 from fiscus.domain.portfolios.model import (
     LotPick,
@@ -141,6 +141,45 @@ def stored_of(row: Sequence[Any]) -> StoredTransaction:
     return StoredTransaction(transaction, row[16], row[17])
 
 
+HISTORY_ARRAY = """json_build_array(
+      id, seq, type, trade_date, currency, fx_rate::text, instrument_id, quantity::text,
+      price::text, fee::text, amount::text, ratio::text, lots, transferred_lots, reference,
+      note, portfolio_id, transfer_id) ORDER BY trade_date, seq"""
+"""One transaction as a JSON array in ``TRANSACTION_COLUMNS`` order (numbers as text)."""
+
+
+def _uuid(value: Any) -> UUID | None:
+    return None if value is None else UUID(value)
+
+
+def stored_from_json(text: str) -> list[StoredTransaction]:
+    """A history read as one JSON text (``HISTORY_ARRAY`` aggregated): pure, so a big one is
+    decoded in a worker thread -- the event loop only receives one string."""
+    found: list[StoredTransaction] = []
+    for r in json.loads(text):
+        found.append(
+            stored_of(
+                (
+                    UUID(r[0]),
+                    r[1],
+                    r[2],
+                    date.fromisoformat(r[3]),
+                    r[4],
+                    r[5],
+                    _uuid(r[6]),
+                    *r[7:12],
+                    r[12],
+                    r[13],
+                    r[14],
+                    r[15],
+                    UUID(r[16]),
+                    _uuid(r[17]),
+                )
+            )
+        )
+    return found
+
+
 def transaction_json(
     transaction: Transaction, portfolio_id: UUID, transfer_id: UUID | None = None
 ) -> dict[str, Any]:
@@ -209,6 +248,9 @@ _EXISTING_REFERENCES = text("""
     SELECT reference FROM portfolio_transactions
     WHERE org_id = :org_id AND portfolio_id = :portfolio_id
       AND reference = ANY(CAST(:references AS text[]))""")
+_HISTORY = text(f"""
+    SELECT count(*), coalesce(max(seq), 0), coalesce(json_agg({HISTORY_ARRAY}), '[]')::text
+    FROM portfolio_transactions WHERE org_id = :org_id AND portfolio_id = :id""")  # noqa: S608 -- a constant fragment, no input
 _LOCK_PORTFOLIOS = text("""
     SELECT id FROM portfolios WHERE org_id = :org_id AND id = ANY(CAST(:ids AS uuid[]))
     ORDER BY id FOR UPDATE""")
@@ -265,15 +307,13 @@ class PortfolioRepository(AreaRepository):
 
     # Transactions.
 
-    async def transaction_rows(self, portfolio_id: UUID) -> Sequence[Row[Any]]:
-        """The portfolio's whole history as raw rows in replay order (``stored_of`` turns
-        each into a domain transaction; big histories do that in a worker thread)."""
-        result = await self.session.execute(
-            select(*TRANSACTION_COLUMNS)
-            .where(T.org_id == self.org_id, T.portfolio_id == portfolio_id)
-            .order_by(T.trade_date, T.seq)
-        )
-        return result.all()
+    async def history_text(self, portfolio_id: UUID) -> tuple[int, int, str]:
+        """(count, highest ``seq``, the portfolio's whole history in replay order as one JSON
+        text): ``stored_from_json`` decodes it, away from the event loop when big."""
+        row = (
+            await self.session.execute(_HISTORY, {"org_id": self.org_id, "id": portfolio_id})
+        ).one()
+        return int(row[0]), int(row[1]), str(row[2])
 
     async def transaction(self, transaction_id: UUID) -> StoredTransaction | None:
         result = await self.session.execute(
@@ -291,6 +331,28 @@ class PortfolioRepository(AreaRepository):
             .order_by(T.seq)
         )
         return [stored_of(r) for r in result.all()]
+
+    async def transfer_outs(self, portfolio_id: UUID) -> list[StoredTransaction]:
+        """The portfolio's TRANSFER_OUT legs of transfers with another portfolio."""
+        result = await self.session.execute(
+            select(*TRANSACTION_COLUMNS).where(
+                T.org_id == self.org_id,
+                T.portfolio_id == portfolio_id,
+                T.type == "TRANSFER_OUT",
+                T.transfer_id.is_not(None),
+            )
+        )
+        return [stored_of(r) for r in result.all()]
+
+    async def transfer_leg_count(self, portfolio_id: UUID) -> int:
+        found = await self.session.scalar(
+            select(func.count()).where(
+                T.org_id == self.org_id,
+                T.portfolio_id == portfolio_id,
+                T.transfer_id.is_not(None),
+            )
+        )
+        return int(found or 0)
 
     async def existing_references(self, portfolio_id: UUID, references: Sequence[str]) -> set[str]:
         if not references:

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable
+from concurrent.futures import Executor
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
 from fiscus.services.context import ServiceContext
 from fiscus.services.portfolios.mark_cache import MarkCache
+from fiscus.services.portfolios.replaying import ReplayJob, ReplayOutcome, run_replay
 
 R = TypeVar("R")
 OFFLOAD_AT = 200
@@ -22,6 +24,18 @@ class PortfolioContext(ServiceContext):
     marks: MarkCache[Any] = field(default_factory=MarkCache)
     """Valuations by their exact inputs (``services/portfolios/mark_cache.py``): shared by
     every request of the process (``sharing`` copies the reference)."""
+    replay_pool: Executor | None = None
+    """Processes for big replays (``Runtime.open`` starts them); without one, a worker
+    thread."""
+
+    async def replay(self, job: ReplayJob) -> ReplayOutcome:
+        """A use case's replay: inline for a small history, else in a replay process (the
+        event loop's process keeps the interpreter lock to itself)."""
+        if job.size < self.offload_at:
+            return run_replay(job)
+        if self.replay_pool is None:
+            return await asyncio.to_thread(run_replay, job)
+        return await asyncio.get_running_loop().run_in_executor(self.replay_pool, run_replay, job)
 
     async def offload(self, size: int, call: Callable[[], R]) -> R:
         """``call()`` in a worker thread when ``size`` (rows, transactions) is big, else

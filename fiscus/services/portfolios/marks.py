@@ -32,7 +32,7 @@ from fiscus.persistence.reads.portfolio_marks import (
 from fiscus.persistence.reads.repositories import Reads
 from fiscus.services.marketdata.live import LiveQuote
 from fiscus.services.portfolios.context import PortfolioContext
-from fiscus.services.portfolios.pricing import fx_table
+from fiscus.services.portfolios.pricing import fx_tables
 
 _ZERO = Decimal(0)
 _ONE = Decimal(1)
@@ -189,18 +189,22 @@ async def read_rows(
     reads: Reads, portfolios: Sequence[Portfolio], day: date
 ) -> tuple[dict[UUID, PricedRows], dict[str, dict[str, Decimal | None]]]:
     """Every portfolio's priced rows (one statement) and the FX rates their holdings need
-    into each base currency (one statement per base currency that needs any: none when
-    every holding is in its portfolio's currency)."""
+    into each base currency (one more statement when any holding is in another currency
+    than its portfolio's, whatever the number of base currencies)."""
     priced = await reads.portfolio_marks.priced_rows([p.id for p in portfolios], day)
     needed: dict[str, set[str]] = {}
     for portfolio in portfolios:
         foreign = currencies_of(priced[portfolio.id]) - {portfolio.base_currency}
         if foreign:
             needed.setdefault(portfolio.base_currency, set()).update(foreign)
-    rates: dict[str, dict[str, Decimal | None]] = {}
-    for base, currencies in needed.items():
-        table = await fx_table(reads, base, currencies, day, day)
-        rates[base] = {currency: table.try_rate(currency, day) for currency in sorted(currencies)}
+    if not needed:
+        return priced, {}
+    everything = {currency for found in needed.values() for currency in found}
+    tables = await fx_tables(reads, needed, everything, day, day)
+    rates = {
+        base: {currency: tables[base].try_rate(currency, day) for currency in sorted(currencies)}
+        for base, currencies in needed.items()
+    }
     return priced, rates
 
 

@@ -246,7 +246,8 @@ def _start(kind: str, settings: Settings) -> Server:
         return Server(kind, base, start_server(settings, port), FISCUS_QUERY)
     if kind == "postgraphile":
         command = ["node", str(POSTGRAPHILE_DIR / "server.mjs"), str(port), database_url, SECRET]
-        process = subprocess.Popen(command, stdout=subprocess.DEVNULL)
+        env = {**os.environ, "NODE_ENV": "production"}  # graphql-js without its dev checks
+        process = subprocess.Popen(command, stdout=subprocess.DEVNULL, env=env)
         return Server(kind, base, process, POSTGRAPHILE_QUERY)
     if kind == "floor":
         command = [

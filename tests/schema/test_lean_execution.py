@@ -140,6 +140,12 @@ class Query:
         return _portfolio(broken=True)
 
     @strawberry.field
+    def shared(self) -> list[Holding]:
+        """One instrument object under several holdings (completed once, shared)."""
+        one = _instrument("AAPL")
+        return [Holding(quantity=Decimal(n), instrument=one, weight=None) for n in range(3)]
+
+    @strawberry.field
     def child_broken(self) -> list[Strict]:
         return [Strict(value="outer", child=Strict(value=None))]  # type: ignore[arg-type]
 
@@ -188,6 +194,8 @@ QUERIES = [
     "{ brokenPortfolio { holdings { instrument { symbol } } } }",
     "{ brokenPortfolio { loaded { instrument { symbol } } } }",
     "{ childBroken { value child { value } } }",
+    "{ shared { quantity instrument { symbol kind tags price { close } } } }",
+    "{ shared { a: instrument { symbol } b: instrument { symbol name upper } } }",
     "{ wrapped { label strict { value } } }",
     "{ wrapped { label laterStrict { value child { value } } } }",
     "{ wrappedLater { __typename label strict { __typename value } laterStrict { value } } }",

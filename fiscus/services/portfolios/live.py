@@ -38,6 +38,7 @@ LoadInputs = Callable[[UUID, UUID], Awaitable[MarkInputs | None]]
 has no such portfolio."""
 
 DEFAULT_INTERVAL_SECONDS = 0.15
+_YIELD_EVERY = 16
 
 
 class PortfolioNotFound(Exception):
@@ -263,11 +264,15 @@ class PortfolioValuations:
             self._wake.clear()
             dirty, self._dirty = self._dirty, set()
             self._last_flush = time.monotonic()
-            for watched in dirty:
+            for n, watched in enumerate(dirty, start=1):
                 try:
                     self._value(watched)
                 except Exception:
                     logger.exception("Valuing portfolio %s failed", watched.portfolio_id)
+                if n % _YIELD_EVERY == 0:
+                    # Let the executions serialise and the sockets write what is valued so
+                    # far instead of holding the loop for the whole batch.
+                    await asyncio.sleep(0)
 
     def _value(self, watched: _Watched) -> None:
         if watched.inputs is None or not watched.streams:

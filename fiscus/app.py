@@ -7,6 +7,7 @@ checks and metrics.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -33,6 +34,8 @@ from fiscus.schema.context import Context
 from fiscus.schema.limits import QueryLimits, validation_rules
 from fiscus.services.credentials import Clock, utcnow
 from fiscus.services.identity.auth import authenticate, revalidate
+from fiscus.services.portfolios.live import PortfolioValuations
+from fiscus.services.portfolios.marks import live_inputs
 from fiscus.transport.exports import export_routes
 from fiscus.transport.graphiql import assets_app, graphiql_html
 from fiscus.transport.http import GraphQLHTTPEndpoint
@@ -56,6 +59,7 @@ def create_app(settings: Settings, *, clock: Clock = utcnow) -> Starlette:
             portfolios_context=runtime().portfolios,
             make_loaders=Loaders,
             hub=state["hub"],
+            valuations=state["valuations"],
             bearer_token=_bearer(request.headers.get("authorization")),
             client_address=request.client.host if request.client else None,
         )
@@ -70,6 +74,7 @@ def create_app(settings: Settings, *, clock: Clock = utcnow) -> Starlette:
             portfolios_context=runtime().portfolios,
             make_loaders=Loaders,
             hub=state["hub"],
+            valuations=state["valuations"],
             client_address=client_address,
         )
 
@@ -113,7 +118,15 @@ def create_app(settings: Settings, *, clock: Clock = utcnow) -> Starlette:
         )
         await interest.start()
         await hub.start()
-        state.update(runtime=opened, hub=hub)
+        valuations = PortfolioValuations(
+            hub,
+            opened.broker,
+            functools.partial(live_inputs, opened.portfolios),
+            interval=settings.realtime.valuation_interval_seconds,
+        )
+        await valuations.start()
+        state.update(runtime=opened, hub=hub, valuations=valuations)
+        app.state.valuations = valuations
         app.state.interest = interest
         app.state.runtime = opened
         app.state.graphql_ws = GraphQLWebSocketEndpoint(
@@ -134,6 +147,7 @@ def create_app(settings: Settings, *, clock: Clock = utcnow) -> Starlette:
         try:
             yield
         finally:
+            await valuations.stop()
             await hub.stop()
             await interest.stop()
             await opened.close()

@@ -167,6 +167,12 @@ class RealtimeSettings(BaseModel):
         description="Session checks (connection_init, new operations) one process runs "
         "at once; the rest wait their turn, and identical ones in flight are shared.",
     )
+    valuation_interval_seconds: float = Field(
+        default=0.15,
+        gt=0,
+        description="portfolioValuation: a portfolio is revalued at most once per interval "
+        "(ticks in between are coalesced); the newest tick waits at most this long.",
+    )
     per_message_deflate: bool = Field(
         default=False,
         description="Offer WebSocket compression (permessage-deflate). Off: every frame "

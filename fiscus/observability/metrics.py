@@ -55,6 +55,12 @@ messages_delivered = Counter(
     "Subscription payloads written to WebSockets.",
     registry=REGISTRY,
 )
+portfolio_valuations = Counter(
+    "fiscus_portfolio_valuations_total",
+    "Live portfolio valuations computed (portfolioValuation: one per watched portfolio per "
+    "batch of ticks, however many sockets watch it).",
+    registry=REGISTRY,
+)
 messages_dropped = Counter(
     "fiscus_realtime_messages_dropped_total",
     "Messages conflated or dropped because a subscriber was slow.",

@@ -22,10 +22,12 @@ from fiscus.resolvers.ledger import LedgerMutation, LedgerQuery, LedgerSubscript
 from fiscus.resolvers.ledger.statements import ExportsMutation, StatementsQuery
 from fiscus.resolvers.marketdata import MarketDataMutation, MarketDataQuery
 from fiscus.resolvers.marketdata.subscriptions import MarketDataSubscription
+from fiscus.resolvers.portfolio_valuation import PortfolioValuationSubscription
 from fiscus.resolvers.portfolios import PortfolioMutation, PortfolioQuery
 from fiscus.schema import identity as identity_types
 from fiscus.schema import ledger as ledger_types
 from fiscus.schema import marketdata as marketdata_types
+from fiscus.schema.execution import LeanExecutionContext
 from fiscus.schema.portfolios import records as portfolio_records
 from fiscus.schema.portfolios import types as portfolio_types
 from fiscus.schema.scalars import Money
@@ -38,7 +40,13 @@ Mutation = merge_types(
     (IdentityMutation, MarketDataMutation, LedgerMutation, ExportsMutation, PortfolioMutation),
 )
 Subscription = merge_types(
-    "Subscription", (IdentitySubscription, MarketDataSubscription, LedgerSubscription)
+    "Subscription",
+    (
+        IdentitySubscription,
+        MarketDataSubscription,
+        LedgerSubscription,
+        PortfolioValuationSubscription,
+    ),
 )
 
 NODE_TYPES = [
@@ -70,4 +78,5 @@ def build_schema() -> strawberry.Schema:
         config=StrawberryConfig(
             scalar_map={marketdata_types.BigInt: marketdata_types.BIG_INT_SCALAR}
         ),
+        execution_context_class=LeanExecutionContext,
     )

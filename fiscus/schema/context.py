@@ -31,6 +31,8 @@ class Context:
     loaders: Any = None
     make_loaders: Callable[[Context], Any] | None = None
     hub: Any = None
+    valuations: Any = None
+    """The process's live portfolio valuations (``services.portfolios.live``)."""
     bearer_token: str | None = None
     client_address: str | None = None
     _principal: Principal | None = None

@@ -10,9 +10,10 @@
 Cost model: every field costs 1 plus the cost of its selections. A field returning a list
 or a ``...Connection`` type multiplies the cost of its selections by its page size: the
 literal ``first`` (or ``last``) argument, or ``default_page_size`` when the argument is
-absent or a variable. Fields directly under a ``...Connection`` type (``edges``,
-``nodes``) are not multiplied again. ``__typename`` is free. Introspection subtrees
-(``__schema``, ``__type``) are left out of depth and cost: graphql-core's
+absent or a variable (or the size a list field declares with ``list_cost``). Fields
+directly under a ``...Connection`` type (``edges``, ``nodes``) are not multiplied again.
+``__typename`` is free. Introspection subtrees (``__schema``, ``__type``) are left out of
+depth and cost: graphql-core's
 ``MaxIntrospectionDepthRule`` (a standard rule) bounds them instead; their aliases count.
 
 The same rule caps literal list inputs at ``max_list_input`` items; variables are checked
@@ -68,6 +69,29 @@ def declared_max_items(field: Any) -> int | None:
     definition = (getattr(field, "extensions", None) or {}).get("strawberry-definition")
     metadata = getattr(definition, "metadata", None) or {}
     value = metadata.get(MAX_ITEMS_METADATA_KEY)
+    return value if isinstance(value, int) else None
+
+
+LIST_COST_METADATA_KEY = "fiscus_list_cost"
+"""Output-field metadata: the page size the cost model assumes for a list field without a
+``first`` argument whose length the domain keeps small (a portfolio's holdings), instead
+of ``default_page_size``: ``strawberry.field(metadata=list_cost(25))``."""
+
+
+HOLDINGS_COST = 25
+"""A portfolio's holdings, as the cost model counts them (a typical portfolio's open
+positions): the organization dashboard, 20 portfolios with their holdings, fits the
+default ``max_cost``."""
+
+
+def list_cost(size: int) -> dict[str, int]:
+    return {LIST_COST_METADATA_KEY: size}
+
+
+def _declared_list_cost(definition: GraphQLField) -> int | None:
+    strawberry_field = (definition.extensions or {}).get("strawberry-definition")
+    metadata = getattr(strawberry_field, "metadata", None) or {}
+    value = metadata.get(LIST_COST_METADATA_KEY)
     return value if isinstance(value, int) else None
 
 
@@ -192,7 +216,7 @@ class _OperationWalker:
         returns_list = isinstance(get_nullable_type(definition.type), GraphQLList)
         if not returns_list and not _is_connection(get_named_type(definition.type)):
             return 1
-        return _page_size(node) or self.default_page_size
+        return _page_size(node) or _declared_list_cost(definition) or self.default_page_size
 
 
 def _field_definition(parent: GraphQLNamedType | None, name: str) -> GraphQLField | None:

@@ -231,7 +231,9 @@ def test_every_root_field_is_covered_by_the_matrix_or_named_public():
         "organizationActivity",
         "priceUpdates",
         "ledgerActivity",
-    }  # own tests: authentication, members, realtime, test_price_updates, test_ledger_api
+        "portfolioValuation",
+    }  # own tests: authentication, members, realtime, test_price_updates, test_ledger_api,
+    # test_portfolio_valuation
     names = set()
     for root in ("Query", "Mutation", "Subscription"):
         names |= {

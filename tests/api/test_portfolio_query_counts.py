@@ -83,8 +83,9 @@ async def test_portfolios_with_holdings_lots_and_transactions_use_constant_state
     assert few == many
     assert few_gains == many_gains
     # begin with the tenant context, access check, the page of portfolios; holdings: the
-    # cache rows, their instruments, their closes, the FX pairs; the histories (lots and
-    # income); the transaction pages; the instruments named by lots, transactions, income.
-    assert many == 10
+    # cache rows with their instruments and closes (one statement), the FX pairs; the
+    # histories (lots and income); the transaction pages; the instruments named by lots,
+    # transactions, income.
+    assert many == 8
     # begin, access check, the page, the histories, the gains' transactions, instruments.
     assert many_gains == 6

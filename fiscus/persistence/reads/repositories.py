@@ -18,6 +18,7 @@ if TYPE_CHECKING:
     from fiscus.persistence.reads.identity import IdentityReads
     from fiscus.persistence.reads.ledger import LedgerReads
     from fiscus.persistence.reads.marketdata import MarketDataReads
+    from fiscus.persistence.reads.portfolio_marks import PortfolioMarkReads
     from fiscus.persistence.reads.portfolios import PortfolioReads
 
 
@@ -75,3 +76,9 @@ class Reads:
         from fiscus.persistence.reads.portfolios import PortfolioReads
 
         return PortfolioReads(self._connection, self._org_id)
+
+    @cached_property
+    def portfolio_marks(self) -> PortfolioMarkReads:
+        from fiscus.persistence.reads.portfolio_marks import PortfolioMarkReads
+
+        return PortfolioMarkReads(self._connection, self._org_id)

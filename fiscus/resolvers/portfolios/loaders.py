@@ -11,10 +11,12 @@ from uuid import UUID
 
 from strawberry.dataloader import DataLoader
 
+from fiscus.domain.marketdata import Instrument as DomainInstrument
 from fiscus.domain.portfolios.portfolio import Portfolio
 from fiscus.persistence.repositories.portfolio_rows import StoredTransaction
+from fiscus.schema.marketdata import Instrument
 from fiscus.schema.portfolios.records import PortfolioBooks, TransactionsPage
-from fiscus.services.portfolios import pricing, queries, valuation
+from fiscus.services.portfolios import marks, pricing, queries
 
 NIL = UUID(int=0)
 
@@ -27,7 +29,7 @@ class PortfolioLoaders:
     def __init__(self, context: Any) -> None:
         self._context = context
         self.portfolio: DataLoader[UUID, Portfolio | None] = DataLoader(self._load_portfolios)
-        self.holdings: DataLoader[Portfolio, list[valuation.ValuedHolding]] = DataLoader(
+        self.holdings: DataLoader[Portfolio, marks.PortfolioValuation] = DataLoader(
             self._load_holdings, cache_key_fn=_by_id
         )
         self.books: DataLoader[Portfolio, PortfolioBooks] = DataLoader(
@@ -39,6 +41,18 @@ class PortfolioLoaders:
         self.transactions: DataLoader[TransactionsPage, list[StoredTransaction]] = DataLoader(
             self._load_pages
         )
+        self._instrument_types: dict[UUID, tuple[DomainInstrument, Instrument]] = {}
+
+    def instrument_type(self, instrument: DomainInstrument) -> Instrument:
+        """One GraphQL ``Instrument`` per instrument for the whole request (20 portfolios
+        holding the same 60 instruments build 60, not 500)."""
+        found = self._instrument_types.get(instrument.id)
+        if found is None or found[0] is not instrument:
+            found = self._instrument_types[instrument.id] = (
+                instrument,
+                Instrument.from_domain(instrument),
+            )
+        return found[1]
 
     def prime(self, portfolios: Sequence[Portfolio]) -> None:
         for portfolio in portfolios:
@@ -56,12 +70,13 @@ class PortfolioLoaders:
 
     async def _load_holdings(
         self, portfolios: Sequence[Portfolio]
-    ) -> list[list[valuation.ValuedHolding]]:
+    ) -> list[marks.PortfolioValuation]:
+        """Every portfolio of the request marked to market in one read (``marks``)."""
         principal = await self._principal()
         if principal is None:
-            return [[] for _ in portfolios]
-        found = await valuation.valued_holdings(self._context.portfolios, principal, portfolios)
-        return [found.get(p.id, []) for p in portfolios]
+            raise RuntimeError("holdings loaded without a caller")
+        found = await marks.valuations(self._context.portfolios, principal, portfolios)
+        return [found[p.id] for p in portfolios]
 
     async def _load_books(self, portfolios: Sequence[Portfolio]) -> list[PortfolioBooks]:
         principal = await self._principal()

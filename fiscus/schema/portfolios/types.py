@@ -22,6 +22,7 @@ from fiscus.domain.portfolios.portfolio import Portfolio as DomainPortfolio
 from fiscus.domain.portfolios.returns import Performance as DomainPerformance
 from fiscus.domain.portfolios.tax import capital_gains_report
 from fiscus.domain.portfolios.valuation import ValuationPoint as DomainPoint
+from fiscus.schema.limits import HOLDINGS_COST, list_cost
 from fiscus.schema.marketdata import Instrument
 from fiscus.schema.portfolios.records import (
     CapitalGainsReport,
@@ -58,31 +59,51 @@ async def answer(call: Callable[[], Awaitable[T]], argument: str = "from") -> T:
         ) from None
 
 
-@strawberry.type
+@strawberry.type(
+    description="An open position marked to market. Amounts are in the portfolio's base "
+    "currency except `price` and `previousClose` (the instrument's currency). Every field is "
+    "a plain value computed once (services/portfolios/marks.py)."
+)
 class Holding:
     quantity: Decimal
     cost_basis: Decimal
     average_cost: Decimal = strawberry.field(description="Base currency per unit.")
     market_value: Decimal = strawberry.field(
-        description="Quantity x today's close x today's FX rate; at cost when not priced."
+        description="Quantity x price x FX rate, 4 places; at cost when not priced."
     )
     unrealized_gain: Decimal
     weight: Decimal = strawberry.field(
         description="Share of the invested value (cash excluded), 0..1."
     )
     day_change: Decimal | None = strawberry.field(
-        description="Quantity x (today's close - the previous close) x today's FX rate."
+        description="Quantity x (price - previousClose) x FX rate."
     )
     day_change_percent: Decimal | None
     price: Decimal | None = strawberry.field(
-        description="Today's close in the instrument's currency (null: not priced)."
+        description="The newest stored close on or before today (or the live tick, in "
+        "portfolioValuation), in the instrument's currency; null: not priced."
+    )
+    price_as_of: date | None = strawberry.field(description="The day of `price`.")
+    previous_close: Decimal | None = strawberry.field(
+        description="The close before `price` (a live tick's own previous close)."
+    )
+    fx_rate: Decimal | None = strawberry.field(
+        description="Base currency per unit of the instrument's currency (null: no rate, "
+        "valued at cost)."
     )
     priced: bool
+    live: bool = strawberry.field(description="Priced by a live tick (portfolioValuation).")
     instrument: Instrument | None
 
     @classmethod
-    def from_domain(cls, row: valuation.ValuedHolding) -> Holding:
+    def from_domain(
+        cls, row: valuation.ValuedHolding, instrument: Instrument | None = None
+    ) -> Holding:
+        """``instrument``: the row's instrument already converted (shared by the holdings
+        of one instrument across portfolios)."""
         v = row.value
+        if instrument is None and row.instrument is not None:
+            instrument = Instrument.from_domain(row.instrument)
         return cls(
             quantity=v.quantity,
             cost_basis=v.cost_basis,
@@ -93,8 +114,12 @@ class Holding:
             day_change=v.day_change,
             day_change_percent=v.day_change_percent,
             price=v.price,
+            price_as_of=row.price_as_of,
+            previous_close=row.previous_close,
+            fx_rate=row.fx_rate,
             priced=v.priced,
-            instrument=Instrument.from_domain(row.instrument) if row.instrument else None,
+            live=row.live,
+            instrument=instrument,
         )
 
 
@@ -211,11 +236,20 @@ class Portfolio(Node):
             source=p,
         )
 
-    @strawberry.field(description="Open positions priced today, largest first.")
+    @strawberry.field(
+        description="Open positions priced today, largest first.",
+        metadata=list_cost(HOLDINGS_COST),
+    )
     async def holdings(self, info: Info) -> list[Holding]:
-        rows = await info.context.loaders.portfolios.holdings.load(self.source)
-        ordered = sorted(rows, key=lambda r: -r.value.market_value)
-        return [Holding.from_domain(r) for r in ordered]
+        marked = await info.context.loaders.portfolios.holdings.load(self.source)
+        rendered: list[Holding] | None = marked.rendered.get("holdings")
+        if rendered is None:
+            convert = info.context.loaders.portfolios.instrument_type
+            rendered = marked.rendered["holdings"] = [
+                Holding.from_domain(r, convert(r.instrument) if r.instrument else None)
+                for r in marked.holdings
+            ]
+        return rendered
 
     @strawberry.field(description="Tax lots by acquisition date; `open` filters.")
     async def lots(self, info: Info, open: bool | None = None) -> list[Lot]:
@@ -341,7 +375,8 @@ class Portfolio(Node):
     async def allocation(
         self, info: Info, by: AllocationBy = AllocationBy.INSTRUMENT
     ) -> list[AllocationSlice]:
-        rows = await info.context.loaders.portfolios.holdings.load(self.source)
+        marked = await info.context.loaders.portfolios.holdings.load(self.source)
+        rows = marked.holdings
         return [
             AllocationSlice(key=s.key, value=s.value, weight=s.weight)
             for s in valuation.allocation(self.source, rows, by)

@@ -5,10 +5,11 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Callable
 from concurrent.futures import Executor
-from dataclasses import dataclass
-from typing import TypeVar
+from dataclasses import dataclass, field
+from typing import Any, TypeVar
 
 from fiscus.services.context import ServiceContext
+from fiscus.services.portfolios.mark_cache import MarkCache
 from fiscus.services.portfolios.replaying import ReplayJob, ReplayOutcome, run_replay
 
 R = TypeVar("R")
@@ -20,6 +21,9 @@ portfolio's recomputation never holds the event loop."""
 @dataclass(kw_only=True)
 class PortfolioContext(ServiceContext):
     offload_at: int = OFFLOAD_AT
+    marks: MarkCache[Any] = field(default_factory=MarkCache)
+    """Valuations by their exact inputs (``services/portfolios/mark_cache.py``): shared by
+    every request of the process (``sharing`` copies the reference)."""
     replay_pool: Executor | None = None
     """Processes for big replays (``Runtime.open`` starts them); without one, a worker
     thread."""

@@ -23,78 +23,34 @@ from uuid import UUID
 
 from fiscus.domain.errors import ErrorCode, FieldIssue, ValidationFailed
 from fiscus.domain.identity import Principal
-from fiscus.domain.marketdata import Instrument, normalize_currency
+from fiscus.domain.marketdata import normalize_currency
 from fiscus.domain.portfolios.model import Books, Position
 from fiscus.domain.portfolios.portfolio import Portfolio
 from fiscus.domain.portfolios.returns import Performance, performance, resolve_period
 from fiscus.domain.portfolios.valuation import (
     FxHistory,
-    HoldingValue,
     PriceHistory,
     ValuationPoint,
     combine,
     daily_valuation,
-    holdings,
 )
 from fiscus.persistence.repositories.portfolio_rows import Holding, StoredTransaction
-from fiscus.services.portfolios import pricing, queries
+from fiscus.services.portfolios import marks, pricing, queries
 from fiscus.services.portfolios.context import PortfolioContext
+from fiscus.services.portfolios.marks import ValuedHolding
 
 _CENT = Decimal("0.0001")
 _RATIO = Decimal(1).scaleb(-10)
-PERIOD_LOOKBACK = timedelta(days=14)
-"""How far back today's and the previous close are looked for (then: not priced)."""
-
-
-@dataclass(frozen=True, slots=True)
-class ValuedHolding:
-    instrument: Instrument | None
-    value: HoldingValue
 
 
 async def valued_holdings(
     ctx: PortfolioContext, principal: Principal, portfolios: Sequence[Portfolio]
 ) -> dict[UUID, list[ValuedHolding]]:
     """Each portfolio's open positions (from the holdings cache) priced at today's close,
-    with the day's change against the previous close and today's FX rate."""
-    today = ctx.clock().date()
-    async with ctx.reading(principal.org_id, principal.user_id) as reads:
-        cached = await reads.portfolios.holdings([p.id for p in portfolios])
-        ids = {h.instrument_id for rows in cached.values() for h in rows}
-        instruments = await pricing.instruments_by_ids(reads, ids)
-        closes = await pricing.price_histories(reads, instruments, today - PERIOD_LOOKBACK, today)
-        tables = await pricing.fx_tables(
-            reads,
-            {p.base_currency for p in portfolios},
-            {i.currency for i in instruments.values()},
-            today,
-            today,
-        )
-    found: dict[UUID, list[ValuedHolding]] = {}
-    for portfolio in portfolios:
-        rows = cached.get(portfolio.id, [])
-        today_prices: dict[UUID, Decimal] = {}
-        previous: dict[UUID, Decimal] = {}
-        rates: dict[UUID, Decimal] = {}
-        for h in rows:
-            history = closes.get(h.instrument_id)
-            if history is not None and history.days:
-                today_prices[h.instrument_id] = history.closes[-1]
-                if len(history.days) > 1:
-                    previous[h.instrument_id] = history.closes[-2]
-            instrument = instruments.get(h.instrument_id)
-            if instrument is not None:
-                rate = tables[portfolio.base_currency].try_rate(instrument.currency, today)
-                if rate is not None:
-                    rates[h.instrument_id] = rate
-        values = holdings(
-            books_from_cache(portfolio, rows),
-            prices_today=today_prices,
-            prices_previous=previous,
-            fx_today=rates,
-        )
-        found[portfolio.id] = [ValuedHolding(instruments.get(v.instrument_id), v) for v in values]
-    return found
+    with the day's change against the previous close and today's FX rate: one statement
+    for every portfolio's priced holdings (``marks``), one per base currency needing FX."""
+    found = await marks.valuations(ctx, principal, portfolios)
+    return {pid: list(valued.holdings) for pid, valued in found.items()}
 
 
 def books_from_cache(portfolio: Portfolio, rows: Sequence[Holding]) -> Books:
@@ -352,4 +308,4 @@ def in_range(day: date, from_day: date | None, to_day: date | None) -> bool:
     return (from_day is None or day >= from_day) and (to_day is None or day <= to_day)
 
 
-__all__ = ["Performance"]
+__all__ = ["Performance", "ValuedHolding"]

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterator, Mapping
 from typing import Any
 
 from starlette.responses import Response
+
+from fiscus.transport.json_encoding import encode
 
 GRAPHQL_RESPONSE_JSON = "application/graphql-response+json"
 APPLICATION_JSON = "application/json"
@@ -62,7 +63,7 @@ def json_response(
     media_type: str,
     headers: Mapping[str, str] | None = None,
 ) -> Response:
-    body = json.dumps(payload, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+    body = encode(payload)
     return Response(
         body,
         status_code=status,

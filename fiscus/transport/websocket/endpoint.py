@@ -43,6 +43,7 @@ from fiscus.transport.websocket.admission import Admission
 from fiscus.transport.websocket.connection import Connection
 from fiscus.transport.websocket.executions import (
     PUBLIC_SCOPE_METADATA,
+    ROLE_SCOPE_METADATA,
     ContextFactory,
     SharedExecutions,
 )
@@ -150,6 +151,8 @@ class GraphQLWebSocketEndpoint:
     ) -> tuple[str, ...]:
         if self._is_public(operation):
             return ()
+        if self._has_scope(operation, ROLE_SCOPE_METADATA):
+            return (str(principal.org_id), principal.role.value)
         return (str(principal.org_id), principal.role.value, str(principal.user_id))
 
     def _validated_document(self, query: str) -> DocumentNode | list[GraphQLError]:
@@ -198,7 +201,10 @@ class GraphQLWebSocketEndpoint:
         return None if field is None else (field, selections[0])
 
     def _is_public(self, operation: OperationDefinitionNode) -> bool:
+        return self._has_scope(operation, PUBLIC_SCOPE_METADATA)
+
+    def _has_scope(self, operation: OperationDefinitionNode, scope: dict[str, str]) -> bool:
         root = self._root_field(operation)
         definition = root[0].extensions.get("strawberry-definition") if root else None
         metadata = getattr(definition, "metadata", None) or {}
-        return all(metadata.get(key) == value for key, value in PUBLIC_SCOPE_METADATA.items())
+        return all(metadata.get(key) == value for key, value in scope.items())

@@ -36,6 +36,12 @@ PUBLIC_SCOPE_METADATA = {"fiscus_realtime_scope": "public"}
 across users and tenants, and its resolver and permission classes run only for the first
 subscriber of each shared execution, with that subscriber's context."""
 
+ROLE_SCOPE_METADATA = {"fiscus_realtime_scope": "role"}
+"""Mark a subscription field whose result is identical for every member of one organization
+with one role (what they may see depends on nothing else: permissions follow the role,
+rows the organization). Its executions are shared by those members; its resolver and
+permission classes run for the first subscriber of each shared execution."""
+
 
 ContextFactory = Callable[[Principal, str | None], Awaitable[Any]]
 """``(principal, client_address)`` -> the operation's GraphQL context."""

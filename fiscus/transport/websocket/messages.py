@@ -12,6 +12,7 @@ from graphql import GraphQLError
 from strawberry.types.execution import ExecutionResult
 
 from fiscus.transport.errors import is_client_safe, masked_error, unexpected_error
+from fiscus.transport.json_encoding import encode
 
 logger = logging.getLogger(__name__)
 
@@ -54,7 +55,7 @@ def result_json(result: ExecutionResult | CoreExecutionResult) -> str:
         document["errors"] = [visible_error(error) for error in result.errors]
     if result.extensions:
         document["extensions"] = result.extensions
-    return dumps(document)
+    return encode(document).decode()
 
 
 def dumps(value: Any) -> str:

@@ -120,7 +120,6 @@ def _prepare(
         entry.scope,
         key,
         idempotency.fingerprint(request),
-        {"entry_id": str(posted.id)},
         uuid.uuid4(),
         entry.action,
         details_of(posted),
@@ -165,7 +164,7 @@ async def post_in(
     """Posts in ``unit`` (the caller commits); events are buffered in the unit."""
     prepared = [_prepare(principal, e, now, i, field_name) for i, e in enumerate(entries)]
     try:
-        outcome = await unit.ledger_posting.post(prepared, now)
+        outcome = await unit.ledger_posting.post(prepared)
     except IdempotencyKeyReused as reused:
         index = next((i for i, p in enumerate(prepared) if p.key == reused.key), 0)
         raise _key_reused(index, field_name) from None

@@ -5,8 +5,8 @@ accounts, entries, then every line in ONE COPY inside the same transaction as th
 (the insert trigger demands lines of entries posted by the same transaction, balanced per
 entry and currency, and checks them per statement), then the derived summaries
 (`ledger_account_days`, `ledger_account_months`) with one INSERT ... SELECT ... GROUP BY each,
-as the posting function would have maintained them. Entries have two lines; accounts are drawn Zipf-like (a few busy
-ones, a long tail), days uniformly.
+as the posting function would have maintained them. Entries have two lines; accounts are
+drawn Zipf-like (a few busy ones, a long tail), days uniformly.
 
 Timed (p50/p99 over --rounds): the balance sheet and the income statement with 12 monthly
 columns, and one account's balance as of a date — through the service layer (in process)

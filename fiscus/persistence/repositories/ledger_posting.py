@@ -25,7 +25,7 @@ from fiscus.persistence.repositories.ledger import (
 )
 from fiscus.persistence.statements import note_statement
 
-_POST = "SELECT fiscus_ledger_post(" + ", ".join(f"${n}" for n in range(1, 23)) + ")"
+POST_STATEMENT = "SELECT fiscus_ledger_post(" + ", ".join(f"${n}" for n in range(1, 23)) + ")"
 _LOCK = """
     SELECT pg_advisory_xact_lock_shared($1, $2),
            (SELECT count(pg_advisory_xact_lock($2, k)) FROM unnest($3::integer[]) AS k)"""
@@ -162,10 +162,10 @@ class LedgerPostingRepository(TenantScoped):
     async def post(self, items: Sequence[EntryToPost]) -> PostingOutcome:
         """All or nothing: raises ``IdempotencyKeyReused`` (nothing written) when a key was
         used with another fingerprint. Each entry is posted at its own ``posted_at``."""
-        note_statement(_POST)
+        note_statement(POST_STATEMENT)
         try:
             raw = await self._connection.fetchval(
-                _POST, self.org_id, self._user_id, *_arguments(items)
+                POST_STATEMENT, self.org_id, self._user_id, *_arguments(items)
             )
         except asyncpg.PostgresError as error:
             if getattr(error, "sqlstate", None) == KEY_REUSED:

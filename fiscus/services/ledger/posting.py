@@ -21,7 +21,7 @@ from fiscus.persistence.uow import UnitOfWork
 from fiscus.realtime import channels
 from fiscus.services import idempotency
 from fiscus.services.identity import audit
-from fiscus.services.ledger import batch
+from fiscus.services.ledger import batch, groups
 from fiscus.services.ledger.batch import POST_SCOPE
 from fiscus.services.ledger.context import LedgerContext
 from fiscus.services.ledger.rules import (
@@ -56,13 +56,9 @@ async def post_journal_entry(
     """Posts a balanced entry (or stores a draft). Same key + same input: the original
     result, nothing posted twice; same key + other input: ``IDEMPOTENCY_KEY_REUSED``."""
     if not draft:
-        posted = await batch.post_journal_entries(
-            ctx,
-            principal,
-            [batch.NewEntry(entry_date, memo, lines, idempotency_key)],
-            field_name=lambda _, name: name,
+        return await groups.post_one(
+            ctx, principal, batch.NewEntry(entry_date, memo, lines, idempotency_key)
         )
-        return posted[0]
     key = idempotency.check_key(idempotency_key)
     memo = clean_text(memo)
     shape = JournalEntry(uuid.uuid4(), principal.org_id, entry_date, memo, unchecked_lines(lines))

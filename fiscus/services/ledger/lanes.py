@@ -18,6 +18,10 @@ if TYPE_CHECKING:
 
 MAX_ENTRIES = 64
 """Entries per call at most (the call's locks cover every account of its entries)."""
+IN_FLIGHT = 1
+"""Calls in flight per lane. One: the next group gathers while the call runs, so groups are
+as large as the concurrency allows and PostgreSQL's work per entry is least (two in flight
+measured 1.5x PostgreSQL's CPU per entry, smaller groups, with 16 writers)."""
 
 
 @dataclass(slots=True, eq=False)
@@ -38,14 +42,15 @@ RunGroup = Callable[[Sequence[Member]], Awaitable[None]]
 @dataclass(slots=True, eq=False)
 class _Lane:
     waiting: deque[Member] = field(default_factory=deque)
-    busy: bool = False
+    running: int = 0
 
 
 class PostingLanes:
     """The lanes of one process, keyed by (units of work, organization, user)."""
 
-    def __init__(self, max_entries: int = MAX_ENTRIES) -> None:
+    def __init__(self, max_entries: int = MAX_ENTRIES, in_flight: int = IN_FLIGHT) -> None:
         self._max = max_entries
+        self._in_flight = in_flight
         self._lanes: dict[tuple[int, UUID, UUID | None], _Lane] = {}
         self._tasks: set[asyncio.Task[None]] = set()
 
@@ -65,8 +70,8 @@ class PostingLanes:
             lane = self._lanes[key] = _Lane()
         future: asyncio.Future[Any] = asyncio.get_running_loop().create_future()
         lane.waiting.append(Member(entry, prepared, future))
-        if not lane.busy:
-            lane.busy = True
+        if lane.running < self._in_flight:
+            lane.running += 1
             # A context of its own: the members count the lane's statement themselves.
             task = asyncio.create_task(
                 self._drain(key, lane, run, otherwise), context=contextvars.Context()
@@ -84,12 +89,13 @@ class PostingLanes:
                 if group:
                     await run(group)
         finally:
-            lane.busy = False
-            for member in lane.waiting:
-                member.answer(otherwise)
-            lane.waiting.clear()
-            if self._lanes.get(key) is lane:
-                del self._lanes[key]
+            lane.running -= 1
+            if lane.running == 0:
+                for member in lane.waiting:  # left only when the task was cancelled
+                    member.answer(otherwise)
+                lane.waiting.clear()
+                if self._lanes.get(key) is lane:
+                    del self._lanes[key]
 
     def _take(self, lane: _Lane) -> list[Member]:
         group: list[Member] = []

@@ -31,7 +31,11 @@ depends_on: str | Sequence[str] | None = None
 # lines are the p_line_* arrays plus p_accounts, p_amounts, p_currencies (NULL: the
 # account's), p_rates, p_dimensions, p_counterparties, each line naming its entry by
 # position (1-based) in p_line_entries and its number in the entry in p_line_nos.
-# An idempotency key's stored response is {"entry_id": <the entry's id>}.
+# An idempotency key's stored response is {"entry_id": <the entry's id>}. p_sessions (per
+# entry, NULL: none to confirm) are the callers' sessions, confirmed in this transaction as a
+# request's access check does: live (not revoked, not expired) and the user's current role in
+# the organization among p_roles; otherwise it answers {"outcome": "refused", role, sessions:
+# [{session, live}]} having written nothing.
 #
 # Answers {"outcome": "rejected", accounts, closed_through, stored} having written nothing
 # (a line's account is unknown, archived or in another currency, a rate is missing, an entry
@@ -41,13 +45,13 @@ depends_on: str | Sequence[str] | None = None
 # (same fingerprint: the caller replays the stored response). A key used before with
 # another fingerprint raises SQLSTATE FI409 (DETAIL: the key) and rolls everything back.
 POST = (
-    "fiscus_ledger_post(uuid, uuid, uuid[], date[], text[], uuid[], timestamptz[], text[],"
-    " text[], text[], uuid[], text[], jsonb[], integer[], smallint[], uuid[], numeric[],"
-    " text[], numeric[], jsonb[], text[], text[])"
+    "fiscus_ledger_post(uuid, uuid, uuid[], text[], uuid[], date[], text[], uuid[],"
+    " timestamptz[], text[], text[], text[], uuid[], text[], jsonb[], integer[], smallint[],"
+    " uuid[], numeric[], text[], numeric[], jsonb[], text[], text[])"
 )
 POST_SQL = """
     CREATE FUNCTION fiscus_ledger_post(
-        p_org uuid, p_user uuid,
+        p_org uuid, p_user uuid, p_sessions uuid[], p_roles text[],
         p_ids uuid[], p_dates date[], p_memos text[], p_reverses uuid[],
         p_posted_at timestamptz[], p_scopes text[], p_keys text[], p_fingerprints text[],
         p_event_ids uuid[], p_actions text[], p_details jsonb[],
@@ -63,13 +67,31 @@ POST_SQL = """
       v_claimed integer;
       v_stored jsonb;
       v_reused text;
+      v_role text;
+      v_refused jsonb;
     BEGIN
-      -- The tenant context, the period lock shared (closing takes it exclusively), then
-      -- the accounts' locks in one sorted order: writers sharing accounts queue, never
-      -- deadlock.
       PERFORM set_config('app.org_id', p_org::text, true),
-              set_config('app.user_id', coalesce(p_user::text, ''), true),
-              pg_advisory_xact_lock_shared(1279607879, v_org_key);
+              set_config('app.user_id', coalesce(p_user::text, ''), true);
+      -- The callers' access, in the transaction that writes.
+      IF p_sessions IS NOT NULL THEN
+        SELECT m.role INTO v_role FROM memberships m
+        WHERE m.org_id = p_org AND m.user_id = p_user;
+        SELECT jsonb_agg(jsonb_build_object('session', s.id, 'live', s.live))
+        INTO v_refused
+        FROM (SELECT DISTINCT i.id,
+                     EXISTS (SELECT FROM auth_sessions a
+                             WHERE a.id = i.id AND a.user_id = p_user
+                               AND a.revoked_at IS NULL AND a.expires_at > now()) AS live
+              FROM unnest(p_sessions) i(id) WHERE i.id IS NOT NULL) s
+        WHERE NOT s.live OR NOT coalesce(v_role = ANY (p_roles), false);
+        IF v_refused IS NOT NULL THEN
+          RETURN jsonb_build_object('outcome', 'refused', 'role', v_role,
+                                    'sessions', v_refused);
+        END IF;
+      END IF;
+      -- The period lock shared (closing takes it exclusively), then the accounts' locks in
+      -- one sorted order: writers sharing accounts queue, never deadlock.
+      PERFORM pg_advisory_xact_lock_shared(1279607879, v_org_key);
       PERFORM pg_advisory_xact_lock(v_org_key, k.k)
       FROM (SELECT DISTINCT fiscus_ledger_lock_key(a) AS k FROM unnest(p_accounts) a
             ORDER BY 1) k;

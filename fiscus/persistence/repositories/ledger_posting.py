@@ -25,7 +25,7 @@ from fiscus.persistence.repositories.ledger import (
 )
 from fiscus.persistence.statements import note_statement
 
-POST_STATEMENT = "SELECT fiscus_ledger_post(" + ", ".join(f"${n}" for n in range(1, 23)) + ")"
+POST_STATEMENT = "SELECT fiscus_ledger_post(" + ", ".join(f"${n}" for n in range(1, 25)) + ")"
 _LOCK = """
     SELECT pg_advisory_xact_lock_shared($1, $2),
            (SELECT count(pg_advisory_xact_lock($2, k)) FROM unnest($3::integer[]) AS k)"""
@@ -56,6 +56,9 @@ class EntryToPost:
     event_id: UUID
     action: str
     details: dict[str, Any]
+    session_id: UUID | None = None
+    """The caller's session, confirmed in the posting's transaction (None: confirmed before,
+    or no caller session)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -66,10 +69,13 @@ class PostingOutcome:
     """(scope, key) already claimed: what the first request stored."""
     currencies: dict[UUID, str]
     context: PostingContext | None
+    refused: dict[UUID, bool] | None = None
+    """Sessions the function refused, nothing written: session -> ended (revoked, expired,
+    or its user no member any more); not ended: the member's role does not allow it."""
 
 
 def _arguments(items: Sequence[EntryToPost]) -> list[list[Any]]:
-    """The function's arrays after (org, user): entries, then their lines."""
+    """The function's arrays after (org, user, sessions, roles): entries, then lines."""
     ids: list[Any] = []
     dates: list[Any] = []
     memos: list[Any] = []
@@ -159,19 +165,32 @@ class LedgerPostingRepository(TenantScoped):
         self._connection = connection
         self._user_id = user_id
 
-    async def post(self, items: Sequence[EntryToPost]) -> PostingOutcome:
+    async def post(
+        self, items: Sequence[EntryToPost], *, roles: Sequence[str] = ()
+    ) -> PostingOutcome:
         """All or nothing: raises ``IdempotencyKeyReused`` (nothing written) when a key was
-        used with another fingerprint. Each entry is posted at its own ``posted_at``."""
+        used with another fingerprint. Each entry is posted at its own ``posted_at``; the
+        sessions of ``items`` are confirmed live with the user's role among ``roles``."""
         note_statement(POST_STATEMENT)
+        sessions = [item.session_id for item in items]
         try:
             raw = await self._connection.fetchval(
-                POST_STATEMENT, self.org_id, self._user_id, *_arguments(items)
+                POST_STATEMENT,
+                self.org_id,
+                self._user_id,
+                sessions if any(sessions) else None,
+                list(roles),
+                *_arguments(items),
             )
         except asyncpg.PostgresError as error:
             if getattr(error, "sqlstate", None) == KEY_REUSED:
                 raise IdempotencyKeyReused(str(getattr(error, "detail", "") or "")) from error
             raise
         result: dict[str, Any] = raw if isinstance(raw, dict) else json.loads(raw)
+        if result["outcome"] == "refused":
+            member = result["role"] is not None
+            refused = {UUID(s["session"]): not (s["live"] and member) for s in result["sessions"]}
+            return PostingOutcome(False, {}, {}, None, refused)
         stored = {
             (s["scope"], s["key"]): StoredKey(s["fingerprint"], s["response"])
             for s in result["stored"]

@@ -35,6 +35,8 @@ from fiscus.persistence.statement_unit import StatementUnit
 from fiscus.services import idempotency
 from fiscus.services.ledger.context import LedgerContext
 from fiscus.services.ledger.rules import (
+    WRITE_ROLES,
+    AccessRefused,
     LineInput,
     Posted,
     announce_posted,
@@ -96,8 +98,11 @@ def prepare(
     now: datetime,
     index: int = 0,
     field_name: FieldName = own_fields,
+    *,
+    session_id: UUID | None = None,
 ) -> EntryToPost:
-    """The entry checked by the rules that need no database, ready to post at ``now``."""
+    """The entry checked by the rules that need no database, ready to post at ``now``;
+    ``session_id``: the caller's session, to confirm in the posting's transaction."""
     try:
         key = idempotency.check_key(entry.idempotency_key)
         memo = clean_text(entry.memo)
@@ -128,6 +133,7 @@ def prepare(
         uuid.uuid4(),
         entry.action,
         details_of(posted),
+        session_id,
     )
 
 
@@ -171,6 +177,13 @@ def _explain(
         raise RuntimeError("fiscus_ledger_post refused a batch the rules accept")
 
 
+def refusal_of(outcome: PostingOutcome, item: EntryToPost) -> AccessRefused | None:
+    """The refusal of ``item``'s session, when the function refused it."""
+    if outcome.refused is None or item.session_id not in outcome.refused:
+        return None
+    return AccessRefused(session_ended=outcome.refused[item.session_id])
+
+
 def key_reused_in(
     reused: IdempotencyKeyReused, prepared: Sequence[EntryToPost], field_name: FieldName
 ) -> Conflict:
@@ -192,9 +205,12 @@ async def post_in(
     if prepared is None:
         prepared = [prepare(principal, e, now, i, field_name) for i, e in enumerate(entries)]
     try:
-        outcome = await unit.ledger_posting.post(prepared)
+        outcome = await unit.ledger_posting.post(prepared, roles=WRITE_ROLES)
     except IdempotencyKeyReused as reused:
         raise key_reused_in(reused, prepared, field_name) from None
+    refusal = next(filter(None, (refusal_of(outcome, item) for item in prepared)), None)
+    if refusal is not None:
+        raise refusal
     if not outcome.posted:
         _explain(outcome, entries, prepared, field_name)
         return prepared, outcome  # every entry was a replay

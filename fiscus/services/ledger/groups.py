@@ -29,7 +29,7 @@ from fiscus.persistence.statements import note_statement
 from fiscus.services.ledger import batch
 from fiscus.services.ledger.context import LedgerContext
 from fiscus.services.ledger.lanes import Member
-from fiscus.services.ledger.rules import Posted
+from fiscus.services.ledger.rules import WRITE_ROLES, AccessRefused, Posted
 
 log = logging.getLogger(__name__)
 
@@ -39,14 +39,23 @@ class _Alone:
 
 
 ALONE = _Alone()
-Verdict = Posted | StoredKey | DomainError | _Alone
+Verdict = Posted | StoredKey | DomainError | AccessRefused | _Alone
 """Posted; the stored claim of a key used before (a replay); the member's own error."""
 
 
-async def post_one(ctx: LedgerContext, principal: Principal, entry: batch.NewEntry) -> Posted:
-    """Posts one entry through its lane; the shared statement counts as this caller's."""
+async def post_one(
+    ctx: LedgerContext,
+    principal: Principal,
+    entry: batch.NewEntry,
+    *,
+    confirm_session: bool = False,
+) -> Posted:
+    """Posts one entry through its lane; the shared statement counts as this caller's.
+    ``confirm_session``: the caller's session is confirmed in the posting's transaction
+    (``AccessRefused`` when it ended or the caller's role no longer allows posting)."""
     now = ctx.clock()
-    prepared = batch.prepare(principal, entry, now)
+    session = principal.session_id if confirm_session else None
+    prepared = batch.prepare(principal, entry, now, session_id=session)
     org_id, user_id = principal.org_id, principal.user_id
 
     async def run(group: Sequence[Member]) -> None:
@@ -58,7 +67,7 @@ async def post_one(ctx: LedgerContext, principal: Principal, entry: batch.NewEnt
     note_statement(POST_STATEMENT)
     if isinstance(verdict, Posted):
         return verdict
-    if isinstance(verdict, DomainError):
+    if isinstance(verdict, DomainError | AccessRefused):
         raise verdict
     if isinstance(verdict, StoredKey):
         entry_id = UUID(str((verdict.response or {})["entry_id"]))
@@ -80,10 +89,15 @@ async def _post_group(
     try:
         async with ctx.uow.statements(org_id=org_id, user_id=user_id) as unit:
             try:
-                outcome = await unit.ledger_posting.post([m.prepared for m in group])
+                outcome = await unit.ledger_posting.post(
+                    [m.prepared for m in group], roles=WRITE_ROLES
+                )
             except IdempotencyKeyReused as reused:
                 holders = sum(m.prepared.key == reused.key for m in group)
                 verdicts = [_reused(m, reused, holders) for m in group]
+                return
+            if outcome.refused is not None:
+                verdicts = [batch.refusal_of(outcome, m.prepared) or ALONE for m in group]
                 return
             if not outcome.posted:
                 verdicts = [_refused(m, outcome) for m in group]

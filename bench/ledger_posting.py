@@ -425,8 +425,8 @@ async def main(args: argparse.Namespace) -> None:
         f"SQL statements per posting, service ({service_log.count}): {statements_of(service_log)}"
     )
     print(
-        f"SQL statements per posting, GraphQL ({api_statements.count}, + ROLLBACK of the read"
-        f" scope): {statements_of(api_statements)}"
+        f"SQL statements per posting, GraphQL ({api_statements.count}; the caller's session"
+        f" is confirmed inside it): {statements_of(api_statements)}"
     )
     print("floor: 4 round trips per entry (BEGIN, INSERT entry, 2 lines pipelined, COMMIT)")
     print("integrity after the run: summary = lines, every entry balanced, trial balance 0")

@@ -62,13 +62,20 @@ def requires_at_write(permission: Permission) -> type[BasePermission]:
         async def has_permission(self, source: Any, info: Info, **kwargs: Any) -> bool:
             if info.context.claimed_principal().can(permission):
                 return True
-            principal = await info.context.require_principal()
-            if not principal.can(permission):
-                raise forbidden(permission)
+            await confirmed(info, permission)
             return True
 
     RequiresAtWrite.__name__ = f"RequiresAtWrite_{permission.name}"
     return RequiresAtWrite
+
+
+async def confirmed(info: Info, permission: Permission) -> Any:
+    """The caller confirmed in the database and allowed ``permission`` (what ``requires``
+    checks), for a ``requires_at_write`` field that does not defer the check."""
+    principal = await info.context.require_principal()
+    if not principal.can(permission):
+        raise forbidden(permission)
+    return principal
 
 
 def forbidden(permission: Permission) -> GraphQLError:

@@ -64,6 +64,13 @@ async def test_a_demoted_or_removed_member_posts_nothing_and_a_promoted_one_post
         "code": "FORBIDDEN",
         "permission": "ledger:write",
     }
+    draft = entry("b3")
+    draft["input"]["draft"] = True  # a draft is confirmed before, with the same answer
+    demoted = await gql(client, POST, draft, token=bob_token)
+    assert demoted["errors"][0]["extensions"] == {
+        "code": "FORBIDDEN",
+        "permission": "ledger:write",
+    }
 
     raised = await gql(
         client, CHANGE_ROLE, {"user": cat.user_id, "role": "MEMBER"}, token=owner.token

@@ -10,7 +10,7 @@ from fiscus.domain.identity import Permission
 from fiscus.resolvers.ledger import ids
 from fiscus.schema import ledger as types
 from fiscus.schema.errors import attempt
-from fiscus.schema.permissions import refused, requires, requires_at_write
+from fiscus.schema.permissions import confirmed, refused, requires, requires_at_write
 from fiscus.schema.relay import to_global_id
 from fiscus.services.ledger import accounts, actuals, periods, posting
 
@@ -145,7 +145,7 @@ class LedgerMutation:
         if confirm:
             principal = info.context.claimed_principal()
         else:
-            principal = await info.context.require_principal()
+            principal = await confirmed(info, Permission.LEDGER_WRITE)
 
         async def run() -> types.JournalEntrySuccess:
             return _posted(

@@ -1,28 +1,45 @@
 """Posting throughput with every invariant enforced: balanced two-line entries per second
-through the service layer (this process) and through GraphQL on one `fiscus serve`
-process, next to a floor measured in the same run: plain asyncpg INSERTs of the same
-entries and lines (no locks, no checks beyond the tables' own, no summary, no audit) on as
-many connections.
+through the service layer (this process) and through GraphQL on one `fiscus serve` process,
+next to a floor measured in the same run: plain asyncpg INSERTs of the same entries and lines
+(no locks, no checks beyond the tables' own, no summary, no audit, no events) on as many
+connections.
 
-Every posting claims an idempotency key, takes the period lock (shared) and its accounts'
-locks (sorted), checks the lines against the chart and the closed period, writes the entry
-and its audit event, the lines (the immutability trigger checks them) and the summary rows,
-and commits — one statement, `fiscus_ledger_post`, in its own implicit transaction. The
-service layer runs twice: writers on distinct accounts (each its own pair: no lock waits)
-and writers sharing SHARED accounts (they queue on the accounts' locks); GraphQL and the
-floor spread over ACCOUNTS accounts. SQL statements per posting are counted in-process
-(service layer, and GraphQL through the ASGI app with its authentication).
+Every posting has its own idempotency key, takes the period lock (shared) and its accounts'
+locks (sorted), is checked against the chart and the closed period, writes its entry, audit
+event, lines (the insert trigger checks them) and both summaries, commits with
+synchronous_commit on, and publishes its two events to Redis after the commit. Concurrent
+single postings of one organization and user share one call of `fiscus_ledger_post` (group
+posting, `fiscus/services/ledger/groups.py`): one statement, one commit and one publish per
+group. Phases:
+
+- floor: plain INSERTs (BEGIN, entry, two lines pipelined, COMMIT), WRITERS connections;
+- service layer, WRITERS concurrent callers of `post_journal_entry`: on distinct accounts
+  (each its own pair), then on SHARED accounts (they queue on the accounts' locks), then
+  batches of BATCH entries per `post_journal_entries` call (all or nothing each);
+- GraphQL: `postJournalEntry` on one `fiscus serve` process, --connections keep-alive
+  connections driven by wrk (a Lua script gives every request its own idempotency key and
+  random accounts, amount and date; `apt-get install wrk`), else by an httpx loop. Entries/s
+  counts the entries the database holds afterwards.
+
+Per phase: entries/s, p50/p99 latency per call, and CPU milliseconds per entry of PostgreSQL
+(the database's backends, read from /proc) and of the Python process doing the work (this
+one for the service layer, the server for GraphQL). The books start with WARM entries and
+ANALYZE (autovacuum's statistics on a live ledger), and are checked after the run (summaries
+= lines, every entry balanced, trial balance zero). The machine's other load competes for the
+same cores: compare the ratios to the floor of the same run.
 
     PYTHONPATH=. python bench/ledger_posting.py [--entries 3000] [--writers 16]
+        [--connections 32] [--duration 15]
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import os
 import random
+import shutil
 import tempfile
-import time
 import uuid
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
@@ -30,6 +47,7 @@ from pathlib import Path
 
 import asyncpg
 import httpx
+import psutil
 from harness import (  # type: ignore[import-not-found]
     bench_settings,
     free_port,
@@ -37,12 +55,21 @@ from harness import (  # type: ignore[import-not-found]
     start_server,
     wait_ready,
 )
+from posting_load import (  # type: ignore[import-not-found]
+    Backends,
+    Phase,
+    body_of,
+    httpx_load,
+    measured,
+    run_writers,
+    wrk_load,
+)
 
 from fiscus.app import create_app
-from fiscus.config import with_jwt_secret
+from fiscus.config import Settings, with_jwt_secret
 from fiscus.domain.identity import Principal
 from fiscus.persistence.migrate import upgrade
-from fiscus.persistence.statements import count_statements
+from fiscus.persistence.statements import StatementLog, count_statements
 from fiscus.runtime import Runtime
 from fiscus.schema.relay import to_global_id
 from fiscus.services.identity.auth import sign_up
@@ -52,13 +79,12 @@ from fiscus.services.ledger.posting import LineInput
 ACCOUNTS = 100
 SHARED = 10
 BATCH = 20
-POST = """mutation($input: PostJournalEntryInput!) { postJournalEntry(input: $input) {
-  __typename ... on JournalEntrySuccess { entry { id } } } }"""
+WARM = 300
+PGLEDGER = "pgledger's published ~10,000 transfers/s (not measured here)"
+Item = tuple[date, uuid.UUID, uuid.UUID, Decimal]
 
 
-def plan(
-    count: int, chart: list[uuid.UUID], seed: int
-) -> list[tuple[date, uuid.UUID, uuid.UUID, Decimal]]:
+def plan(count: int, chart: list[uuid.UUID], seed: int) -> list[Item]:
     rng = random.Random(seed)
     return [
         (
@@ -70,43 +96,20 @@ def plan(
     ]
 
 
-async def run_writers(writers: int, work: list, post_one, *, own=None) -> float:  # type: ignore[no-untyped-def]
-    """``own(w, item)`` (optional) rewrites an item for writer ``w`` (its own accounts)."""
-    queue = list(enumerate(work))
-    started = time.perf_counter()
-
-    async def writer(w: int) -> None:
-        while queue:
-            i, item = queue.pop()
-            await post_one(i, own(w, item) if own else item)
-
-    await asyncio.gather(*(writer(w) for w in range(writers)))
-    return len(work) / (time.perf_counter() - started)
-
-
-def statements_of(log) -> str:  # type: ignore[no-untyped-def]
-    return "; ".join(" ".join(s.split())[:60] for s in log.statements)
-
-
-async def main(entries: int, writers: int) -> None:
+async def main(args: argparse.Namespace) -> None:
+    writers = args.writers
     async with scratch("ledger") as (database, prefix):
-        data_dir = Path(tempfile.mkdtemp())
-        plain = bench_settings(database, prefix, data_dir)
+        plain = bench_settings(database, prefix, Path(tempfile.mkdtemp()))
+        pools = {"pool_size": 4, "write_pool_size": writers, "read_pool_size": writers}
         settings = with_jwt_secret(
-            plain.model_copy(
-                update={
-                    "database": plain.database.model_copy(
-                        update={
-                            "pool_size": 4,
-                            "write_pool_size": writers,
-                            "read_pool_size": writers,
-                        }
-                    )
-                }
-            )
+            plain.model_copy(update={"database": plain.database.model_copy(update=pools)})
         )
         await asyncio.to_thread(upgrade, settings)
+        dsn = settings.database.url.get_secret_value().replace("+asyncpg", "")  # type: ignore[union-attr]
+        backends = Backends(dsn, database)
+        me = psutil.Process()
         runtime = await Runtime.open(settings)
+        phases: list[Phase] = []
         try:
             account = await sign_up(
                 runtime.identity,
@@ -135,8 +138,12 @@ async def main(entries: int, writers: int) -> None:
                 ).id
                 for i in range(ACCOUNTS)
             ]
+            owner = await asyncpg.connect(dsn)
 
-            async def service_post(i: int, item, prefix: str = "svc") -> None:  # type: ignore[no-untyped-def]
+            async def entries_of() -> int:
+                return int(await owner.fetchval("SELECT count(*) FROM journal_entries"))
+
+            async def service_post(i: int, item: Item, prefix: str = "svc") -> None:
                 day, debit, credit, amount = item
                 await posting.post_journal_entry(
                     runtime.ledger,
@@ -147,48 +154,24 @@ async def main(entries: int, writers: int) -> None:
                     idempotency_key=f"{prefix}-{i}",
                 )
 
-            await service_post(0, plan(1, chart, 0)[0], "warm")
+            for i, item in enumerate(plan(WARM, chart, 0)):
+                await service_post(i, item, "warm")
+            await owner.execute("ANALYZE")
             with count_statements() as service_log:
-                await service_post(1, plan(1, chart, 0)[0], "warm")
-
-            def own(w: int, item):  # type: ignore[no-untyped-def]
-                return (item[0], chart[2 * w], chart[2 * w + 1], item[3])
-
-            distinct_rate = await run_writers(
-                writers, plan(entries, chart, 1), service_post, own=own
-            )
-            shared_rate = await run_writers(
-                writers,
-                plan(entries, chart[:SHARED], 4),
-                lambda i, item: service_post(i, item, "shared"),
-            )
-
-            # Batches: BATCH entries per call, one transaction (one statement) each.
-            async def batch_post(i: int, items) -> None:  # type: ignore[no-untyped-def]
-                await batch.post_journal_entries(
-                    runtime.ledger,
-                    principal,
-                    [
-                        batch.NewEntry(
-                            entry_date=day,
-                            memo="bench",
-                            lines=[LineInput(debit, amount), LineInput(credit, -amount)],
-                            idempotency_key=f"batch-{i}-{n}",
-                        )
-                        for n, (day, debit, credit, amount) in enumerate(items)
-                    ],
-                )
-
-            batched = plan(entries, chart, 7)
-            chunks = [batched[i : i + BATCH] for i in range(0, len(batched), BATCH)]
-            batch_rate = BATCH * await run_writers(writers, chunks, batch_post)
+                await service_post(0, plan(1, chart, 9)[0], "count")
 
             # The floor: the same rows, plain INSERTs, no checks, same connection count.
-            dsn = settings.database.url.get_secret_value().replace("+asyncpg", "")  # type: ignore[union-attr]
+            await owner.execute(
+                "CREATE TABLE floor_entries (org_id uuid, id uuid, day date, memo text,"
+                " PRIMARY KEY (org_id, id));"
+                "CREATE TABLE floor_lines (org_id uuid, entry_id uuid, line_no int,"
+                " account_id uuid, day date, amount numeric(20,4),"
+                " PRIMARY KEY (org_id, entry_id, line_no))"
+            )
             pool = await asyncpg.create_pool(dsn, min_size=writers, max_size=writers)
             org = principal.org_id
 
-            async def floor_post(i: int, item) -> None:  # type: ignore[no-untyped-def]
+            async def floor_post(_: int, item: Item) -> None:
                 day, debit, credit, amount = item
                 entry = uuid.uuid4()
                 async with pool.acquire() as c, c.transaction():
@@ -203,18 +186,78 @@ async def main(entries: int, writers: int) -> None:
                         ],
                     )
 
-            async with pool.acquire() as c:
-                await c.execute(
-                    "CREATE TABLE floor_entries (org_id uuid, id uuid, day date,"
-                    " memo text, PRIMARY KEY (org_id, id))"
+            async def floor_rows() -> int:
+                return int(await owner.fetchval("SELECT count(*) FROM floor_entries"))
+
+            phases.append(
+                await measured(
+                    "floor: plain INSERTs, no checks",
+                    backends,
+                    me,
+                    floor_rows,
+                    run_writers(writers, plan(args.entries, chart, 2), floor_post),
                 )
-                await c.execute(
-                    "CREATE TABLE floor_lines (org_id uuid, entry_id uuid, line_no"
-                    " int, account_id uuid, day date, amount numeric(20,4),"
-                    " PRIMARY KEY (org_id, entry_id, line_no))"
-                )
-            floor_rate = await run_writers(writers, plan(entries, chart, 2), floor_post)
+            )
             await pool.close()
+
+            def own(i: int, item: Item) -> Item:  # concurrent postings on distinct pairs
+                pair = 2 * (i % writers)
+                return (item[0], chart[pair], chart[pair + 1], item[3])
+
+            phases.append(
+                await measured(
+                    "service, distinct account pairs",
+                    backends,
+                    me,
+                    entries_of,
+                    run_writers(
+                        writers,
+                        plan(args.entries, chart, 1),
+                        lambda i, item: service_post(i, own(i, item)),
+                    ),
+                )
+            )
+            phases.append(
+                await measured(
+                    f"service, {SHARED} shared accounts",
+                    backends,
+                    me,
+                    entries_of,
+                    run_writers(
+                        writers,
+                        plan(args.entries, chart[:SHARED], 4),
+                        lambda i, item: service_post(i, item, "shared"),
+                    ),
+                )
+            )
+
+            async def batch_post(i: int, items: list[Item]) -> None:
+                await batch.post_journal_entries(
+                    runtime.ledger,
+                    principal,
+                    [
+                        batch.NewEntry(
+                            entry_date=day,
+                            memo="bench",
+                            lines=[LineInput(debit, amount), LineInput(credit, -amount)],
+                            idempotency_key=f"batch-{i}-{n}",
+                        )
+                        for n, (day, debit, credit, amount) in enumerate(items)
+                    ],
+                )
+
+            batched = plan(args.entries, chart, 7)
+            chunks = [batched[i : i + BATCH] for i in range(0, len(batched), BATCH)]
+            phases.append(
+                await measured(
+                    f"service, batches of {BATCH} per call",
+                    backends,
+                    me,
+                    entries_of,
+                    run_writers(writers, chunks, batch_post),
+                    "  (latency per batch)",
+                )
+            )
 
             # Through GraphQL on one `fiscus serve` process.
             port = free_port()
@@ -222,102 +265,80 @@ async def main(entries: int, writers: int) -> None:
             base = f"http://127.0.0.1:{port}"
             try:
                 await wait_ready(server, base)
+                ids = [to_global_id("Account", a) for a in chart]
                 token = account.access_token
-                async with httpx.AsyncClient(
-                    base_url=base,
-                    timeout=30,
-                    limits=httpx.Limits(max_connections=writers),
-                    headers={"authorization": f"Bearer {token}"},
-                ) as client:
+                await httpx_load(base, token, ids, 50, 4, [])  # warm the server's pools
+                tool = "wrk" if shutil.which("wrk") and not args.httpx else "httpx"
 
-                    async def api_post(i: int, item) -> None:  # type: ignore[no-untyped-def]
-                        day, debit, credit, amount = item
-                        body = {
-                            "query": POST,
-                            "variables": {
-                                "input": {
-                                    "date": day.isoformat(),
-                                    "memo": "bench",
-                                    "idempotencyKey": f"api-{i}",
-                                    "lines": [
-                                        {
-                                            "accountId": to_global_id("Account", debit),
-                                            "amount": str(amount),
-                                        },
-                                        {
-                                            "accountId": to_global_id("Account", credit),
-                                            "amount": str(-amount),
-                                        },
-                                    ],
-                                }
-                            },
-                        }
-                        response = (await client.post("/graphql", json=body)).json()
-                        kind = response["data"]["postJournalEntry"]["__typename"]
-                        assert kind == "JournalEntrySuccess", response
+                async def through_graphql(latencies: list[float]) -> tuple[float, float] | None:
+                    if tool == "wrk":
+                        return await wrk_load(base, token, ids, args.connections, args.duration)
+                    await httpx_load(base, token, ids, args.entries, args.connections, latencies)
+                    return None
 
-                    api_rate = await run_writers(writers, plan(entries, chart, 3), api_post)
+                phases.append(
+                    await measured(
+                        f"GraphQL, one fiscus serve, {args.connections} conns ({tool})",
+                        backends,
+                        psutil.Process(server.pid),
+                        entries_of,
+                        through_graphql,
+                        "  (server process)",
+                    )
+                )
             finally:
                 server.terminate()
                 server.wait()
+            await owner.close()
 
             api_statements = await graphql_statements(settings, account.access_token, chart)
             report = await queries.check_integrity(runtime.ledger, principal)
             assert report.sound, report
         finally:
             await runtime.close()
-    print(f"entries per run: {entries}, writers: {writers}, accounts: {ACCOUNTS}")
-    print(f"floor (plain asyncpg INSERTs, no checks):     {floor_rate:8.0f} entries/s")
+    floor = phases[0].rate
     print(
-        f"service layer, distinct accounts per writer: {distinct_rate:8.0f} entries/s"
-        f"  ({distinct_rate / floor_rate:.2f}x floor)"
+        f"entries per service phase: {args.entries}, writers: {writers}, accounts: {ACCOUNTS},"
+        f" books warmed with {WARM} entries + ANALYZE; load average {os.getloadavg()[0]:.1f},"
+        f" cpus {os.cpu_count()}"
     )
     print(
-        f"service layer, {SHARED} shared accounts:         {shared_rate:8.0f} entries/s"
-        f"  ({shared_rate / floor_rate:.2f}x floor)"
+        f"  {'':44} {'entr/s':>7} {'floor':>6} {'p50 ms':>8} {'p99 ms':>8}"
+        f" {'PG ms':>6} {'Py ms':>7}   (CPU ms per entry)"
     )
-    print(
-        f"service layer, batches of {BATCH} per call:        {batch_rate:8.0f} entries/s"
-        f"  ({batch_rate / floor_rate:.2f}x floor)"
-    )
-    print(
-        f"GraphQL on one fiscus serve process:         {api_rate:8.0f} entries/s"
-        f"  ({api_rate / floor_rate:.2f}x floor)"
-    )
+    for phase in phases:
+        print(phase.line(0 if phase is phases[0] else floor))
+    print(f"  {PGLEDGER}")
     print(
         f"SQL statements per posting, service ({service_log.count}): {statements_of(service_log)}"
     )
     print(
-        f"SQL statements per posting, GraphQL ({api_statements.count}, + ROLLBACK of the read"
-        f" scope): {statements_of(api_statements)}"
+        f"SQL statements per posting, GraphQL ({api_statements.count}; the caller's session"
+        f" is confirmed inside it): {statements_of(api_statements)}"
     )
     print("floor: 4 round trips per entry (BEGIN, INSERT entry, 2 lines pipelined, COMMIT)")
     print("integrity after the run: summary = lines, every entry balanced, trial balance 0")
 
 
-async def graphql_statements(settings, token: str, chart: list[uuid.UUID]):  # type: ignore[no-untyped-def]
+def statements_of(log: StatementLog) -> str:
+    return "; ".join(" ".join(s.split())[:60] for s in log.statements)
+
+
+async def graphql_statements(
+    settings: Settings, token: str, chart: list[uuid.UUID]
+) -> StatementLog:
     """Statements one postJournalEntry sends, counted in-process through the ASGI app."""
     app = create_app(settings)
+    log = StatementLog()
     async with app.router.lifespan_context(app):
         transport = httpx.ASGITransport(app=app)
         headers = {"authorization": f"Bearer {token}"}
         async with httpx.AsyncClient(
             transport=transport, base_url="http://bench", headers=headers
         ) as client:
+            ids = [to_global_id("Account", a) for a in chart]
             for n in range(2):
-                body = {
-                    "query": POST,
-                    "variables": {
-                        "input": {
-                            "date": "2026-06-01",
-                            "idempotencyKey": f"count-{n}",
-                            "lines": [
-                                {"accountId": to_global_id("Account", chart[0]), "amount": "1"},
-                                {"accountId": to_global_id("Account", chart[1]), "amount": "-1"},
-                            ],
-                        }
-                    },
-                }
+                body = body_of(f"count-{n}", ids, random.Random(n))
                 with count_statements() as log:
                     await client.post("/graphql", json=body)
     return log
@@ -327,5 +348,7 @@ if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--entries", type=int, default=3000)
     parser.add_argument("--writers", type=int, default=16)
-    args = parser.parse_args()
-    asyncio.run(main(args.entries, args.writers))
+    parser.add_argument("--connections", type=int, default=32)
+    parser.add_argument("--duration", type=float, default=15, help="GraphQL phase, seconds")
+    parser.add_argument("--httpx", action="store_true", help="load GraphQL with httpx, not wrk")
+    asyncio.run(main(parser.parse_args()))

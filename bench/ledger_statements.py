@@ -3,10 +3,10 @@
 Loading: the books are written as the owner (superuser) with COPY straight into the tables —
 accounts, entries, then every line in ONE COPY inside the same transaction as the entries
 (the insert trigger demands lines of entries posted by the same transaction, balanced per
-entry and currency, and checks them per statement), then the derived summary
-(`ledger_account_days`) with one INSERT ... SELECT ... GROUP BY, as the posting service
-would have maintained it. Entries have two lines; accounts are drawn Zipf-like (a few busy
-ones, a long tail), days uniformly.
+entry and currency, and checks them per statement), then the derived summaries
+(`ledger_account_days`, `ledger_account_months`) with one INSERT ... SELECT ... GROUP BY each,
+as the posting function would have maintained them. Entries have two lines; accounts are
+drawn Zipf-like (a few busy ones, a long tail), days uniformly.
 
 Timed (p50/p99 over --rounds): the balance sheet and the income statement with 12 monthly
 columns, and one account's balance as of a date — through the service layer (in process)
@@ -105,10 +105,18 @@ async def load(dsn: str, org_id: uuid.UUID, lines: int, accounts: int) -> list[u
                     "currency",
                 ],
             )
+            # Both summaries, as the posting function writes them.
             await connection.execute(
                 "INSERT INTO ledger_account_days (org_id, account_id, currency, day, amount_sum,"
                 " line_count) SELECT org_id, account_id, currency, entry_date, sum(amount),"
                 " count(*) FROM journal_lines WHERE org_id = $1 GROUP BY 1, 2, 3, 4",
+                org_id,
+            )
+            await connection.execute(
+                "INSERT INTO ledger_account_months (org_id, account_id, currency, month,"
+                " amount_sum, line_count) SELECT org_id, account_id, currency,"
+                " date_trunc('month', entry_date)::date, sum(amount), count(*)"
+                " FROM journal_lines WHERE org_id = $1 GROUP BY 1, 2, 3, 4",
                 org_id,
             )
         await connection.execute("ANALYZE")

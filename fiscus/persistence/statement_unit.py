@@ -12,7 +12,6 @@ trip, as the read path does) and ``commit()`` commits it; leaving the block with
 
 from __future__ import annotations
 
-import asyncio
 import logging
 from types import TracebackType
 from typing import TYPE_CHECKING, Any
@@ -99,18 +98,16 @@ class StatementUnit:
             await self._pool.release(connection)
 
     async def _send_effects(self) -> None:
+        """Every buffered event in one round trip; the commit stands whatever happens here
+        (subscribers resynchronise a lost event from the database)."""
         publisher = self._effects.publisher
         events, self._events = self._events, []
         if publisher is None or not events:
             return
-        outcomes = await asyncio.gather(
-            *(publisher.publish(channel, payload) for channel, payload in events),
-            return_exceptions=True,
-        )
-        for (channel, _), outcome in zip(events, outcomes, strict=True):
-            if isinstance(outcome, BaseException):
-                log.error(
-                    "publish after commit failed",
-                    exc_info=outcome,
-                    extra={"channel": str(channel)},
-                )
+        try:
+            await publisher.publish_many(events)
+        except Exception:
+            log.exception(
+                "publish after commit failed",
+                extra={"channels": sorted({str(channel) for channel, _ in events})},
+            )

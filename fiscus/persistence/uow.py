@@ -10,6 +10,7 @@ block without ``await uow.commit()`` rolls back. Events (``uow.publish``) and jo
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
 from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass, field
 from types import TracebackType
@@ -41,6 +42,9 @@ log = logging.getLogger(__name__)
 
 class EventPublisher(Protocol):
     async def publish(self, channel: Any, payload: dict[str, Any]) -> Any: ...
+
+    async def publish_many(self, events: Sequence[tuple[Any, dict[str, Any]]]) -> Any:
+        """``publish`` for each, in order, in one round trip."""
 
 
 class JobQueue(Protocol):

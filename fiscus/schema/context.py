@@ -114,9 +114,32 @@ class Context:
     async def require_principal(self) -> Principal:
         principal = await self.principal()
         if principal is None:
-            message = self._auth_error.message if self._auth_error else "Authentication required."
-            raise GraphQLError(message, extensions={"code": "UNAUTHENTICATED"})
+            raise self._unauthenticated()
         return principal
+
+    def claimed_principal(self) -> Principal:
+        """The caller as the access token claims it: signature and expiry checked, the
+        session and the role NOT yet confirmed in the database (``require_principal`` does,
+        or a write that confirms them in its own transaction). The confirmed caller when
+        there already is one."""
+        if self._resolved or not self.bearer_token:
+            if self._principal is None:
+                raise self._unauthenticated()
+            return self._principal
+        try:
+            return self.identity.tokens.decode(self.bearer_token)
+        except AuthenticationFailed as failure:
+            self._auth_error = failure
+            raise self._unauthenticated() from None
+
+    @property
+    def confirmed(self) -> bool:
+        """Whether the caller was confirmed in the database during this request."""
+        return self._principal is not None
+
+    def _unauthenticated(self) -> GraphQLError:
+        message = self._auth_error.message if self._auth_error else "Authentication required."
+        return GraphQLError(message, extensions={"code": "UNAUTHENTICATED"})
 
     async def aclose(self) -> None:
         if self._read_scope is not None:

@@ -43,6 +43,12 @@ ENTRIES: list[tuple[str, list[tuple[str, str]]]] = [
 ]
 
 
+SUMMARIES = (
+    ("ledger_account_days", "day", "entry_date"),
+    ("ledger_account_months", "month", "date_trunc('month', entry_date)::date"),
+)
+
+
 async def seed_books(
     database_url: str,
     org_id: str,
@@ -109,16 +115,17 @@ async def seed_books(
                     " $7::text[], $8::numeric[], $9::text[]) AS t(e, n, a, o, d, m, c, r, x)",
                     *[list(c) for c in columns],
                 )
-            await connection.execute(
-                "DELETE FROM ledger_account_days WHERE org_id = $1", uuid.UUID(org_id)
-            )
-            await connection.execute(
-                "INSERT INTO ledger_account_days (org_id, account_id, currency, day,"
-                " amount_sum, line_count) SELECT org_id, account_id, currency, entry_date,"
-                " sum(amount), count(*) FROM journal_lines WHERE org_id = $1"
-                " GROUP BY 1, 2, 3, 4",
-                uuid.UUID(org_id),
-            )
+            # Lines written directly: the summaries are rebuilt as the posting writes them.
+            for table, period, value in SUMMARIES:
+                await connection.execute(
+                    f"DELETE FROM {table} WHERE org_id = $1", uuid.UUID(org_id)
+                )
+                await connection.execute(
+                    f"INSERT INTO {table} (org_id, account_id, currency, {period}, amount_sum,"
+                    f" line_count) SELECT org_id, account_id, currency, {value}, sum(amount),"
+                    " count(*) FROM journal_lines WHERE org_id = $1 GROUP BY 1, 2, 3, 4",
+                    uuid.UUID(org_id),
+                )
     finally:
         await connection.close()
     return ids

@@ -97,3 +97,38 @@ async def test_deleting_the_organization_cascades_through_posted_entries(runtime
         assert await as_app.fetchval("SELECT count(*) FROM journal_lines") == expected
         assert await as_app.fetchval("SELECT count(*) FROM journal_entries") == expected // 2
         assert await as_app.fetchval("SELECT count(*) FROM ledger_account_days") == expected
+
+
+async def test_the_app_role_cannot_insert_unbalanced_or_foreign_lines(runtime, as_app):
+    """The insert check (one statement since migration 0010) holds for the app role's own
+    INSERTs, whatever the posting function does: the lines an INSERT adds to an entry posted
+    by this transaction balance per currency; lines of an entry it did not post are refused."""
+    b = await books(runtime)
+    posted = await post(runtime, b.principal, pair(b.codes["5100"], b.codes["1010"], "9"), key="k")
+    org, bank = b.principal.org_id, b.codes["1010"]
+    entry_sql = (
+        "INSERT INTO journal_entries (org_id, id, entry_date, status, posted_at)"
+        " VALUES ($1, $2, '2026-01-01', 'posted', now())"
+    )
+    lines_sql = (
+        "INSERT INTO journal_lines (org_id, entry_id, line_no, account_id, entry_date, amount,"
+        " currency) SELECT $1, $2, n, $3, '2026-01-01', a, 'EUR'"
+        " FROM unnest($4::smallint[], $5::numeric[]) AS t(n, a)"
+    )
+
+    async def attempt(entry: uuid.UUID | None, amounts: list[int]) -> None:
+        async with as_app.transaction():
+            await _in_tenant(as_app, org)
+            if entry is None:
+                entry = uuid.uuid4()
+                await as_app.execute(entry_sql, org, entry)
+            await as_app.execute(
+                lines_sql, org, entry, bank, list(range(10, 10 + len(amounts))), amounts
+            )
+
+    for amounts in ([5], [5, -4], [5, -5, 1]):
+        with pytest.raises(asyncpg.PostgresError, match="balance"):
+            await attempt(None, amounts)
+    with pytest.raises(asyncpg.PostgresError, match="same transaction"):
+        await attempt(posted.entry.id, [1, -1])
+    await attempt(None, [5, -5])  # balanced, into an entry of this transaction: accepted

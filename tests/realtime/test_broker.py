@@ -99,3 +99,36 @@ def test_tenant_channels_are_never_public() -> None:
     assert (org.kind, user.kind) == ("org", "user")
     assert channels.price("AAPL").kind == "public"
     assert channels.price("AAPL") != channels.Channel("price:AAPL", "org")
+
+
+async def test_publish_many_is_publish_for_each_in_order_in_one_call(
+    broker: Broker, redis: aioredis.Redis, prefix: str
+) -> None:
+    aapl, msft = channels.price("AAPL"), channels.price("MSFT")
+    await broker.publish(aapl, {"price": "1"})
+    pubsub = redis.pubsub()
+    await pubsub.subscribe(channels.redis_channel(prefix, aapl))
+    await pubsub.get_message(timeout=1)  # the subscribe confirmation
+
+    sent = await broker.publish_many(
+        [(aapl, {"price": "2"}), (msft, {"price": "7"}), (aapl, {"price": "3"})]
+    )
+    received = [await pubsub.get_message(ignore_subscribe_messages=True, timeout=2) for _ in "ab"]
+    await pubsub.aclose()  # type: ignore[no-untyped-call]
+
+    assert [(e.channel, e.seq, e.payload) for e in sent] == [
+        (aapl, 2, {"price": "2"}),
+        (msft, 1, {"price": "7"}),
+        (aapl, 3, {"price": "3"}),
+    ]
+    documents = [json.loads(m["data"]) for m in received if m is not None]
+    assert [(d["seq"], d["payload"]) for d in documents] == [
+        (2, {"price": "2"}),
+        (3, {"price": "3"}),
+    ]
+    snapshots = [await broker.snapshot(c) for c in (aapl, msft)]
+    assert [(s.seq, s.payload) for s in snapshots if s] == [
+        (3, {"price": "3"}),
+        (1, {"price": "7"}),
+    ]
+    assert await broker.publish_many([]) == []

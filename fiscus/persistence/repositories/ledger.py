@@ -3,8 +3,9 @@ period closes, balance assertions. Reached lazily as ``uow.ledger``.
 
 Posting is a handful of statements: lock (period shared, accounts exclusive, in one sorted
 order), read the accounts and the closed-through date, insert the entry (and its audit
-event), insert the lines and upsert the summary in one statement. Lines travel as one JSON
-parameter, so the immutability trigger sees an entry's lines in a single INSERT.
+event), insert the lines and upsert both summaries (day and month) in one statement. Lines
+travel as one JSON parameter, so the immutability trigger sees an entry's lines in a single
+INSERT.
 """
 
 from __future__ import annotations
@@ -83,13 +84,23 @@ _INSERT_LINES = text("""
       RETURNING account_id, currency, amount),
     summed AS (
       SELECT account_id, currency, sum(amount) AS amount, count(*) AS n
-      FROM lines GROUP BY account_id, currency ORDER BY account_id, currency)
-    INSERT INTO ledger_account_days AS d (org_id, account_id, currency, day, amount_sum,
-                                          line_count)
-    SELECT :org_id, account_id, currency, :entry_date, amount, n FROM summed
-    ON CONFLICT (org_id, account_id, currency, day) DO UPDATE SET
-      amount_sum = d.amount_sum + EXCLUDED.amount_sum,
-      line_count = d.line_count + EXCLUDED.line_count""")
+      FROM lines GROUP BY account_id, currency ORDER BY account_id, currency),
+    days AS (
+      INSERT INTO ledger_account_days AS d (org_id, account_id, currency, day, amount_sum,
+                                            line_count)
+      SELECT :org_id, account_id, currency, :entry_date, amount, n FROM summed
+      ON CONFLICT (org_id, account_id, currency, day) DO UPDATE SET
+        amount_sum = d.amount_sum + EXCLUDED.amount_sum,
+        line_count = d.line_count + EXCLUDED.line_count
+      RETURNING 1)
+    INSERT INTO ledger_account_months AS m (org_id, account_id, currency, month, amount_sum,
+                                            line_count)
+    SELECT :org_id, account_id, currency, date_trunc('month', CAST(:entry_date AS date))::date,
+           amount, n
+    FROM summed
+    ON CONFLICT (org_id, account_id, currency, month) DO UPDATE SET
+      amount_sum = m.amount_sum + EXCLUDED.amount_sum,
+      line_count = m.line_count + EXCLUDED.line_count""")
 _MARK_POSTED = text("""
     UPDATE journal_entries SET status = 'posted', posted_at = :posted_at, draft_lines = NULL,
                                entry_date = :entry_date, memo = :memo
@@ -288,7 +299,8 @@ class LedgerRepository(AreaRepository):
         return event
 
     async def insert_lines(self, entry: JournalEntry) -> None:
-        """The posted entry's lines and the summary rows they change, in one statement."""
+        """The posted entry's lines and the day and month summary rows they change, in one
+        statement."""
         await self.session.execute(
             _INSERT_LINES,
             {

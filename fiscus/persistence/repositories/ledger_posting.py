@@ -1,13 +1,14 @@
-"""Posting on asyncpg: one call of ``fiscus_ledger_post`` (migration 0005) posts a batch of
+"""Posting on asyncpg: one call of ``fiscus_ledger_post`` (migration 0010) posts a batch of
 entries — tenant context, locks, checks against the chart and the closed period, the
-idempotency claims, entries, audit events, lines and summary — in one statement."""
+idempotency claims, entries, audit events, lines and both summaries — in one statement.
+Entries and lines travel as typed arrays (asyncpg's binary encoding, nothing to parse)."""
 
 from __future__ import annotations
 
 import json
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date
 from decimal import Decimal
 from typing import Any
 from uuid import UUID
@@ -24,7 +25,7 @@ from fiscus.persistence.repositories.ledger import (
 )
 from fiscus.persistence.statements import note_statement
 
-_POST = "SELECT fiscus_ledger_post($1, $2, $3, $4)"
+POST_STATEMENT = "SELECT fiscus_ledger_post(" + ", ".join(f"${n}" for n in range(1, 25)) + ")"
 _LOCK = """
     SELECT pg_advisory_xact_lock_shared($1, $2),
            (SELECT count(pg_advisory_xact_lock($2, k)) FROM unnest($3::integer[]) AS k)"""
@@ -45,16 +46,19 @@ class IdempotencyKeyReused(Exception):
 
 @dataclass(frozen=True, slots=True)
 class EntryToPost:
-    """A posted entry to write; a line's currency "" means "the account's"."""
+    """A posted entry to write; a line's currency "" means "the account's". The key's stored
+    response is ``{"entry_id": <entry id>}``."""
 
     entry: JournalEntry
     scope: str
     key: str
     fingerprint: str
-    response: dict[str, Any]
     event_id: UUID
     action: str
     details: dict[str, Any]
+    session_id: UUID | None = None
+    """The caller's session, confirmed in the posting's transaction (None: confirmed before,
+    or no caller session)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -65,37 +69,77 @@ class PostingOutcome:
     """(scope, key) already claimed: what the first request stored."""
     currencies: dict[UUID, str]
     context: PostingContext | None
+    refused: dict[UUID, bool] | None = None
+    """Sessions the function refused, nothing written: session -> ended (revoked, expired,
+    or its user no member any more); not ended: the member's role does not allow it."""
 
 
-def _payload(items: Sequence[EntryToPost]) -> list[dict[str, Any]]:
-    """The function's jsonb argument (the pool's codec encodes it)."""
+def _arguments(items: Sequence[EntryToPost]) -> list[list[Any]]:
+    """The function's arrays after (org, user, sessions, roles): entries, then lines."""
+    ids: list[Any] = []
+    dates: list[Any] = []
+    memos: list[Any] = []
+    reverses: list[Any] = []
+    posted_at: list[Any] = []
+    scopes: list[Any] = []
+    keys: list[Any] = []
+    fingerprints: list[Any] = []
+    event_ids: list[Any] = []
+    actions: list[Any] = []
+    details: list[Any] = []
+    line_entries: list[Any] = []
+    line_nos: list[Any] = []
+    accounts: list[Any] = []
+    amounts: list[Any] = []
+    currencies: list[Any] = []
+    rates: list[Any] = []
+    dimensions: list[Any] = []
+    counterparties: list[Any] = []
+    line_memos: list[Any] = []
+    for number, item in enumerate(items, 1):
+        entry = item.entry
+        ids.append(entry.id)
+        dates.append(entry.entry_date)
+        memos.append(entry.memo)
+        reverses.append(entry.reverses)
+        posted_at.append(entry.posted_at)
+        scopes.append(item.scope)
+        keys.append(item.key)
+        fingerprints.append(item.fingerprint)
+        event_ids.append(item.event_id)
+        actions.append(item.action)
+        details.append(item.details)
+        for line_no, line in enumerate(entry.lines):
+            line_entries.append(number)
+            line_nos.append(line_no)
+            accounts.append(line.account_id)
+            amounts.append(line.amount)
+            currencies.append(line.currency or None)
+            rates.append(line.rate)
+            dimensions.append(dict(line.dimensions) if line.dimensions else None)
+            counterparties.append(line.counterparty)
+            line_memos.append(line.memo)
     return [
-        {
-            "id": str(item.entry.id),
-            "date": item.entry.entry_date.isoformat(),
-            "memo": item.entry.memo,
-            "reverses": str(item.entry.reverses) if item.entry.reverses else None,
-            "scope": item.scope,
-            "key": item.key,
-            "fingerprint": item.fingerprint,
-            "response": item.response,
-            "event_id": str(item.event_id),
-            "action": item.action,
-            "details": item.details,
-            "lines": [
-                {
-                    "account_id": str(line.account_id),
-                    "amount": str(line.amount),
-                    "currency": line.currency or None,
-                    "rate": None if line.rate is None else str(line.rate),
-                    "dimensions": dict(line.dimensions),
-                    "counterparty": line.counterparty,
-                    "memo": line.memo,
-                }
-                for line in item.entry.lines
-            ],
-        }
-        for item in items
+        ids,
+        dates,
+        memos,
+        reverses,
+        posted_at,
+        scopes,
+        keys,
+        fingerprints,
+        event_ids,
+        actions,
+        details,
+        line_entries,
+        line_nos,
+        accounts,
+        amounts,
+        currencies,
+        rates,
+        dimensions,
+        counterparties,
+        line_memos,
     ]
 
 
@@ -121,25 +165,39 @@ class LedgerPostingRepository(TenantScoped):
         self._connection = connection
         self._user_id = user_id
 
-    async def post(self, items: Sequence[EntryToPost], at: datetime) -> PostingOutcome:
+    async def post(
+        self, items: Sequence[EntryToPost], *, roles: Sequence[str] = ()
+    ) -> PostingOutcome:
         """All or nothing: raises ``IdempotencyKeyReused`` (nothing written) when a key was
-        used with another fingerprint."""
-        note_statement(_POST)
+        used with another fingerprint. Each entry is posted at its own ``posted_at``; the
+        sessions of ``items`` are confirmed live with the user's role among ``roles``."""
+        note_statement(POST_STATEMENT)
+        sessions = [item.session_id for item in items]
         try:
             raw = await self._connection.fetchval(
-                _POST, self.org_id, self._user_id, at, _payload(items)
+                POST_STATEMENT,
+                self.org_id,
+                self._user_id,
+                sessions if any(sessions) else None,
+                list(roles),
+                *_arguments(items),
             )
         except asyncpg.PostgresError as error:
             if getattr(error, "sqlstate", None) == KEY_REUSED:
                 raise IdempotencyKeyReused(str(getattr(error, "detail", "") or "")) from error
             raise
         result: dict[str, Any] = raw if isinstance(raw, dict) else json.loads(raw)
+        if result["outcome"] == "refused":
+            member = result["role"] is not None
+            refused = {UUID(s["session"]): not (s["live"] and member) for s in result["sessions"]}
+            return PostingOutcome(False, {}, {}, None, refused)
         stored = {
             (s["scope"], s["key"]): StoredKey(s["fingerprint"], s["response"])
             for s in result["stored"]
         }
         if result["outcome"] == "posted":
-            currencies = {UUID(k): v for k, v in (result["currencies"] or {}).items()}
+            accounts = (line.account_id for item in items for line in item.entry.lines)
+            currencies = dict(zip(accounts, result["currencies"], strict=True))
             return PostingOutcome(True, stored, currencies, None)
         closed = result["closed_through"]
         context = PostingContext(

@@ -10,7 +10,7 @@ from fiscus.domain.identity import Permission
 from fiscus.resolvers.ledger import ids
 from fiscus.schema import ledger as types
 from fiscus.schema.errors import attempt
-from fiscus.schema.permissions import requires
+from fiscus.schema.permissions import confirmed, refused, requires, requires_at_write
 from fiscus.schema.relay import to_global_id
 from fiscus.services.ledger import accounts, actuals, periods, posting
 
@@ -135,12 +135,17 @@ class LedgerMutation:
         description="Posts a balanced entry (or stores a draft). Unbalanced: an error on "
         "`input.lines`; row problems: `input.lines[<i>].<field>`. Same idempotency key and "
         "input: the original result; another input: IDEMPOTENCY_KEY_REUSED.",
-        permission_classes=WRITE,
+        permission_classes=[requires_at_write(Permission.LEDGER_WRITE)],
     )
     async def post_journal_entry(
         self, info: Info, input: types.PostJournalEntryInput
     ) -> types.JournalEntryResult:
-        principal = await info.context.require_principal()
+        # Posting confirms the caller in its own transaction; a draft is confirmed first.
+        confirm = not input.draft and not info.context.confirmed
+        if confirm:
+            principal = info.context.claimed_principal()
+        else:
+            principal = await confirmed(info, Permission.LEDGER_WRITE)
 
         async def run() -> types.JournalEntrySuccess:
             return _posted(
@@ -152,10 +157,14 @@ class LedgerMutation:
                     lines=ids.lines(input.lines),
                     idempotency_key=input.idempotency_key,
                     draft=input.draft,
+                    confirm_session=confirm,
                 )
             )
 
-        return await attempt(run)
+        try:
+            return await attempt(run)
+        except posting.AccessRefused as refusal:
+            raise refused(refusal.session_ended, Permission.LEDGER_WRITE) from None
 
     @strawberry.mutation(permission_classes=WRITE)
     async def update_draft_entry(

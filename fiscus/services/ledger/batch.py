@@ -35,6 +35,8 @@ from fiscus.persistence.statement_unit import StatementUnit
 from fiscus.services import idempotency
 from fiscus.services.ledger.context import LedgerContext
 from fiscus.services.ledger.rules import (
+    WRITE_ROLES,
+    AccessRefused,
     LineInput,
     Posted,
     announce_posted,
@@ -63,7 +65,7 @@ class NewEntry:
     action: str = "ledger.entry_posted"
 
 
-def _own_fields(_: int, name: str) -> str:
+def own_fields(_: int, name: str) -> str:
     return name
 
 
@@ -90,9 +92,17 @@ def _key_reused(index: int, field_name: FieldName) -> Conflict:
     )
 
 
-def _prepare(
-    principal: Principal, entry: NewEntry, now: datetime, index: int, field_name: FieldName
+def prepare(
+    principal: Principal,
+    entry: NewEntry,
+    now: datetime,
+    index: int = 0,
+    field_name: FieldName = own_fields,
+    *,
+    session_id: UUID | None = None,
 ) -> EntryToPost:
+    """The entry checked by the rules that need no database, ready to post at ``now``;
+    ``session_id``: the caller's session, to confirm in the posting's transaction."""
     try:
         key = idempotency.check_key(entry.idempotency_key)
         memo = clean_text(entry.memo)
@@ -120,11 +130,36 @@ def _prepare(
         entry.scope,
         key,
         idempotency.fingerprint(request),
-        {"entry_id": str(posted.id)},
         uuid.uuid4(),
         entry.action,
         details_of(posted),
+        session_id,
     )
+
+
+def problem_of(
+    outcome: PostingOutcome,
+    entry: NewEntry,
+    item: EntryToPost,
+    index: int,
+    field_name: FieldName = own_fields,
+) -> DomainError | None:
+    """What is wrong with one entry of a refused call, as the rules phrase it (None: nothing,
+    or its key was used before with the same request)."""
+    context = outcome.context
+    assert context is not None
+    stored = outcome.stored.get((item.scope, item.key))
+    if stored is not None:
+        return None if stored.fingerprint == item.fingerprint else _key_reused(index, field_name)
+    try:
+        resolved = resolve_lines(entry.lines, context)
+        check_open(context, entry.entry_date)
+        replace(item.entry, lines=resolved, status=EntryStatus.DRAFT).post(
+            item.entry.posted_at or datetime.now()
+        )
+    except DomainError as error:
+        return _renamed(error, index, field_name)
+    return None
 
 
 def _explain(
@@ -134,24 +169,26 @@ def _explain(
     field_name: FieldName,
 ) -> None:
     """The function refused the batch: name the first problem, as the rules phrase it."""
-    context = outcome.context
-    assert context is not None
     for index, (entry, item) in enumerate(zip(entries, prepared, strict=True)):
-        stored = outcome.stored.get((item.scope, item.key))
-        if stored is not None:
-            if stored.fingerprint != item.fingerprint:
-                raise _key_reused(index, field_name)
-            continue
-        try:
-            resolved = resolve_lines(entry.lines, context)
-            check_open(context, entry.entry_date)
-            replace(item.entry, lines=resolved, status=EntryStatus.DRAFT).post(
-                item.entry.posted_at or datetime.now()
-            )
-        except DomainError as error:
-            raise _renamed(error, index, field_name) from None
+        problem = problem_of(outcome, entry, item, index, field_name)
+        if problem is not None:
+            raise problem
     if any((i.scope, i.key) not in outcome.stored for i in prepared):
         raise RuntimeError("fiscus_ledger_post refused a batch the rules accept")
+
+
+def refusal_of(outcome: PostingOutcome, item: EntryToPost) -> AccessRefused | None:
+    """The refusal of ``item``'s session, when the function refused it."""
+    if outcome.refused is None or item.session_id not in outcome.refused:
+        return None
+    return AccessRefused(session_ended=outcome.refused[item.session_id])
+
+
+def key_reused_in(
+    reused: IdempotencyKeyReused, prepared: Sequence[EntryToPost], field_name: FieldName
+) -> Conflict:
+    index = next((i for i, p in enumerate(prepared) if p.key == reused.key), 0)
+    return _key_reused(index, field_name)
 
 
 async def post_in(
@@ -160,31 +197,39 @@ async def post_in(
     entries: Sequence[NewEntry],
     now: datetime,
     *,
-    field_name: FieldName = _own_fields,
-) -> tuple[list[EntryToPost], PostingOutcome]:
-    """Posts in ``unit`` (the caller commits); events are buffered in the unit."""
-    prepared = [_prepare(principal, e, now, i, field_name) for i, e in enumerate(entries)]
+    field_name: FieldName = own_fields,
+    prepared: Sequence[EntryToPost] | None = None,
+) -> tuple[Sequence[EntryToPost], PostingOutcome]:
+    """Posts in ``unit`` (the caller commits); events are buffered in the unit. ``prepared``:
+    the entries already prepared (``prepare``)."""
+    if prepared is None:
+        prepared = [prepare(principal, e, now, i, field_name) for i, e in enumerate(entries)]
     try:
-        outcome = await unit.ledger_posting.post(prepared, now)
+        outcome = await unit.ledger_posting.post(prepared, roles=WRITE_ROLES)
     except IdempotencyKeyReused as reused:
-        index = next((i for i, p in enumerate(prepared) if p.key == reused.key), 0)
-        raise _key_reused(index, field_name) from None
+        raise key_reused_in(reused, prepared, field_name) from None
+    refusal = next(filter(None, (refusal_of(outcome, item) for item in prepared)), None)
+    if refusal is not None:
+        raise refusal
     if not outcome.posted:
         _explain(outcome, entries, prepared, field_name)
         return prepared, outcome  # every entry was a replay
     for item in prepared:
         if (item.scope, item.key) not in outcome.stored:
-            announce_posted(
-                unit,
-                _resolved(item.entry, outcome),
-                event_id=item.event_id,
-                user_id=principal.user_id,
-                action=item.action,
-            )
+            announce_one(unit, item, outcome, principal.user_id)
     return prepared, outcome
 
 
-def _resolved(entry: JournalEntry, outcome: PostingOutcome) -> JournalEntry:
+def announce_one(
+    unit: StatementUnit, item: EntryToPost, outcome: PostingOutcome, user_id: UUID | None
+) -> JournalEntry:
+    """Buffers a posted entry's events in ``unit``; the entry as written."""
+    entry = as_written(item.entry, outcome)
+    announce_posted(unit, entry, event_id=item.event_id, user_id=user_id, action=item.action)
+    return entry
+
+
+def as_written(entry: JournalEntry, outcome: PostingOutcome) -> JournalEntry:
     lines = [
         line if line.currency else replace(line, currency=outcome.currencies[line.account_id])
         for line in entry.lines
@@ -205,17 +250,17 @@ async def results(
         for p in prepared
         if (p.scope, p.key) in outcome.stored
     ]
-    stored = await _stored_entries(ctx, principal, replays) if replays else {}
+    stored = await stored_entries(ctx, principal, replays) if replays else {}
     for item in prepared:
         claim = outcome.stored.get((item.scope, item.key))
         if claim is None:
-            out.append(Posted(_resolved(item.entry, outcome)))
+            out.append(Posted(as_written(item.entry, outcome)))
         else:
             out.append(Posted(stored[UUID(str((claim.response or {})["entry_id"]))], True))
     return out
 
 
-async def _stored_entries(
+async def stored_entries(
     ctx: LedgerContext, principal: Principal, entry_ids: Sequence[UUID]
 ) -> dict[UUID, JournalEntry]:
     found: dict[UUID, JournalEntry] = {}

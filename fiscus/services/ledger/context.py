@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from fiscus.services.context import ServiceContext
+from fiscus.services.ledger.lanes import PostingLanes
 
 
 @dataclass(kw_only=True)
 class LedgerContext(ServiceContext):
-    pass
+    lanes: PostingLanes = field(default_factory=PostingLanes)
+    """Group posting's lanes (``groups``), shared by every copy (``sharing``)."""

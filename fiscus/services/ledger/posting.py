@@ -21,10 +21,11 @@ from fiscus.persistence.uow import UnitOfWork
 from fiscus.realtime import channels
 from fiscus.services import idempotency
 from fiscus.services.identity import audit
-from fiscus.services.ledger import batch
+from fiscus.services.ledger import batch, groups
 from fiscus.services.ledger.batch import POST_SCOPE
 from fiscus.services.ledger.context import LedgerContext
 from fiscus.services.ledger.rules import (
+    AccessRefused,
     LineInput,
     Posted,
     announce,
@@ -37,7 +38,7 @@ from fiscus.services.ledger.rules import (
     unchecked_lines,
 )
 
-__all__ = ["POST_SCOPE", "LineInput", "Posted"]
+__all__ = ["POST_SCOPE", "AccessRefused", "LineInput", "Posted"]
 
 REVERSE_SCOPE = "ledger.reverse_entry"
 POST_DRAFT_SCOPE = "ledger.post_draft"
@@ -52,17 +53,19 @@ async def post_journal_entry(
     lines: Sequence[LineInput],
     idempotency_key: str,
     draft: bool = False,
+    confirm_session: bool = False,
 ) -> Posted:
     """Posts a balanced entry (or stores a draft). Same key + same input: the original
-    result, nothing posted twice; same key + other input: ``IDEMPOTENCY_KEY_REUSED``."""
+    result, nothing posted twice; same key + other input: ``IDEMPOTENCY_KEY_REUSED``.
+    ``confirm_session`` (posting only): the caller's session and role are confirmed in the
+    posting's own transaction (``AccessRefused``), not before."""
     if not draft:
-        posted = await batch.post_journal_entries(
+        return await groups.post_one(
             ctx,
             principal,
-            [batch.NewEntry(entry_date, memo, lines, idempotency_key)],
-            field_name=lambda _, name: name,
+            batch.NewEntry(entry_date, memo, lines, idempotency_key),
+            confirm_session=confirm_session,
         )
-        return posted[0]
     key = idempotency.check_key(idempotency_key)
     memo = clean_text(memo)
     shape = JournalEntry(uuid.uuid4(), principal.org_id, entry_date, memo, unchecked_lines(lines))

@@ -12,6 +12,7 @@ from typing import Any, Protocol
 from uuid import UUID
 
 from fiscus.domain.errors import FieldIssue, RuleViolation, ValidationFailed
+from fiscus.domain.identity import Permission, Role, role_allows
 from fiscus.domain.ledger import Account, JournalEntry, JournalLine, needs_rates, normalize_tags
 from fiscus.persistence.models.identity import AuditEventRow
 from fiscus.persistence.repositories.ledger import PostingContext
@@ -29,6 +30,19 @@ class LineInput:
     counterparty: str | None = None
     memo: str | None = None
     rate: Decimal | None = None
+
+
+WRITE_ROLES = tuple(sorted(r.value for r in Role if role_allows(r, Permission.LEDGER_WRITE)))
+"""Roles whose members may post (what a posting confirms a caller's session against)."""
+
+
+class AccessRefused(Exception):
+    """The posting's own transaction found the caller's session ended, or the caller's role
+    no longer allowing it; nothing was written."""
+
+    def __init__(self, *, session_ended: bool) -> None:
+        super().__init__("session ended" if session_ended else "role does not allow posting")
+        self.session_ended = session_ended
 
 
 @dataclass(frozen=True, slots=True)

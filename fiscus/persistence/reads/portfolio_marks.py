@@ -12,24 +12,23 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date
+from datetime import UTC, date, datetime
 from decimal import Decimal
+from typing import Any
 from uuid import UUID
 
-import asyncpg
 from sqlalchemy import text
 
 from fiscus.domain.marketdata import Instrument, InstrumentKind
 from fiscus.persistence.reads.compiled import ReadQuery
 from fiscus.persistence.reads.repositories import ReadRepository
 
-# Holdings ordered by portfolio, then symbol (what a dashboard lists). ``last`` is the
-# newest close on or before :day, ``previous`` the one before it.
-_PRICED_HOLDINGS = ReadQuery.of(
-    text("""
+# One holding priced as of :day: its cache row, its instrument, its newest close on or before
+# :day and the close before that. ``{holdings}`` chooses the holdings.
+_PRICED = """
     SELECT h.portfolio_id, h.quantity, h.cost_basis, h.cost_local,
            h.instrument_id, i.symbol, i.name, i.kind, i.currency, i.exchange, i.provider,
-           i.provider_symbol, i.price_precision, i.org_id,
+           i.provider_symbol, i.price_precision, i.org_id AS instrument_org_id,
            COALESCE(g.day, m.day) AS day, COALESCE(g.close, m.close) AS close,
            COALESCE(g.source, m.source) AS source,
            COALESCE(g.previous, m.previous) AS previous
@@ -61,8 +60,42 @@ _PRICED_HOLDINGS = ReadQuery.of(
       WHERE i.org_id IS NOT NULL AND d.org_id = :org_id
         AND d.instrument_id = h.instrument_id AND d.day <= :day
       ORDER BY d.day DESC LIMIT 1) AS m ON true
-    WHERE h.org_id = :org_id AND h.portfolio_id = ANY(CAST(:ids AS uuid[]))
-    ORDER BY h.portfolio_id, i.symbol, h.instrument_id""")
+    WHERE h.org_id = :org_id AND {holdings}"""
+_PRICED_WIDTH = 18
+
+# Holdings ordered by portfolio, then symbol (what a dashboard lists).
+_PRICED_HOLDINGS = ReadQuery.of(
+    text(
+        _PRICED.format(holdings="h.portfolio_id = ANY(CAST(:ids AS uuid[]))")
+        + "\n    ORDER BY h.portfolio_id, i.symbol, h.instrument_id"
+    )
+)
+# A page of portfolios (``reads.portfolios.portfolios_page``'s) and their priced holdings:
+# the page's columns lead each row, a portfolio without holdings has one row of NULLs after.
+PAGE_COLUMNS = (
+    "id",
+    "org_id",
+    "name",
+    "base_currency",
+    "cost_basis_method",
+    "allow_margin",
+    "cash",
+    "archived",
+    "created_at",
+)
+_PAGE_PRICED_TEMPLATE = """
+    WITH page AS (
+      SELECT id, org_id, name, base_currency, cost_basis_method, allow_margin, cash,
+             archived, created_at
+      FROM portfolios
+      WHERE org_id = :org_id AND (:archived OR NOT archived)
+        AND (created_at, id) > (:after_at, :after_id)
+      ORDER BY created_at, id LIMIT :limit)
+    SELECT page.*, x.* FROM page
+    LEFT JOIN LATERAL ({priced}) AS x ON true
+    ORDER BY page.created_at, page.id, x.symbol, x.instrument_id"""
+_PAGE_PRICED = ReadQuery.of(
+    text(_PAGE_PRICED_TEMPLATE.format(priced=_PRICED.format(holdings="h.portfolio_id = page.id")))
 )
 
 
@@ -89,8 +122,9 @@ class PricedHolding:
     """None when the instrument has no stored close on or before the day."""
 
 
-PricedRows = tuple[asyncpg.Record, ...]
-"""One portfolio's rows of ``priced_rows``, as read (hashable, comparable)."""
+PricedRows = tuple[Sequence[Any], ...]
+"""One portfolio's priced rows, as read (hashable, comparable): records, or the priced part
+of ``page_with_priced_rows``' records."""
 
 
 class PortfolioMarkReads(ReadRepository):
@@ -103,10 +137,34 @@ class PortfolioMarkReads(ReadRepository):
         rows = await self.fetch(
             _PRICED_HOLDINGS, org_id=self.org_id, ids=list(portfolio_ids), day=day
         )
-        found: dict[UUID, list[asyncpg.Record]] = {p: [] for p in portfolio_ids}
+        found: dict[UUID, list[Sequence[Any]]] = {p: [] for p in portfolio_ids}
         for r in rows:
             found[r[0]].append(r)
         return {p: tuple(rows_of) for p, rows_of in found.items()}
+
+    async def page_with_priced_rows(
+        self, *, after: tuple[Any, UUID] | None, limit: int, archived: bool, day: date
+    ) -> list[tuple[Sequence[Any], PricedRows]]:
+        """``reads.portfolios.portfolios_page`` and ``priced_rows`` of that page in ONE
+        statement: each portfolio's row (``PAGE_COLUMNS``) with its priced rows."""
+        after_at, after_id = after or (datetime(1, 1, 1, tzinfo=UTC), UUID(int=0))
+        rows = await self.fetch(
+            _PAGE_PRICED,
+            org_id=self.org_id,
+            archived=archived,
+            after_at=after_at,
+            after_id=after_id,
+            limit=limit,
+            day=day,
+        )
+        width = len(PAGE_COLUMNS)
+        page: list[tuple[Sequence[Any], list[Sequence[Any]]]] = []
+        for r in rows:
+            if not page or page[-1][0][0] != r[0]:
+                page.append((r[:width], []))
+            if r[width] is not None:
+                page[-1][1].append(r[width : width + _PRICED_WIDTH])
+        return [(portfolio, tuple(priced)) for portfolio, priced in page]
 
     async def priced_holdings(
         self, portfolio_ids: Sequence[UUID], day: date

@@ -23,51 +23,66 @@ from fiscus.domain.marketdata import Instrument, InstrumentKind
 from fiscus.persistence.reads.compiled import ReadQuery
 from fiscus.persistence.reads.repositories import ReadRepository
 
-# One holding priced as of :day: its cache row, its instrument, its newest close on or before
-# :day and the close before that. ``{holdings}`` chooses the holdings.
-_PRICED = """
-    SELECT h.portfolio_id, h.quantity, h.cost_basis, h.cost_local,
-           h.instrument_id, i.symbol, i.name, i.kind, i.currency, i.exchange, i.provider,
-           i.provider_symbol, i.price_precision, i.org_id AS instrument_org_id,
-           COALESCE(g.day, m.day) AS day, COALESCE(g.close, m.close) AS close,
-           COALESCE(g.source, m.source) AS source,
-           COALESCE(g.previous, m.previous) AS previous
-    FROM portfolio_holdings h
-    LEFT JOIN LATERAL (
-      SELECT id, symbol, name, kind, currency, exchange, provider, provider_symbol,
-             price_precision, NULL::uuid AS org_id
-      FROM instruments WHERE id = h.instrument_id
-      UNION ALL
-      SELECT id, symbol, name, kind, currency, exchange, NULL, NULL, price_precision, org_id
-      FROM manual_instruments WHERE org_id = :org_id AND id = h.instrument_id
-      LIMIT 1) AS i ON true
-    LEFT JOIN LATERAL (
-      SELECT d.day, d.close, d.source,
-             (SELECT p.close FROM daily_prices p
-              WHERE p.instrument_id = d.instrument_id AND p.day < d.day
-              ORDER BY p.day DESC LIMIT 1) AS previous
-      FROM daily_prices d
-      WHERE i.id IS NOT NULL AND i.org_id IS NULL AND d.instrument_id = h.instrument_id
-        AND d.day <= :day
-      ORDER BY d.day DESC LIMIT 1) AS g ON true
-    LEFT JOIN LATERAL (
-      SELECT d.day, d.close, d.source,
-             (SELECT p.close FROM manual_prices p
-              WHERE p.org_id = :org_id AND p.instrument_id = d.instrument_id
-                AND p.day < d.day
-              ORDER BY p.day DESC LIMIT 1) AS previous
-      FROM manual_prices d
-      WHERE i.org_id IS NOT NULL AND d.org_id = :org_id
-        AND d.instrument_id = h.instrument_id AND d.day <= :day
-      ORDER BY d.day DESC LIMIT 1) AS m ON true
-    WHERE h.org_id = :org_id AND {holdings}"""
+# Holdings priced as of :day: each cache row with its instrument, the instrument's newest
+# close on or before :day and the close before that. Instruments and closes are looked up
+# once per distinct instrument (60 for a 500-holding dashboard), not once per holding.
+# ``{portfolios}`` selects the portfolios whose cache rows are priced.
+_PRICED_CTES = """
+    held AS (
+      SELECT portfolio_id, instrument_id, quantity, cost_basis, cost_local
+      FROM portfolio_holdings WHERE org_id = :org_id AND {portfolios}),
+    distinct_instruments AS (SELECT DISTINCT instrument_id FROM held),
+    marks AS MATERIALIZED (
+      SELECT u.instrument_id, i.symbol, i.name, i.kind, i.currency, i.exchange, i.provider,
+             i.provider_symbol, i.price_precision, i.org_id AS instrument_org_id,
+             COALESCE(g.day, m.day) AS day, COALESCE(g.close, m.close) AS close,
+             COALESCE(g.source, m.source) AS source,
+             COALESCE(g.previous, m.previous) AS previous
+      FROM distinct_instruments u
+      LEFT JOIN LATERAL (
+        SELECT id, symbol, name, kind, currency, exchange, provider, provider_symbol,
+               price_precision, NULL::uuid AS org_id
+        FROM instruments WHERE id = u.instrument_id
+        UNION ALL
+        SELECT id, symbol, name, kind, currency, exchange, NULL, NULL, price_precision, org_id
+        FROM manual_instruments WHERE org_id = :org_id AND id = u.instrument_id
+        LIMIT 1) AS i ON true
+      LEFT JOIN LATERAL (
+        SELECT d.day, d.close, d.source,
+               (SELECT p.close FROM daily_prices p
+                WHERE p.instrument_id = d.instrument_id AND p.day < d.day
+                ORDER BY p.day DESC LIMIT 1) AS previous
+        FROM daily_prices d
+        WHERE i.id IS NOT NULL AND i.org_id IS NULL AND d.instrument_id = u.instrument_id
+          AND d.day <= :day
+        ORDER BY d.day DESC LIMIT 1) AS g ON true
+      LEFT JOIN LATERAL (
+        SELECT d.day, d.close, d.source,
+               (SELECT p.close FROM manual_prices p
+                WHERE p.org_id = :org_id AND p.instrument_id = d.instrument_id
+                  AND p.day < d.day
+                ORDER BY p.day DESC LIMIT 1) AS previous
+        FROM manual_prices d
+        WHERE i.org_id IS NOT NULL AND d.org_id = :org_id
+          AND d.instrument_id = u.instrument_id AND d.day <= :day
+        ORDER BY d.day DESC LIMIT 1) AS m ON true),
+    priced AS (
+      SELECT h.portfolio_id, h.quantity, h.cost_basis, h.cost_local, h.instrument_id,
+             k.symbol, k.name, k.kind, k.currency, k.exchange, k.provider,
+             k.provider_symbol, k.price_precision, k.instrument_org_id,
+             k.day, k.close, k.source, k.previous
+      FROM held h JOIN marks k ON k.instrument_id = h.instrument_id)"""
 _PRICED_WIDTH = 18
 
 # Holdings ordered by portfolio, then symbol (what a dashboard lists).
+_PRICED_HOLDINGS_TEMPLATE = """
+    WITH {ctes}
+    SELECT * FROM priced ORDER BY portfolio_id, symbol, instrument_id"""
 _PRICED_HOLDINGS = ReadQuery.of(
     text(
-        _PRICED.format(holdings="h.portfolio_id = ANY(CAST(:ids AS uuid[]))")
-        + "\n    ORDER BY h.portfolio_id, i.symbol, h.instrument_id"
+        _PRICED_HOLDINGS_TEMPLATE.format(
+            ctes=_PRICED_CTES.format(portfolios="portfolio_id = ANY(CAST(:ids AS uuid[]))")
+        )
     )
 )
 # A page of portfolios (``reads.portfolios.portfolios_page``'s) and their priced holdings:
@@ -90,12 +105,17 @@ _PAGE_PRICED_TEMPLATE = """
       FROM portfolios
       WHERE org_id = :org_id AND (:archived OR NOT archived)
         AND (created_at, id) > (:after_at, :after_id)
-      ORDER BY created_at, id LIMIT :limit)
+      ORDER BY created_at, id LIMIT :limit),
+    {ctes}
     SELECT page.*, x.* FROM page
-    LEFT JOIN LATERAL ({priced}) AS x ON true
+    LEFT JOIN priced x ON x.portfolio_id = page.id
     ORDER BY page.created_at, page.id, x.symbol, x.instrument_id"""
 _PAGE_PRICED = ReadQuery.of(
-    text(_PAGE_PRICED_TEMPLATE.format(priced=_PRICED.format(holdings="h.portfolio_id = page.id")))
+    text(
+        _PAGE_PRICED_TEMPLATE.format(
+            ctes=_PRICED_CTES.format(portfolios="portfolio_id IN (SELECT id FROM page)")
+        )
+    )
 )
 
 

@@ -68,9 +68,10 @@ async def test_the_dashboard_costs_the_same_statements_however_many_portfolios_a
     assert holdings_count(small) == 6 and holdings_count(large) == 24
     assert few == many
     # Pinned: the read transaction begun with the tenant context (1); the access check,
-    # which reads the caller too (1); the page of portfolios (1); every portfolio's
-    # holdings with their instruments and closes (1); the EUR/USD rate (1).
-    assert many == 5
+    # which reads the caller too (1); the page of portfolios with every portfolio's
+    # holdings, their instruments and closes (1: the resolver sees `holdings` asked for);
+    # the EUR/USD rate (1).
+    assert many == 4
 
 
 async def test_a_cold_dashboard_costs_the_same_statements_as_a_warm_one(
@@ -86,7 +87,7 @@ async def test_a_cold_dashboard_costs_the_same_statements_as_a_warm_one(
     with count_statements() as warm:
         second = await gql(client, DASHBOARD, token=owner.token)
     assert first == second
-    assert cold.count == warm.count == 5
+    assert cold.count == warm.count == 4
 
 
 async def test_the_dashboard_shows_the_domains_numbers(client, runtime, database_url):
@@ -152,3 +153,61 @@ async def _symbols(runtime: Any, principal: Any) -> dict[Any, str]:
 
     found = await marketdata.instruments_by_symbols(runtime.marketdata, principal, list(SYMBOLS))
     return {instrument.id: symbol for symbol, instrument in found.items()}
+
+
+async def test_a_manual_instrument_is_priced_by_the_organizations_own_prices(
+    client, runtime, database_url
+):
+    import asyncpg
+
+    from tests.api.test_tenant_isolation import raw_uuid
+    from tests.conftest import _plain
+    from tests.persistence.test_marketdata_reads import insert_manual
+
+    await seed_market(database_url)
+    owner = await sign_up(client, "owner@example.com", org="Org A")
+    other = await sign_up(client, "other@example.com", org="Org B")
+    org, user = raw_uuid(owner.org_id), raw_uuid(owner.user_id)
+    house = await insert_manual(database_url, org, user, "HOUSE")
+    theirs = await insert_manual(
+        database_url, raw_uuid(other.org_id), raw_uuid(other.user_id), "HOUSE"
+    )
+    connection = await asyncpg.connect(_plain(database_url))
+    try:
+        for instrument, org_id, user_id, closes in (
+            (house, org, user, ("250000", "260000")),
+            (theirs, raw_uuid(other.org_id), raw_uuid(other.user_id), ("1", "2")),
+        ):
+            await connection.executemany(
+                "INSERT INTO manual_prices (org_id, instrument_id, day, close, source,"
+                " entered_by) VALUES ($1, $2, $3, $4, 'manual', $5)",
+                [
+                    (org_id, instrument, date(2024, 6, 1), Decimal(closes[0]), user_id),
+                    (org_id, instrument, date(2024, 9, 1), Decimal(closes[1]), user_id),
+                ],
+            )
+    finally:
+        await connection.close()
+    created = await create_portfolio(
+        runtime.portfolios, principal_of(owner), name="Home", base_currency="EUR"
+    )
+    await record_transactions(
+        runtime.portfolios,
+        principal_of(owner),
+        created.id,
+        [
+            row("DEPOSIT", "2024-01-02", amount="300000"),
+            row("BUY", "2024-01-03", symbol="HOUSE", quantity="1", price="240000"),
+        ],
+        idempotency_key="home",
+    )
+    body = await gql(client, DASHBOARD, token=owner.token)
+    assert "errors" not in body, body
+    (holding,) = body["data"]["portfolios"]["edges"][0]["node"]["holdings"]
+    assert holding["instrument"]["symbol"] == "HOUSE"
+    assert Decimal(holding["price"]) == Decimal("260000")  # A's own price, not B's
+    assert Decimal(holding["previousClose"]) == Decimal("250000")
+    assert holding["priceAsOf"] == "2024-09-01"
+    assert Decimal(holding["marketValue"]) == Decimal("260000")
+    assert Decimal(holding["dayChange"]) == Decimal("10000")
+    assert Decimal(holding["fxRate"]) == 1

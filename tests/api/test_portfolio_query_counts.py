@@ -82,10 +82,10 @@ async def test_portfolios_with_holdings_lots_and_transactions_use_constant_state
     assert many_summary == 7
     assert few == many
     assert few_gains == many_gains
-    # begin with the tenant context, access check, the page of portfolios; holdings: the
-    # cache rows with their instruments and closes (one statement), the FX pairs; the
-    # histories (lots and income); the transaction pages; the instruments named by lots,
-    # transactions, income.
-    assert many == 8
+    # begin with the tenant context, access check; the page of portfolios with their
+    # holdings' cache rows, instruments and closes (one statement: `holdings` is asked
+    # for), the FX pairs; the histories (lots and income); the transaction pages; the
+    # instruments named by lots, transactions, income.
+    assert many == 7
     # begin, access check, the page, the histories, the gains' transactions, instruments.
     assert many_gains == 6

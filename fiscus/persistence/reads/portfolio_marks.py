@@ -12,57 +12,110 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date
+from datetime import UTC, date, datetime
 from decimal import Decimal
+from typing import Any
 from uuid import UUID
 
-import asyncpg
 from sqlalchemy import text
 
 from fiscus.domain.marketdata import Instrument, InstrumentKind
 from fiscus.persistence.reads.compiled import ReadQuery
 from fiscus.persistence.reads.repositories import ReadRepository
 
-# Holdings ordered by portfolio, then symbol (what a dashboard lists). ``last`` is the
-# newest close on or before :day, ``previous`` the one before it.
+# Holdings priced as of :day: each cache row with its instrument, the instrument's newest
+# close on or before :day and the close before that. Instruments and closes are looked up
+# once per distinct instrument (60 for a 500-holding dashboard), not once per holding.
+# ``{portfolios}`` selects the portfolios whose cache rows are priced.
+_PRICED_CTES = """
+    held AS (
+      SELECT portfolio_id, instrument_id, quantity, cost_basis, cost_local
+      FROM portfolio_holdings WHERE org_id = :org_id AND {portfolios}),
+    distinct_instruments AS (SELECT DISTINCT instrument_id FROM held),
+    marks AS MATERIALIZED (
+      SELECT u.instrument_id, i.symbol, i.name, i.kind, i.currency, i.exchange, i.provider,
+             i.provider_symbol, i.price_precision, i.org_id AS instrument_org_id,
+             COALESCE(g.day, m.day) AS day, COALESCE(g.close, m.close) AS close,
+             COALESCE(g.source, m.source) AS source,
+             COALESCE(g.previous, m.previous) AS previous
+      FROM distinct_instruments u
+      LEFT JOIN LATERAL (
+        SELECT id, symbol, name, kind, currency, exchange, provider, provider_symbol,
+               price_precision, NULL::uuid AS org_id
+        FROM instruments WHERE id = u.instrument_id
+        UNION ALL
+        SELECT id, symbol, name, kind, currency, exchange, NULL, NULL, price_precision, org_id
+        FROM manual_instruments WHERE org_id = :org_id AND id = u.instrument_id
+        LIMIT 1) AS i ON true
+      LEFT JOIN LATERAL (
+        SELECT d.day, d.close, d.source,
+               (SELECT p.close FROM daily_prices p
+                WHERE p.instrument_id = d.instrument_id AND p.day < d.day
+                ORDER BY p.day DESC LIMIT 1) AS previous
+        FROM daily_prices d
+        WHERE i.id IS NOT NULL AND i.org_id IS NULL AND d.instrument_id = u.instrument_id
+          AND d.day <= :day
+        ORDER BY d.day DESC LIMIT 1) AS g ON true
+      LEFT JOIN LATERAL (
+        SELECT d.day, d.close, d.source,
+               (SELECT p.close FROM manual_prices p
+                WHERE p.org_id = :org_id AND p.instrument_id = d.instrument_id
+                  AND p.day < d.day
+                ORDER BY p.day DESC LIMIT 1) AS previous
+        FROM manual_prices d
+        WHERE i.org_id IS NOT NULL AND d.org_id = :org_id
+          AND d.instrument_id = u.instrument_id AND d.day <= :day
+        ORDER BY d.day DESC LIMIT 1) AS m ON true),
+    priced AS (
+      SELECT h.portfolio_id, h.quantity, h.cost_basis, h.cost_local, h.instrument_id,
+             k.symbol, k.name, k.kind, k.currency, k.exchange, k.provider,
+             k.provider_symbol, k.price_precision, k.instrument_org_id,
+             k.day, k.close, k.source, k.previous
+      FROM held h JOIN marks k ON k.instrument_id = h.instrument_id)"""
+_PRICED_WIDTH = 18
+
+# Holdings ordered by portfolio, then symbol (what a dashboard lists).
+_PRICED_HOLDINGS_TEMPLATE = """
+    WITH {ctes}
+    SELECT * FROM priced ORDER BY portfolio_id, symbol, instrument_id"""
 _PRICED_HOLDINGS = ReadQuery.of(
-    text("""
-    SELECT h.portfolio_id, h.quantity, h.cost_basis, h.cost_local,
-           h.instrument_id, i.symbol, i.name, i.kind, i.currency, i.exchange, i.provider,
-           i.provider_symbol, i.price_precision, i.org_id,
-           COALESCE(g.day, m.day) AS day, COALESCE(g.close, m.close) AS close,
-           COALESCE(g.source, m.source) AS source,
-           COALESCE(g.previous, m.previous) AS previous
-    FROM portfolio_holdings h
-    LEFT JOIN LATERAL (
-      SELECT id, symbol, name, kind, currency, exchange, provider, provider_symbol,
-             price_precision, NULL::uuid AS org_id
-      FROM instruments WHERE id = h.instrument_id
-      UNION ALL
-      SELECT id, symbol, name, kind, currency, exchange, NULL, NULL, price_precision, org_id
-      FROM manual_instruments WHERE org_id = :org_id AND id = h.instrument_id
-      LIMIT 1) AS i ON true
-    LEFT JOIN LATERAL (
-      SELECT d.day, d.close, d.source,
-             (SELECT p.close FROM daily_prices p
-              WHERE p.instrument_id = d.instrument_id AND p.day < d.day
-              ORDER BY p.day DESC LIMIT 1) AS previous
-      FROM daily_prices d
-      WHERE i.id IS NOT NULL AND i.org_id IS NULL AND d.instrument_id = h.instrument_id
-        AND d.day <= :day
-      ORDER BY d.day DESC LIMIT 1) AS g ON true
-    LEFT JOIN LATERAL (
-      SELECT d.day, d.close, d.source,
-             (SELECT p.close FROM manual_prices p
-              WHERE p.org_id = :org_id AND p.instrument_id = d.instrument_id
-                AND p.day < d.day
-              ORDER BY p.day DESC LIMIT 1) AS previous
-      FROM manual_prices d
-      WHERE i.org_id IS NOT NULL AND d.org_id = :org_id
-        AND d.instrument_id = h.instrument_id AND d.day <= :day
-      ORDER BY d.day DESC LIMIT 1) AS m ON true
-    WHERE h.org_id = :org_id AND h.portfolio_id = ANY(CAST(:ids AS uuid[]))
-    ORDER BY h.portfolio_id, i.symbol, h.instrument_id""")
+    text(
+        _PRICED_HOLDINGS_TEMPLATE.format(
+            ctes=_PRICED_CTES.format(portfolios="portfolio_id = ANY(CAST(:ids AS uuid[]))")
+        )
+    )
+)
+# A page of portfolios (``reads.portfolios.portfolios_page``'s) and their priced holdings:
+# the page's columns lead each row, a portfolio without holdings has one row of NULLs after.
+PAGE_COLUMNS = (
+    "id",
+    "org_id",
+    "name",
+    "base_currency",
+    "cost_basis_method",
+    "allow_margin",
+    "cash",
+    "archived",
+    "created_at",
+)
+_PAGE_PRICED_TEMPLATE = """
+    WITH page AS (
+      SELECT id, org_id, name, base_currency, cost_basis_method, allow_margin, cash,
+             archived, created_at
+      FROM portfolios
+      WHERE org_id = :org_id AND (:archived OR NOT archived)
+        AND (created_at, id) > (:after_at, :after_id)
+      ORDER BY created_at, id LIMIT :limit),
+    {ctes}
+    SELECT page.*, x.* FROM page
+    LEFT JOIN priced x ON x.portfolio_id = page.id
+    ORDER BY page.created_at, page.id, x.symbol, x.instrument_id"""
+_PAGE_PRICED = ReadQuery.of(
+    text(
+        _PAGE_PRICED_TEMPLATE.format(
+            ctes=_PRICED_CTES.format(portfolios="portfolio_id IN (SELECT id FROM page)")
+        )
+    )
 )
 
 
@@ -89,8 +142,9 @@ class PricedHolding:
     """None when the instrument has no stored close on or before the day."""
 
 
-PricedRows = tuple[asyncpg.Record, ...]
-"""One portfolio's rows of ``priced_rows``, as read (hashable, comparable)."""
+PricedRows = tuple[Sequence[Any], ...]
+"""One portfolio's priced rows, as read (hashable, comparable): records, or the priced part
+of ``page_with_priced_rows``' records."""
 
 
 class PortfolioMarkReads(ReadRepository):
@@ -103,10 +157,34 @@ class PortfolioMarkReads(ReadRepository):
         rows = await self.fetch(
             _PRICED_HOLDINGS, org_id=self.org_id, ids=list(portfolio_ids), day=day
         )
-        found: dict[UUID, list[asyncpg.Record]] = {p: [] for p in portfolio_ids}
+        found: dict[UUID, list[Sequence[Any]]] = {p: [] for p in portfolio_ids}
         for r in rows:
             found[r[0]].append(r)
         return {p: tuple(rows_of) for p, rows_of in found.items()}
+
+    async def page_with_priced_rows(
+        self, *, after: tuple[Any, UUID] | None, limit: int, archived: bool, day: date
+    ) -> list[tuple[Sequence[Any], PricedRows]]:
+        """``reads.portfolios.portfolios_page`` and ``priced_rows`` of that page in ONE
+        statement: each portfolio's row (``PAGE_COLUMNS``) with its priced rows."""
+        after_at, after_id = after or (datetime(1, 1, 1, tzinfo=UTC), UUID(int=0))
+        rows = await self.fetch(
+            _PAGE_PRICED,
+            org_id=self.org_id,
+            archived=archived,
+            after_at=after_at,
+            after_id=after_id,
+            limit=limit,
+            day=day,
+        )
+        width = len(PAGE_COLUMNS)
+        page: list[tuple[Sequence[Any], list[Sequence[Any]]]] = []
+        for r in rows:
+            if not page or page[-1][0][0] != r[0]:
+                page.append((r[:width], []))
+            if r[width] is not None:
+                page[-1][1].append(r[width : width + _PRICED_WIDTH])
+        return [(portfolio, tuple(priced)) for portfolio, priced in page]
 
     async def priced_holdings(
         self, portfolio_ids: Sequence[UUID], day: date

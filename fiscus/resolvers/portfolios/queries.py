@@ -15,13 +15,14 @@ from strawberry.types import Info
 
 from fiscus.domain.identity import Permission, Principal
 from fiscus.persistence.reads.portfolios import CsvMapping as StoredMapping
+from fiscus.resolvers.lookahead import asks_for
 from fiscus.resolvers.portfolios import ids
 from fiscus.schema.permissions import requires
 from fiscus.schema.portfolios import inputs as results
 from fiscus.schema.portfolios.records import PortfolioTransaction
 from fiscus.schema.portfolios.types import From, Portfolio, PortfolioPerformance, answer
 from fiscus.schema.relay import Connection, build_connection, check_first, to_global_id
-from fiscus.services.portfolios import queries, valuation
+from fiscus.services.portfolios import marks, queries, valuation
 from fiscus.services.portfolios.csv_mapping import CsvMapping
 
 READ = [requires(Permission.PORTFOLIO_READ)]
@@ -104,14 +105,26 @@ class PortfolioQuery:
     ) -> Connection[Portfolio]:
         principal = await info.context.require_principal()
         size = check_first(first)
-        found = await queries.portfolios_page(
-            info.context.portfolios,
-            principal,
-            after=_decode(after),
-            limit=size + 1,
-            archived=include_archived,
-        )
-        info.context.loaders.portfolios.prime(found)
+        loaders = info.context.loaders.portfolios
+        if asks_for(info, "holdings"):
+            # The dashboard: the page and every portfolio's priced holdings in one read.
+            found, marked = await marks.page_valuations(
+                info.context.portfolios,
+                principal,
+                after=_decode(after),
+                limit=size + 1,
+                archived=include_archived,
+            )
+            loaders.holdings.prime_many({p: marked[p.id] for p in found[:size]})
+        else:
+            found = await queries.portfolios_page(
+                info.context.portfolios,
+                principal,
+                after=_decode(after),
+                limit=size + 1,
+                archived=include_archived,
+            )
+        loaders.prime(found)
         items = [Portfolio.from_domain(p) for p in found[:size]]
         return build_connection(
             items, has_next=len(found) > size, had_cursor=after is not None, cursor_of=_cursor

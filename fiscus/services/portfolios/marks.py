@@ -24,14 +24,17 @@ from fiscus.domain.portfolios import Books, HoldingValue, Position
 from fiscus.domain.portfolios import holdings as value_holdings
 from fiscus.domain.portfolios.portfolio import Portfolio
 from fiscus.persistence.reads.portfolio_marks import (
+    PAGE_COLUMNS,
     PricedHolding,
     PricedRows,
     currencies_of,
     priced_holdings_of,
 )
+from fiscus.persistence.reads.portfolios import portfolio_of
 from fiscus.persistence.reads.repositories import Reads
 from fiscus.services.marketdata.live import LiveQuote
 from fiscus.services.portfolios.context import PortfolioContext
+from fiscus.services.portfolios.mark_cache import MarkCache
 from fiscus.services.portfolios.pricing import fx_tables
 
 _ZERO = Decimal(0)
@@ -188,24 +191,30 @@ def _largest_first(holding: ValuedHolding) -> Decimal:
 async def read_rows(
     reads: Reads, portfolios: Sequence[Portfolio], day: date
 ) -> tuple[dict[UUID, PricedRows], dict[str, dict[str, Decimal | None]]]:
-    """Every portfolio's priced rows (one statement) and the FX rates their holdings need
-    into each base currency (one more statement when any holding is in another currency
-    than its portfolio's, whatever the number of base currencies)."""
+    """Every portfolio's priced rows (one statement) and the FX rates they need."""
     priced = await reads.portfolio_marks.priced_rows([p.id for p in portfolios], day)
+    return priced, await _rates(reads, portfolios, priced, day)
+
+
+async def _rates(
+    reads: Reads, portfolios: Sequence[Portfolio], priced: Mapping[UUID, PricedRows], day: date
+) -> dict[str, dict[str, Decimal | None]]:
+    """The FX rates the holdings need into each base currency: one statement when some
+    holding is in another currency than its portfolio's (whatever the number of base
+    currencies), none otherwise."""
     needed: dict[str, set[str]] = {}
     for portfolio in portfolios:
-        foreign = currencies_of(priced[portfolio.id]) - {portfolio.base_currency}
+        foreign = currencies_of(priced.get(portfolio.id, ())) - {portfolio.base_currency}
         if foreign:
             needed.setdefault(portfolio.base_currency, set()).update(foreign)
     if not needed:
-        return priced, {}
+        return {}
     everything = {currency for found in needed.values() for currency in found}
     tables = await fx_tables(reads, needed, everything, day, day)
-    rates = {
+    return {
         base: {currency: tables[base].try_rate(currency, day) for currency in sorted(currencies)}
         for base, currencies in needed.items()
     }
-    return priced, rates
 
 
 def _inputs_key(portfolio: Portfolio, rows: PricedRows, fx: Mapping[str, Decimal | None]) -> Any:
@@ -225,31 +234,63 @@ async def read_inputs(
     }
 
 
+def _valued(
+    cache: MarkCache[Any],
+    org_id: UUID,
+    portfolios: Sequence[Portfolio],
+    priced: Mapping[UUID, PricedRows],
+    rates: Mapping[str, Mapping[str, Decimal | None]],
+) -> dict[UUID, PortfolioValuation]:
+    """Each portfolio's valuation: the remembered one while its inputs are equal to those
+    it came from (``mark_cache.py``), else computed (and remembered)."""
+    instruments: dict[UUID, Instrument] = {}
+    found: dict[UUID, PortfolioValuation] = {}
+    for p in portfolios:
+        fx = rates.get(p.base_currency, {})
+        rows = priced.get(p.id, ())
+        key = _inputs_key(p, rows, fx)
+        valuation: PortfolioValuation | None = cache.get(org_id, p.id, key)
+        if valuation is None:
+            holdings = tuple(priced_holdings_of(rows, instruments))
+            valuation = value_portfolio(MarkInputs(p, holdings, fx))
+            cache.put(org_id, p.id, key, valuation)
+        found[p.id] = valuation
+    return found
+
+
 async def valuations(
     ctx: PortfolioContext, principal: Principal, portfolios: Sequence[Portfolio]
 ) -> dict[UUID, PortfolioValuation]:
-    """The dashboard's read: every given portfolio (the caller's organization's, already
-    read) marked with stored closes, in a constant number of statements. A portfolio whose
-    inputs equal those of a valuation already computed in this process gets that valuation
-    (``ctx.marks``, see ``mark_cache.py``)."""
+    """Every given portfolio (the caller's organization's, already read) marked with
+    stored closes, in a constant number of statements."""
     if not portfolios:
         return {}
     day = ctx.clock().date()
     async with ctx.reads(org_id=principal.org_id, user_id=principal.user_id) as reads:
         priced, rates = await read_rows(reads, portfolios, day)
-    cache = ctx.marks
-    instruments: dict[UUID, Instrument] = {}
-    found: dict[UUID, PortfolioValuation] = {}
-    for p in portfolios:
-        fx = rates.get(p.base_currency, {})
-        key = _inputs_key(p, priced[p.id], fx)
-        valuation = cache.get(principal.org_id, p.id, key)
-        if valuation is None:
-            holdings = tuple(priced_holdings_of(priced[p.id], instruments))
-            valuation = value_portfolio(MarkInputs(p, holdings, fx))
-            cache.put(principal.org_id, p.id, key, valuation)
-        found[p.id] = valuation
-    return found
+    return _valued(ctx.marks, principal.org_id, portfolios, priced, rates)
+
+
+async def page_valuations(
+    ctx: PortfolioContext,
+    principal: Principal,
+    *,
+    after: tuple[Any, UUID] | None,
+    limit: int,
+    archived: bool = False,
+) -> tuple[list[Portfolio], dict[UUID, PortfolioValuation]]:
+    """The dashboard's read: a page of portfolios (as ``queries.portfolios_page``) and each
+    one marked with stored closes, the page and its priced holdings in ONE statement (plus
+    one for FX rates when a holding needs one)."""
+    day = ctx.clock().date()
+    async with ctx.reads(org_id=principal.org_id, user_id=principal.user_id) as reads:
+        page = await reads.portfolio_marks.page_with_priced_rows(
+            after=after, limit=limit, archived=archived, day=day
+        )
+        portfolios = [portfolio_of(dict(zip(PAGE_COLUMNS, row, strict=True))) for row, _ in page]
+        priced = {p.id: rows for p, (_, rows) in zip(portfolios, page, strict=True)}
+        rates = await _rates(reads, portfolios, priced, day)
+    return portfolios, _valued(ctx.marks, principal.org_id, portfolios, priced, rates)
 
 
 async def live_inputs(ctx: PortfolioContext, org_id: UUID, portfolio_id: UUID) -> MarkInputs | None:

@@ -33,6 +33,7 @@ from fiscus.schema.context import Context
 from fiscus.schema.limits import QueryLimits, validation_rules
 from fiscus.services.credentials import Clock, utcnow
 from fiscus.services.identity.auth import authenticate, revalidate
+from fiscus.transport.attachments import attachment_routes
 from fiscus.transport.exports import export_routes
 from fiscus.transport.graphiql import assets_app, graphiql_html
 from fiscus.transport.http import GraphQLHTTPEndpoint
@@ -53,6 +54,7 @@ def create_app(settings: Settings, *, clock: Clock = utcnow) -> Starlette:
             identity=runtime().identity,
             marketdata_context=runtime().marketdata,
             ledger_context=runtime().ledger,
+            planning_context=runtime().planning,
             make_loaders=Loaders,
             hub=state["hub"],
             bearer_token=_bearer(request.headers.get("authorization")),
@@ -66,6 +68,7 @@ def create_app(settings: Settings, *, clock: Clock = utcnow) -> Starlette:
             identity=runtime().identity,
             marketdata_context=runtime().marketdata,
             ledger_context=runtime().ledger,
+            planning_context=runtime().planning,
             make_loaders=Loaders,
             hub=state["hub"],
             client_address=client_address,
@@ -145,6 +148,7 @@ def create_app(settings: Settings, *, clock: Clock = utcnow) -> Starlette:
         WebSocketRoute("/graphql", graphql_ws),
         *observability_routes(settings.metrics.token),
         *export_routes(),
+        *attachment_routes(),
     ]
     if settings.graphiql_enabled:
         routes.append(Mount("/graphql/assets", app=assets_app(graphiql_asset_directory(settings))))

@@ -4,6 +4,7 @@ market data)."""
 
 from __future__ import annotations
 
+import functools
 import json
 from dataclasses import dataclass
 from typing import Any
@@ -20,10 +21,13 @@ from fiscus.persistence.reads.scope import ReadScopes
 from fiscus.persistence.statements import install_statement_counter
 from fiscus.persistence.uow import Effects, UnitOfWorkFactory
 from fiscus.realtime.broker import Broker
+from fiscus.services.attachments.store import FilesystemStore
+from fiscus.services.budgets import alerts
 from fiscus.services.credentials import AccessTokens, Clock, PasswordHasher, utcnow
 from fiscus.services.identity.context import IdentityContext
-from fiscus.services.ledger.context import LedgerContext
+from fiscus.services.ledger.context import LedgerContext, PostingHook
 from fiscus.services.marketdata.context import MarketDataContext
+from fiscus.services.planning import PlanningContext
 from fiscus.services.throttling import Throttle, auth_limits
 
 
@@ -58,6 +62,7 @@ class Runtime:
     marketdata: MarketDataContext
     providers: ProviderRegistry
     ledger: LedgerContext
+    planning: PlanningContext
 
     @classmethod
     async def open(cls, settings: Settings, *, clock: Clock = utcnow) -> Runtime:
@@ -92,8 +97,24 @@ class Runtime:
         marketdata = MarketDataContext(
             settings=settings, uow=uow, reads=reads, clock=clock, broker=broker, provider=providers
         )
-        ledger = LedgerContext(settings=settings, uow=uow, reads=reads, clock=clock)
-        return cls(settings, db, redis, broker, queue, identity, marketdata, providers, ledger)
+        # One list of hooks for every copy of the ledger's context: budgets and goals react
+        # to postings made anywhere (the ledger's own mutations included).
+        hooks: list[PostingHook] = []
+        ledger = LedgerContext(
+            settings=settings, uow=uow, reads=reads, clock=clock, after_posting=hooks
+        )
+        planning = PlanningContext(
+            settings=settings,
+            uow=uow,
+            reads=reads,
+            clock=clock,
+            after_posting=hooks,
+            store=FilesystemStore(settings.data_dir / "attachments"),
+        )
+        hooks.append(functools.partial(alerts.after_posting, planning))
+        return cls(
+            settings, db, redis, broker, queue, identity, marketdata, providers, ledger, planning
+        )
 
     async def close(self) -> None:
         await self.queue.aclose()

@@ -56,7 +56,9 @@ def org_fk() -> ForeignKeyConstraint:
 def account_fk(column: str) -> ForeignKeyConstraint:
     """No cascade: an account a debt, budget or goal uses cannot be deleted (the whole
     organization's deletion still removes both in one statement)."""
-    return ForeignKeyConstraint(["org_id", column], ["ledger_accounts.org_id", "ledger_accounts.id"])
+    return ForeignKeyConstraint(
+        ["org_id", column], ["ledger_accounts.org_id", "ledger_accounts.id"]
+    )
 
 
 def entry_fk() -> ForeignKeyConstraint:

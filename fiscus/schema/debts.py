@@ -15,6 +15,7 @@ from strawberry.types import Info
 
 from fiscus.domain import debts as domain
 from fiscus.domain.debts import payoff
+from fiscus.domain.debts.arithmetic import from_month_index
 from fiscus.domain.errors import ErrorCode
 from fiscus.domain.identity import Permission
 from fiscus.schema.errors import (
@@ -276,17 +277,25 @@ class PayoffMonth:
     balance: Decimal
 
 
-@strawberry.type
+def _first(first: int) -> int:
+    return check_first(first)
+
+
+@strawberry.type(
+    description="One debt under one strategy. Month by month either as objects (`months`) "
+    "or, cheaper for long plans, as parallel lists from `firstMonth` on."
+)
 class PayoffDebtTrack:
     debt_id: strawberry.ID
     name: str
     paid_off: date | None
     interest: Decimal
     paid: Decimal
+    first_month: date
     source: strawberry.Private[payoff.DebtTrack]
 
-    @strawberry.field(description="Month by month until paid off.")
-    def months(self) -> list[PayoffMonth]:
+    @strawberry.field(description="Month by month until paid off (the first `first`).")
+    def months(self, first: int = 100) -> list[PayoffMonth]:
         return [
             PayoffMonth(
                 month=m.month,
@@ -295,8 +304,20 @@ class PayoffDebtTrack:
                 principal=m.principal,
                 balance=m.balance,
             )
-            for m in self.source.months()
+            for m in self.source.months()[: _first(first)]
         ]
+
+    @strawberry.field
+    def monthly_payments(self) -> list[Decimal]:
+        return [m.payment for m in self.source.months()]
+
+    @strawberry.field
+    def monthly_interest(self) -> list[Decimal]:
+        return [m.interest for m in self.source.months()]
+
+    @strawberry.field(description="Balance after each month's payment.")
+    def monthly_balances(self) -> list[Decimal]:
+        return [m.balance for m in self.source.months()]
 
 
 @strawberry.type
@@ -306,7 +327,11 @@ class PayoffStrategyOutcome:
     debt_free_date: date | None
     total_interest: Decimal
     total_paid: Decimal
-    debts: list[PayoffDebtTrack]
+    tracks: strawberry.Private[list[PayoffDebtTrack]]
+
+    @strawberry.field(description="In the order of the plan's debts.")
+    def debts(self, first: int = 100) -> list[PayoffDebtTrack]:
+        return self.tracks[: _first(first)]
 
     @classmethod
     def from_domain(cls, o: payoff.StrategyOutcome) -> PayoffStrategyOutcome:
@@ -316,13 +341,14 @@ class PayoffStrategyOutcome:
             debt_free_date=o.debt_free,
             total_interest=o.interest,
             total_paid=o.paid,
-            debts=[
+            tracks=[
                 PayoffDebtTrack(
                     debt_id=to_global_id("Debt", t.debt_id),
                     name=t.name,
                     paid_off=t.paid_off,
                     interest=t.interest,
                     paid=t.paid,
+                    first_month=from_month_index(t.first_month),
                     source=t,
                 )
                 for t in o.tracks
@@ -342,25 +368,36 @@ class PayoffScenario:
     monthly_budget: Decimal
     extra_per_month: Decimal
     lump_sums: list[LumpSum]
-    strategies: list[PayoffStrategyOutcome]
+    outcomes: strawberry.Private[list[PayoffStrategyOutcome]]
+
+    @strawberry.field
+    def strategies(self, first: int = 100) -> list[PayoffStrategyOutcome]:
+        return self.outcomes[: _first(first)]
 
 
-@strawberry.type
+@strawberry.type(
+    description="List fields take `first`: the cost limit counts list sizes, so a long plan "
+    "asks e.g. `scenarios(first: 2) { strategies(first: 3) { debts(first: 20) { ... } } }`."
+)
 class PayoffPlan:
     currency: str
-    scenarios: list[PayoffScenario]
+    all_scenarios: strawberry.Private[list[PayoffScenario]]
+
+    @strawberry.field
+    def scenarios(self, first: int = 100) -> list[PayoffScenario]:
+        return self.all_scenarios[: _first(first)]
 
     @classmethod
     def from_domain(cls, plan: domain.PayoffPlan) -> PayoffPlan:
         return cls(
             currency=plan.currency,
-            scenarios=[
+            all_scenarios=[
                 PayoffScenario(
                     name=s.name,
                     monthly_budget=s.monthly_budget,
                     extra_per_month=s.extra_per_month,
                     lump_sums=[LumpSum(date=x.on, amount=x.amount) for x in s.lump_sums],
-                    strategies=[PayoffStrategyOutcome.from_domain(o) for o in s.outcomes],
+                    outcomes=[PayoffStrategyOutcome.from_domain(o) for o in s.outcomes],
                 )
                 for s in plan.scenarios
             ],

@@ -62,6 +62,7 @@ class DebtsMutation:
                 interest_account_id=ids.account_id(input.interest_account_id),
                 opening=opening,
             )
+            info.context.loaders.debt_payments.prime(debt.id, [])
             return types.DebtSuccess(debt=types.Debt.from_domain(debt))
 
         return await attempt(run)
@@ -119,6 +120,9 @@ class DebtsMutation:
                 idempotency_key=input.idempotency_key,
                 memo=input.memo,
             )
+            # The request's read snapshot may predate this commit: answer from what the
+            # use case wrote.
+            info.context.loaders.debt_payments.prime(done.debt.id, done.payments)
             return types.DebtPaymentSuccess(
                 payment=types.DebtPayment.from_domain(done.payment),
                 debt=types.Debt.from_domain(done.debt),

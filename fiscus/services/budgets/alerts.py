@@ -62,6 +62,7 @@ async def after_posting(
             goals = await reads.goals.by_ids(goal_ids)
             for progress in (await progress_in(reads, goals, today)).values():
                 reached.extend((progress, m) for m in progress.milestones)
+        await unit.commit()  # nothing written: ends the transaction before the release
     if not alerts and not reached:
         return 0
     sent = 0

@@ -40,6 +40,8 @@ PAY_SCOPE = "debts.record_payment"
 class RecordedPayment:
     payment: DebtPayment
     debt: Debt
+    payments: list[DebtPayment]
+    """Every payment of the debt, this one included (as committed)."""
     replayed: bool = False
 
 
@@ -86,8 +88,8 @@ async def record_debt_payment(
             at=now,
         )
         if replay_ is not None:
-            stored = await _stored(uow, debt_id, UUID(replay_["payment_id"]))
-            return RecordedPayment(stored[0], stored[1], replayed=True)
+            stored, known, before = await _stored(uow, debt_id, UUID(replay_["payment_id"]))
+            return RecordedPayment(stored, known, before, replayed=True)
         # The debt's row lock queues concurrent payments of one debt: each splits after the
         # previous one committed.
         debt = await uow.debts.debt(debt_id, for_update=True)
@@ -155,7 +157,7 @@ async def record_debt_payment(
             debt = await uow.debts.debt(debt_id) or debt
         await uow.commit()
     await ctx.posted(principal, [entry])
-    return RecordedPayment(payment, debt)
+    return RecordedPayment(payment, debt, [*history, payment])
 
 
 async def _mark_paid_off(
@@ -176,11 +178,14 @@ async def _mark_paid_off(
     )
 
 
-async def _stored(uow: UnitOfWork, debt_id: UUID, payment_id: UUID) -> tuple[DebtPayment, Debt]:
+async def _stored(
+    uow: UnitOfWork, debt_id: UUID, payment_id: UUID
+) -> tuple[DebtPayment, Debt, list[DebtPayment]]:
     debt = await uow.debts.debt(debt_id)
-    payments = {p.id: p for p in await uow.debts.payments(debt_id)} if debt else {}
+    history = await uow.debts.payments(debt_id) if debt else []
+    payments = {p.id: p for p in history}
     if debt is None or payment_id not in payments:
         raise RuleViolation(
             "NOT_FOUND", "The payment this key recorded no longer exists.", "idempotencyKey"
         )
-    return payments[payment_id], debt
+    return payments[payment_id], debt, history

@@ -5,7 +5,7 @@ from the ledger's summaries (natural amounts: income and expenses both positive)
 - ``change = (now - before) / |before| x 100`` (none when ``before`` is 0);
 - ``savings rate = (income - expenses) / income x 100`` (none without income);
 - a category's average is its total over the number of periods.
-Percents are rounded half-even to 0.01; amounts are exact sums.
+Percents are rounded half-even to 0.01; each account's sums to the currency's minor unit.
 """
 
 from __future__ import annotations
@@ -17,6 +17,7 @@ from uuid import UUID
 
 from fiscus.domain.ledger import AccountType
 from fiscus.domain.ledger.statements.periods import Interval, Period, label
+from fiscus.domain.money import minor_units
 
 _ZERO = Decimal(0)
 _CENT = Decimal("0.01")
@@ -95,9 +96,10 @@ def build_stats(
     """``current``: columns 0..n-1 of ``periods``; ``previous``: the period before the first;
     ``last_year``: the same columns a year earlier. Only INCOME and EXPENSE accounts count."""
     n = len(periods)
+    quantum = Decimal(1).scaleb(-minor_units(currency))
 
     def natural(account: UUID, signed: Decimal) -> Decimal:
-        return signed * kinds[account].sign
+        return (signed * kinds[account].sign).quantize(quantum, ROUND_HALF_EVEN)
 
     categories: list[CategoryStats] = []
     for account in sorted(kinds, key=str):
@@ -152,4 +154,7 @@ def build_stats(
             )
         )
         income_before, expense_before = income, expenses
-    return IncomeExpenseStats(currency, interval, tuple(totals), tuple(categories), tuple(payees))
+    rounded = tuple(
+        Payee(p.name, p.total.quantize(quantum, ROUND_HALF_EVEN), p.count) for p in payees
+    )
+    return IncomeExpenseStats(currency, interval, tuple(totals), tuple(categories), rounded)

@@ -94,7 +94,7 @@ class Budget(Node):
     @strawberry.field(description="Budget vs actual for a month (default: this month).")
     async def status(self, info: Info, month: date | None = None) -> BudgetStatus:
         wanted = (month or info.context.planning.clock().date()).replace(day=1)
-        found = await info.context.loaders.budget_statuses.load((self.source.id, wanted))
+        found = await info.context.loaders.budget_statuses.load((self.source, wanted))
         return BudgetStatus.from_domain(found)
 
 
@@ -157,7 +157,7 @@ class Goal(Node):
 
     @strawberry.field
     async def progress(self, info: Info) -> GoalProgress:
-        found = await info.context.loaders.goal_progress.load(self.source.id)
+        found = await info.context.loaders.goal_progress.load(self.source)
         return GoalProgress.from_domain(found)
 
 

@@ -15,7 +15,7 @@ posted there.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 from decimal import ROUND_HALF_EVEN, Decimal
 from uuid import UUID
@@ -60,7 +60,10 @@ def budget_status(
     today: date,
 ) -> BudgetStatus:
     """``spent_by_month``: natural spending per month (first days) from the budget's start
-    through ``month``; the current month's entry is its spending through ``today``."""
+    through ``month``; the current month's entry is its spending through ``today``.
+    Amounts are shown to the currency's minor unit (half-even; the ledger keeps 4 places)."""
+    spent_by_month = {m: _round(v, budget.currency) for m, v in spent_by_month.items()}
+    budget = replace(budget, amount=_round(budget.amount, budget.currency))
     month = month.replace(day=1)
     carry = _ZERO
     index = month_index(budget.start_month)

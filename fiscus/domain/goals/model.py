@@ -132,6 +132,8 @@ def goal_progress(
     goal: Goal, saved: Decimal, saved_window_ago: Decimal, today: date
 ) -> GoalProgress:
     q = _quantum(goal.currency)
+    saved = saved.quantize(q, ROUND_HALF_EVEN)
+    saved_window_ago = saved_window_ago.quantize(q, ROUND_HALF_EVEN)
     remaining = max(goal.target_amount - saved, Decimal(0))
     percent = (saved * 100 / goal.target_amount).quantize(Decimal("0.01"), ROUND_HALF_EVEN)
     required: Decimal | None = None
@@ -156,8 +158,8 @@ def goal_progress(
     return GoalProgress(
         goal.id,
         saved,
-        goal.target_amount,
-        remaining,
+        goal.target_amount.quantize(q),
+        remaining.quantize(q),
         percent,
         required,
         rate,

@@ -39,8 +39,10 @@ async def progress_in(reads: Reads, goals: Sequence[Goal], today: date) -> dict[
     then = add_months(today, -WINDOW_MONTHS)
     savings = await reads.goals.savings([g.id for g in goals], today, then)
     found: dict[UUID, GoalProgress] = {}
+    nothing = (Decimal(0), Decimal(0), Decimal(0), Decimal(0))
     for goal in goals:
-        now_saved, then_saved = saved_amounts(goal, savings[goal.id])
+        # A goal created after the caller's read snapshot began has no row there yet.
+        now_saved, then_saved = saved_amounts(goal, savings.get(goal.id, nothing))
         found[goal.id] = goal_progress(goal, now_saved, then_saved, today)
     return found
 

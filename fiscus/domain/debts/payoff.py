@@ -20,7 +20,6 @@ never pays everything off (within ``MAX_MONTHS``) is one too. Amounts are minor 
 from __future__ import annotations
 
 import enum
-from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
@@ -244,36 +243,55 @@ def check_input(plan: PlanInput) -> None:
 
 
 class _Debts:
-    """The plan's debts in minor units, with per-month rates."""
+    """The plan's debts in minor units; per-month rates as integer fractions and a rank
+    (0 = highest rate) so the monthly ordering compares plain integers."""
 
     def __init__(self, plan: PlanInput, rounding: Rounding) -> None:
         c = plan.currency
         self.balances = [to_minor(d.balance, c) for d in plan.debts]
-        self.rates = [_rate_changes(d) for d in plan.debts]
+        self.changes = [_rate_changes(d) for d in plan.debts]
+        self.change_months = sorted({m for points in self.changes for m, _ in points[1:]})
         self.daily = [d.accrual is Accrual.DAILY for d in plan.debts]
         self.fixed: list[int | None] = []
-        self.percent: list[Fraction] = []
+        self.share_num: list[int] = []
+        self.share_den: list[int] = []
         self.floor: list[int] = []
         for debt in plan.debts:
             minimum = debt.minimum
             if minimum.amount is not None:
                 self.fixed.append(to_minor(minimum.amount, c))
-                self.percent.append(Fraction(0))
+                self.share_num.append(0)
+                self.share_den.append(1)
                 self.floor.append(0)
             else:
                 assert minimum.percent is not None and minimum.floor is not None
+                share = Fraction(minimum.percent) / 100
                 self.fixed.append(None)
-                self.percent.append(Fraction(minimum.percent) / 100)
+                self.share_num.append(share.numerator)
+                self.share_den.append(share.denominator)
                 self.floor.append(to_minor(minimum.floor, c))
         self.divide = divider(rounding)
+        self.exact = rounding is Rounding.EXACT
+        self.rate_num: list[int] = []
+        self.rate_den: list[int] = []
+        self.rank: list[int] = []
+        self.set_rates(-1)
 
-    def rate(self, i: int, month: int) -> Fraction:
-        found = self.rates[i][0][1]
-        for start, value in self.rates[i]:
-            if start > month:
-                break
-            found = value
-        return found
+    def set_rates(self, month: int) -> None:
+        """The rates in force in ``month`` (index), and their ranks."""
+        rates = []
+        for points in self.changes:
+            found = points[0][1]
+            for start, value in points:
+                if start > month:
+                    break
+                found = value
+            rates.append(found)
+        self.rate_num = [r.numerator for r in rates]
+        self.rate_den = [r.denominator for r in rates]
+        distinct = sorted(set(rates), reverse=True)
+        rank_of = {r: k for k, r in enumerate(distinct)}
+        self.rank = [rank_of[r] for r in rates]
 
 
 def _rate_changes(debt: PlanDebt) -> list[tuple[int, Fraction]]:
@@ -295,39 +313,58 @@ def _simulate(
 ) -> StrategyOutcome:
     n = len(plan.debts)
     first = month_index(plan.start)
+    debts.set_rates(first)
     balances: list[Amount] = list(debts.balances)
     rows: list[list[tuple[Amount, Amount, Amount]]] = [[] for _ in range(n)]
     divide = debts.divide
+    daily, fixed, floor = debts.daily, debts.fixed, debts.floor
+    share_num, share_den = debts.share_num, debts.share_den
     custom = {debt_id: k for k, debt_id in enumerate(plan.custom_order)}
-    static_rates = all(len(r) == 1 for r in debts.rates)
+    custom_rank = [custom.get(d.id, k) for k, d in enumerate(plan.debts)]
+    owed: list[Amount] = [0] * n
+    pays: list[Amount] = [0] * n
+    charged: list[Amount] = [0] * n
+    changes = set(debts.change_months)
     total_interest: Amount = 0
     total_paid: Amount = 0
-    month = first
+    exact = debts.exact
+    mul: list[int] = [0] * n
+    den: list[int] = [1] * n
     for month in range(first, first + MAX_MONTHS):
         active = [i for i in range(n) if balances[i] > 0]
         if not active:
             break
+        if month in changes:
+            debts.set_rates(month)
+        rate_num, rate_den, rank = debts.rate_num, debts.rate_den, debts.rank
         year, zero_month = divmod(month, 12)
         days = days_in_month(year, zero_month + 1)
-        owed: dict[int, Amount] = {}
-        pays: dict[int, Amount] = {}
-        interests: dict[int, Amount] = {}
+        for i in active:  # interest = balance x mul / den, this month
+            if daily[i]:
+                mul[i], den[i] = rate_num[i] * days, rate_den[i] * 365
+            else:
+                mul[i], den[i] = rate_num[i], rate_den[i] * 12
         minimums: Amount = 0
         for i in active:
-            rate = debts.rates[i][0][1] if static_rates else debts.rate(i, month)
-            if debts.daily[i]:
-                interest = divide(balances[i] * rate.numerator * days, rate.denominator * 365)
+            # Inlined ``divide`` (the hot loop): half-even to the minor unit, or exact.
+            if exact:
+                interest: Amount = Fraction(balances[i] * mul[i], den[i])
             else:
-                interest = divide(balances[i] * rate.numerator, rate.denominator * 12)
+                q, r = divmod(balances[i] * mul[i], den[i])
+                r += r
+                if r > den[i] or (r == den[i] and q & 1):
+                    q += 1
+                interest = q
             due = balances[i] + interest
-            fixed = debts.fixed[i]
-            if fixed is not None:
-                minimum: Amount = fixed
+            stated = fixed[i]
+            if stated is None:
+                part = divide(due * share_num[i], share_den[i])
+                minimum: Amount = part if part > floor[i] else floor[i]
             else:
-                share = debts.percent[i]
-                minimum = max(debts.floor[i], divide(due * share.numerator, share.denominator))
-            minimum = min(minimum, due)
-            owed[i], pays[i], interests[i] = due, minimum, interest
+                minimum = stated
+            if minimum > due:
+                minimum = due
+            owed[i], pays[i], charged[i] = due, minimum, interest
             minimums += minimum
         available = budget + lumps.get(month, 0)
         if minimums > available:
@@ -340,7 +377,13 @@ def _simulate(
             )
         left = available - minimums
         if left > 0:
-            for i in _order(strategy, active, debts, balances, month, custom, plan, static_rates):
+            if strategy is Strategy.AVALANCHE:
+                order = sorted(active, key=lambda i: (rank[i], balances[i], i))
+            elif strategy is Strategy.SNOWBALL:
+                order = sorted(active, key=lambda i: (balances[i], rank[i], i))
+            else:
+                order = sorted(active, key=custom_rank.__getitem__)
+            for i in order:
                 room = owed[i] - pays[i]
                 if room <= 0:
                     continue
@@ -352,8 +395,8 @@ def _simulate(
         for i in active:
             balance = owed[i] - pays[i]
             balances[i] = balance
-            rows[i].append((pays[i], interests[i], balance))
-            total_interest += interests[i]
+            rows[i].append((pays[i], charged[i], balance))
+            total_interest += charged[i]
             total_paid += pays[i]
     else:
         if any(b > 0 for b in balances):
@@ -367,26 +410,6 @@ def _simulate(
     return StrategyOutcome(
         strategy, months, debt_free, total_interest, total_paid, tracks, plan.currency
     )
-
-
-def _order(
-    strategy: Strategy,
-    active: list[int],
-    debts: _Debts,
-    balances: Sequence[Amount],
-    month: int,
-    custom: dict[UUID, int],
-    plan: PlanInput,
-    static_rates: bool,
-) -> list[int]:
-    def rate(i: int) -> Fraction:
-        return debts.rates[i][0][1] if static_rates else debts.rate(i, month)
-
-    if strategy is Strategy.AVALANCHE:
-        return sorted(active, key=lambda i: (-rate(i), balances[i], i))
-    if strategy is Strategy.SNOWBALL:
-        return sorted(active, key=lambda i: (balances[i], -rate(i), i))
-    return sorted(active, key=lambda i: custom[plan.debts[i].id])
 
 
 def plan_payoff(plan: PlanInput, rounding: Rounding = Rounding.MINOR_UNIT) -> PayoffPlan:

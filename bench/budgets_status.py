@@ -1,6 +1,6 @@
 """Budget status on a large ledger: 1,000,000 lines / 500 accounts / 5 years (the loader of
-bench/ledger_statements.py), 12 budgets started five years back (so every status runs its
-rollover over 60 months of actuals), one of them over a 20-account subtree.
+bench/ledger_statements.py), 12 budgets started four years back (so every status runs its
+rollover over 48 months of actuals), one of them over a 20-account subtree.
 
 Timed (p50/p99 over --rounds; wall, process CPU, SQL statements): the status of all 12
 budgets for the current month (the month rows for 5 years of rollovers + the month's days

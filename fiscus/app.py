@@ -36,6 +36,7 @@ from fiscus.services.credentials import Clock, utcnow
 from fiscus.services.identity.auth import authenticate, revalidate
 from fiscus.services.portfolios.live import PortfolioValuations
 from fiscus.services.portfolios.marks import live_inputs
+from fiscus.transport.attachments import attachment_routes
 from fiscus.transport.exports import export_routes
 from fiscus.transport.graphiql import assets_app, graphiql_html
 from fiscus.transport.http import GraphQLHTTPEndpoint
@@ -57,6 +58,7 @@ def create_app(settings: Settings, *, clock: Clock = utcnow) -> Starlette:
             marketdata_context=runtime().marketdata,
             ledger_context=runtime().ledger,
             portfolios_context=runtime().portfolios,
+            planning_context=runtime().planning,
             make_loaders=Loaders,
             hub=state["hub"],
             valuations=state["valuations"],
@@ -72,6 +74,7 @@ def create_app(settings: Settings, *, clock: Clock = utcnow) -> Starlette:
             marketdata_context=runtime().marketdata,
             ledger_context=runtime().ledger,
             portfolios_context=runtime().portfolios,
+            planning_context=runtime().planning,
             make_loaders=Loaders,
             hub=state["hub"],
             valuations=state["valuations"],
@@ -161,6 +164,7 @@ def create_app(settings: Settings, *, clock: Clock = utcnow) -> Starlette:
         WebSocketRoute("/graphql", graphql_ws),
         *observability_routes(settings.metrics.token),
         *export_routes(),
+        *attachment_routes(),
     ]
     if settings.graphiql_enabled:
         routes.append(Mount("/graphql/assets", app=assets_app(graphiql_asset_directory(settings))))

@@ -17,9 +17,11 @@ from uuid import UUID
 from fiscus.config import Settings
 
 if TYPE_CHECKING:
+    from fiscus.domain.debts import Debt
     from fiscus.domain.identity import Principal
     from fiscus.marketdata.providers.simulated import SimulatedProvider
     from fiscus.services.ledger.context import LedgerContext
+    from fiscus.services.planning import PlanningContext
     from fiscus.services.portfolios.context import PortfolioContext
     from fiscus.services.portfolios.rows import TransactionInput
 
@@ -60,6 +62,7 @@ async def seed_demo(settings: Settings, *, backfill_now: bool) -> bool:
             raise
         owner = runtime.identity.tokens.decode(account.access_token)
         await seed_books(runtime.ledger, owner, runtime.ledger.clock().date())
+        await seed_planning(runtime.planning, owner, runtime.planning.clock().date())
         watched = []
         for symbol in sorted(CATALOGUE):
             tracked = await tracking.track_instrument(runtime.marketdata, owner, symbol=symbol)
@@ -312,3 +315,189 @@ def _action(found: tuple[date, str, object], held: dict[str, Decimal]) -> list[T
     if amount <= 0:
         return []
     return [TransactionInput(type="DIVIDEND", date=day, symbol=symbol, amount=amount)]
+
+
+async def seed_planning(ctx: PlanningContext, owner: Principal, today: date) -> None:
+    """A mortgage, a car loan and two cards (opening balances posted, this month's payments
+    recorded), monthly budgets with housing over its alert threshold, and two goals about
+    half-way. Everything it posts is dated this month: the books' balance assertion at the
+    end of last month stays true."""
+    from fiscus.domain.budgets import Rollover
+    from fiscus.domain.debts import (
+        DebtKind,
+        DebtTermsInput,
+        PaymentRule,
+        PaymentRuleKind,
+        RateChange,
+        RatePolicy,
+    )
+    from fiscus.domain.goals import GoalDraft, GoalKind, GoalTracking
+    from fiscus.services.budgets import manage as budgets
+    from fiscus.services.debts import payments, terms
+    from fiscus.services.goals import manage as goals
+    from fiscus.services.ledger import accounts, queries
+
+    chart = {a.code: a for a in await queries.accounts(ctx, owner)}
+    for code, name, kind, parent in (
+        ("2010", "Visa card", "liability", "2000"),
+        ("2020", "Store card", "liability", "2000"),
+        ("2110", "Mortgage", "liability", "2100"),
+        ("2120", "Car loan", "liability", "2100"),
+        ("5950", "Interest charges", "expense", None),
+    ):
+        if code not in chart:
+            chart[code] = await accounts.create_account(
+                ctx,
+                owner,
+                code=code,
+                name=name,
+                type=kind,
+                currency=CURRENCY,
+                parent_id=chart[parent].id if parent else None,
+            )
+    this_month = today.replace(day=1)
+    last_month = (this_month - timedelta(days=1)).replace(day=1)
+    offset = chart["3000"].id
+    interest = chart["5950"].id
+    debts = (
+        (
+            DebtTermsInput(
+                "Home mortgage",
+                DebtKind.HOME_LOAN,
+                CURRENCY,
+                Decimal("280000.00"),
+                Decimal("6.25"),
+                PaymentRule(PaymentRuleKind.ANNUITY, term_months=360),
+                1,
+                last_month,
+                lender="First Federal",
+                rate_policy=RatePolicy.REAMORTIZE,
+                rate_changes=(
+                    RateChange(this_month.replace(year=this_month.year + 3), Decimal("5.5")),
+                ),
+            ),
+            "2110",
+        ),
+        (
+            DebtTermsInput(
+                "Car loan",
+                DebtKind.AUTO_LOAN,
+                CURRENCY,
+                Decimal("24000.00"),
+                Decimal("5.9"),
+                PaymentRule(PaymentRuleKind.ANNUITY, term_months=60),
+                1,
+                last_month,
+                lender="Auto Credit",
+            ),
+            "2120",
+        ),
+        (
+            DebtTermsInput(
+                "Visa card",
+                DebtKind.CREDIT_CARD,
+                CURRENCY,
+                Decimal("3200.00"),
+                Decimal("22.9"),
+                PaymentRule(PaymentRuleKind.PERCENT, percent=Decimal(2), floor=Decimal(35)),
+                1,
+                last_month,
+                lender="Visa",
+            ),
+            "2010",
+        ),
+        (
+            DebtTermsInput(
+                "Store card",
+                DebtKind.CREDIT_CARD,
+                CURRENCY,
+                Decimal("850.00"),
+                Decimal("26.99"),
+                PaymentRule(PaymentRuleKind.PERCENT, percent=Decimal(3), floor=Decimal(25)),
+                1,
+                last_month,
+                lender="Store",
+            ),
+            "2020",
+        ),
+    )
+    for stated, code in debts:
+        debt = await terms.create_debt(
+            ctx,
+            owner,
+            stated,
+            liability_account_id=chart[code].id,
+            interest_account_id=interest,
+            opening=terms.Opening(offset, f"demo-debt-{code}"),
+        )
+        schedule_payment = await _first_payment(debt)
+        await payments.record_debt_payment(
+            ctx,
+            owner,
+            debt.id,
+            paid_on=this_month,
+            amount=schedule_payment,
+            from_account_id=chart["1010"].id,
+            idempotency_key=f"demo-pay-{code}",
+        )
+    for name, code, amount, threshold in (
+        ("Housing", "5000", "1800.00", "90"),
+        ("Groceries", "5100", "600.00", "80"),
+        ("Transport", "5200", "150.00", "80"),
+        ("Leisure", "5400", "250.00", "80"),
+    ):
+        await budgets.create_budget(
+            ctx,
+            owner,
+            name=name,
+            account_id=chart[code].id,
+            include_subtree=True,
+            amount=Decimal(amount),
+            rollover=Rollover.CARRY_UNSPENT if code == "5400" else Rollover.NONE,
+            alert_threshold_percent=Decimal(threshold),
+            start_month=this_month.replace(month=1),
+        )
+    await goals.create_goal(
+        ctx,
+        owner,
+        GoalDraft(
+            "Emergency fund",
+            GoalKind.EMERGENCY_FUND,
+            Decimal("40000.00"),
+            CURRENCY,
+            this_month.replace(year=this_month.year + 2),
+            1,
+            GoalTracking.ACCOUNTS,
+            (chart["1020"].id,),
+        ),
+    )
+    car = await goals.create_goal(
+        ctx,
+        owner,
+        GoalDraft(
+            "New car",
+            GoalKind.PURCHASE,
+            Decimal("10000.00"),
+            CURRENCY,
+            this_month.replace(year=this_month.year + 1),
+            2,
+            GoalTracking.CONTRIBUTIONS,
+            (),
+        ),
+    )
+    await goals.contribute_to_goal(
+        ctx,
+        owner,
+        car.id,
+        amount=Decimal("4500.00"),
+        from_account_id=chart["1010"].id,
+        to_account_id=chart["1020"].id,
+        on=this_month,
+        idempotency_key="demo-goal-car",
+    )
+
+
+async def _first_payment(debt: Debt) -> Decimal:
+    from fiscus.domain.debts import full_schedule
+
+    return full_schedule(debt).rows[0].payment

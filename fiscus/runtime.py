@@ -4,6 +4,7 @@ market data, ledger, portfolios)."""
 
 from __future__ import annotations
 
+import functools
 import json
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
@@ -22,10 +23,13 @@ from fiscus.persistence.reads.scope import ReadScopes
 from fiscus.persistence.statements import install_statement_counter
 from fiscus.persistence.uow import Effects, UnitOfWorkFactory
 from fiscus.realtime.broker import Broker
+from fiscus.services.attachments.store import FilesystemStore
+from fiscus.services.budgets import alerts
 from fiscus.services.credentials import AccessTokens, Clock, PasswordHasher, utcnow
 from fiscus.services.identity.context import IdentityContext
-from fiscus.services.ledger.context import LedgerContext
+from fiscus.services.ledger.context import LedgerContext, PostingHook
 from fiscus.services.marketdata.context import MarketDataContext
+from fiscus.services.planning import PlanningContext
 from fiscus.services.portfolios.context import PortfolioContext
 from fiscus.services.throttling import Throttle, auth_limits
 
@@ -70,6 +74,7 @@ class Runtime:
     providers: ProviderRegistry
     ledger: LedgerContext
     portfolios: PortfolioContext
+    planning: PlanningContext
 
     @classmethod
     async def open(cls, settings: Settings, *, clock: Clock = utcnow) -> Runtime:
@@ -104,12 +109,36 @@ class Runtime:
         marketdata = MarketDataContext(
             settings=settings, uow=uow, reads=reads, clock=clock, broker=broker, provider=providers
         )
-        ledger = LedgerContext(settings=settings, uow=uow, reads=reads, clock=clock)
+        # One list of hooks for every copy of the ledger's context: budgets and goals react
+        # to postings made anywhere (the ledger's own mutations included).
+        hooks: list[PostingHook] = []
+        ledger = LedgerContext(
+            settings=settings, uow=uow, reads=reads, clock=clock, after_posting=hooks
+        )
         portfolios = PortfolioContext(
             settings=settings, uow=uow, reads=reads, clock=clock, replay_pool=replay_pool()
         )
+        planning = PlanningContext(
+            settings=settings,
+            uow=uow,
+            reads=reads,
+            clock=clock,
+            after_posting=hooks,
+            store=FilesystemStore(settings.data_dir / "attachments"),
+        )
+        hooks.append(functools.partial(alerts.after_posting, planning))
         return cls(
-            settings, db, redis, broker, queue, identity, marketdata, providers, ledger, portfolios
+            settings,
+            db,
+            redis,
+            broker,
+            queue,
+            identity,
+            marketdata,
+            providers,
+            ledger,
+            portfolios,
+            planning,
         )
 
     async def close(self) -> None:

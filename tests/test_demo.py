@@ -85,6 +85,8 @@ async def test_the_demo_keeps_two_years_of_household_books(settings: Settings, d
         assert _total(sheet, "total_asset") == _total(sheet, "total_liabilities_and_equity")
         assert _total(sheet, "total_asset")[-1] > 0
 
+        await _the_demo_plans(runtime, owner, today)
+
         # The last twelve whole months.
         month_end = today.replace(day=1) - timedelta(days=1)
         last_year = date(month_end.year - 1, month_end.month, 1) + timedelta(days=31)
@@ -150,3 +152,30 @@ async def test_the_demo_keeps_two_portfolios_with_dividends_and_a_split(settings
         assert any(t.type is TransactionType.SPLIT for t in usd)
     finally:
         await runtime.close()
+
+
+async def _the_demo_plans(runtime: Runtime, owner: Principal, today: date) -> None:
+    """A mortgage, a car loan and two cards; budgets with one over its threshold; two goals
+    about half-way."""
+    from fiscus.services.budgets import status
+    from fiscus.services.debts import queries as debts
+    from fiscus.services.goals import progress
+
+    ctx = runtime.planning
+    found = await debts.debts_page(ctx, owner, status=None, after=None, limit=10)
+    assert sorted(d.kind.value for d in found) == [
+        "auto_loan",
+        "credit_card",
+        "credit_card",
+        "home_loan",
+    ]
+    paid = await debts.payments_of(ctx, owner, [d.id for d in found])
+    assert all(len(paid[d.id]) == 1 for d in found)
+    budgets = await status.budgets_page(ctx, owner, after=None, limit=10)
+    statuses = await status.statuses(ctx, owner, [b.id for b in budgets], today)
+    crossed = {b.name for b in budgets if statuses[b.id].threshold_crossed}
+    assert "Housing" in crossed and len(budgets) == 4
+    goals = await progress.goals_page(ctx, owner, after=None, limit=10)
+    found_progress = await progress.progress(ctx, owner, [g.id for g in goals])
+    assert len(goals) == 2
+    assert all(25 <= p.percent <= 75 for p in found_progress.values()), found_progress

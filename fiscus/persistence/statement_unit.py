@@ -23,6 +23,7 @@ from fiscus.persistence.asyncpg_pools import READ_WRITE, acquire_in_tenant
 from fiscus.persistence.statements import note_statement
 
 if TYPE_CHECKING:
+    from fiscus.persistence.reads.repositories import Reads
     from fiscus.persistence.repositories.ledger_posting import LedgerPostingRepository
     from fiscus.persistence.uow import Effects
 
@@ -63,6 +64,14 @@ class StatementUnit:
                 self.connection, self.org_id, self.user_id
             )
         return self._ledger_posting
+
+    @property
+    def reads(self) -> Reads:
+        """The read repositories on this unit's connection (``transaction=True``: reads in
+        its transaction and tenant context, taking no read-pool connection)."""
+        from fiscus.persistence.reads.repositories import Reads
+
+        return Reads(self.connection, self.org_id)
 
     def publish(self, channel: Any, payload: dict[str, Any]) -> None:
         self._events.append((channel, payload))

@@ -14,13 +14,17 @@ from collections.abc import Sequence
 from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass, field
 from types import TracebackType
-from typing import Any, Protocol
+from typing import Any, Protocol, TypeVar
 from uuid import UUID
 
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from fiscus.persistence.database import Database
+from fiscus.persistence.repositories.attachments import AttachmentsRepository
+from fiscus.persistence.repositories.base import AreaRepository
+from fiscus.persistence.repositories.budgets import BudgetsRepository, GoalsRepository
+from fiscus.persistence.repositories.debts import DebtsRepository
 from fiscus.persistence.repositories.idempotency import IdempotencyRepository
 from fiscus.persistence.repositories.identity import (
     AuditRepository,
@@ -38,6 +42,7 @@ from fiscus.persistence.repositories.portfolios import PortfolioRepository
 from fiscus.persistence.statement_unit import StatementUnit
 
 log = logging.getLogger(__name__)
+AreaT = TypeVar("AreaT", bound=AreaRepository)
 
 
 class EventPublisher(Protocol):
@@ -101,6 +106,30 @@ class UnitOfWork:
         self._ledger: LedgerRepository | None = None
         self._idempotency: IdempotencyRepository | None = None
         self._portfolios: PortfolioRepository | None = None
+        self._areas: dict[str, object] = {}
+
+    @property
+    def debts(self) -> DebtsRepository:
+        return self._area("debts", DebtsRepository)
+
+    @property
+    def budgets(self) -> BudgetsRepository:
+        return self._area("budgets", BudgetsRepository)
+
+    @property
+    def goals(self) -> GoalsRepository:
+        return self._area("goals", GoalsRepository)
+
+    @property
+    def attachments(self) -> AttachmentsRepository:
+        return self._area("attachments", AttachmentsRepository)
+
+    def _area(self, name: str, cls: type[AreaT]) -> AreaT:
+        """An area's repository, created on first use in the current tenant context."""
+        found = self._areas.get(name)
+        if not isinstance(found, cls):
+            found = self._areas[name] = cls(self.session, self.org_id)
+        return found
 
     @property
     def marketdata(self) -> MarketDataRepository:
@@ -193,6 +222,7 @@ class UnitOfWork:
         self._ledger = None
         self._idempotency = None
         self._portfolios = None
+        self._areas = {}
 
     async def _send_effects(self) -> None:
         # The commit stands whatever happens here: a lost event is resynchronised from the

@@ -9,11 +9,19 @@ from uuid import UUID
 
 from strawberry.dataloader import DataLoader
 
+from fiscus.domain.attachments import Attachment
+from fiscus.domain.budgets import Budget, BudgetStatus
+from fiscus.domain.debts import Debt, DebtPayment
+from fiscus.domain.goals import Goal, GoalProgress
 from fiscus.domain.identity import Organization, User
 from fiscus.domain.ledger import Account, JournalEntry, JournalLine
 from fiscus.domain.marketdata import Instrument
 from fiscus.resolvers.portfolios.loaders import PortfolioLoaders
 from fiscus.schema.context import Context
+from fiscus.services.attachments import files
+from fiscus.services.budgets import status as budget_status
+from fiscus.services.debts import queries as debts
+from fiscus.services.goals import progress as goal_progress
 from fiscus.services.identity import queries
 from fiscus.services.ledger import queries as ledger
 from fiscus.services.marketdata import queries as marketdata
@@ -44,6 +52,23 @@ class Loaders:
             self._load_account_balances
         )
         self.portfolios = PortfolioLoaders(context)
+
+        self.debts: DataLoader[UUID, Debt | None] = DataLoader(self._load_debts)
+        self.debt_payments: DataLoader[UUID, list[DebtPayment]] = DataLoader(
+            self._load_debt_payments
+        )
+        self.budgets: DataLoader[UUID, Budget | None] = DataLoader(self._load_budgets)
+        self.budget_statuses: DataLoader[tuple[Budget, date], BudgetStatus] = DataLoader(
+            self._load_budget_statuses, cache_key_fn=lambda key: (key[0].id, key[1])
+        )
+        self.goals: DataLoader[UUID, Goal | None] = DataLoader(self._load_goals)
+        self.goal_progress: DataLoader[Goal, GoalProgress] = DataLoader(
+            self._load_goal_progress, cache_key_fn=lambda goal: goal.id
+        )
+        self.attachments: DataLoader[UUID, Attachment | None] = DataLoader(self._load_attachments)
+        self.entry_attachments: DataLoader[UUID, list[Attachment]] = DataLoader(
+            self._load_entry_attachments
+        )
 
     def prime_caller(self, user: User, organization: Organization) -> None:
         """The request's authentication read these already (``confirm_caller``)."""
@@ -115,3 +140,70 @@ class Loaders:
             ids = [account for account, d in keys if d == day]
             by_day[day] = await ledger.balances_as_of(self._context.ledger, principal, ids, day)
         return [by_day[day].get(account, Decimal(0)) for account, day in keys]
+
+    # Debts, budgets, goals, receipts.
+
+    async def _load_debts(self, ids: Sequence[UUID]) -> list[Debt | None]:
+        principal = await self._context.principal()
+        if principal is None:
+            return [None] * len(ids)
+        found = await debts.debts_by_ids(self._context.planning, principal, ids)
+        return [found.get(i) for i in ids]
+
+    async def _load_debt_payments(self, ids: Sequence[UUID]) -> list[list[DebtPayment]]:
+        principal = await self._context.principal()
+        if principal is None:
+            return [[] for _ in ids]
+        found = await debts.payments_of(self._context.planning, principal, ids)
+        return [found.get(i, []) for i in ids]
+
+    async def _load_budgets(self, ids: Sequence[UUID]) -> list[Budget | None]:
+        principal = await self._context.principal()
+        if principal is None:
+            return [None] * len(ids)
+        found = await budget_status.budgets_by_ids(self._context.planning, principal, ids)
+        return [found.get(i) for i in ids]
+
+    async def _load_budget_statuses(
+        self, keys: Sequence[tuple[Budget, date]]
+    ) -> list[BudgetStatus]:
+        """One statement per distinct month among the keys, whatever the number of budgets."""
+        principal = await self._context.principal()
+        assert principal is not None
+        ctx = self._context.planning
+        today = ctx.clock().date()
+        by_month: dict[date, dict[UUID, BudgetStatus]] = {}
+        for month in sorted({m for _, m in keys}):
+            budgets = list({b.id: b for b, m in keys if m == month}.values())
+            async with ctx.reading(principal.org_id, principal.user_id) as reads:
+                by_month[month] = await budget_status.statuses_in(reads, budgets, month, today)
+        return [by_month[m][b.id] for b, m in keys]
+
+    async def _load_goals(self, ids: Sequence[UUID]) -> list[Goal | None]:
+        principal = await self._context.principal()
+        if principal is None:
+            return [None] * len(ids)
+        found = await goal_progress.goals_by_ids(self._context.planning, principal, ids)
+        return [found.get(i) for i in ids]
+
+    async def _load_goal_progress(self, goals: Sequence[Goal]) -> list[GoalProgress]:
+        principal = await self._context.principal()
+        assert principal is not None
+        ctx = self._context.planning
+        async with ctx.reading(principal.org_id, principal.user_id) as reads:
+            found = await goal_progress.progress_in(reads, goals, ctx.clock().date())
+        return [found[g.id] for g in goals]
+
+    async def _load_attachments(self, ids: Sequence[UUID]) -> list[Attachment | None]:
+        principal = await self._context.principal()
+        if principal is None:
+            return [None] * len(ids)
+        found = await files.by_ids(self._context.planning, principal, ids)
+        return [found.get(i) for i in ids]
+
+    async def _load_entry_attachments(self, ids: Sequence[UUID]) -> list[list[Attachment]]:
+        principal = await self._context.principal()
+        if principal is None:
+            return [[] for _ in ids]
+        found = await files.of_entries(self._context.planning, principal, ids)
+        return [found.get(i, []) for i in ids]

@@ -12,19 +12,25 @@ import strawberry
 from strawberry.schema.config import StrawberryConfig
 from strawberry.tools import merge_types
 
+from fiscus.resolvers.budgets import BudgetsMutation, BudgetsQuery
+from fiscus.resolvers.debts import DebtsMutation, DebtsQuery
 from fiscus.resolvers.identity import (
     IdentityMutation,
     IdentityQuery,
     IdentitySubscription,
     Organization,
 )
+from fiscus.resolvers.income_expense import IncomeExpenseMutation, IncomeExpenseQuery
 from fiscus.resolvers.ledger import LedgerMutation, LedgerQuery, LedgerSubscription
 from fiscus.resolvers.ledger.statements import ExportsMutation, StatementsQuery
 from fiscus.resolvers.marketdata import MarketDataMutation, MarketDataQuery
 from fiscus.resolvers.marketdata.subscriptions import MarketDataSubscription
 from fiscus.resolvers.portfolio_valuation import PortfolioValuationSubscription
 from fiscus.resolvers.portfolios import PortfolioMutation, PortfolioQuery
+from fiscus.schema import budgets as budget_types
+from fiscus.schema import debts as debt_types
 from fiscus.schema import identity as identity_types
+from fiscus.schema import income_expense as income_expense_types
 from fiscus.schema import ledger as ledger_types
 from fiscus.schema import marketdata as marketdata_types
 from fiscus.schema.execution import LeanExecutionContext
@@ -33,11 +39,30 @@ from fiscus.schema.portfolios import types as portfolio_types
 from fiscus.schema.scalars import Money
 
 Query = merge_types(
-    "Query", (IdentityQuery, MarketDataQuery, LedgerQuery, StatementsQuery, PortfolioQuery)
+    "Query",
+    (
+        IdentityQuery,
+        MarketDataQuery,
+        LedgerQuery,
+        StatementsQuery,
+        PortfolioQuery,
+        DebtsQuery,
+        BudgetsQuery,
+        IncomeExpenseQuery,
+    ),
 )
 Mutation = merge_types(
     "Mutation",
-    (IdentityMutation, MarketDataMutation, LedgerMutation, ExportsMutation, PortfolioMutation),
+    (
+        IdentityMutation,
+        MarketDataMutation,
+        LedgerMutation,
+        ExportsMutation,
+        PortfolioMutation,
+        DebtsMutation,
+        BudgetsMutation,
+        IncomeExpenseMutation,
+    ),
 )
 Subscription = merge_types(
     "Subscription",
@@ -60,6 +85,10 @@ NODE_TYPES = [
     ledger_types.JournalEntry,
     portfolio_types.Portfolio,
     portfolio_records.PortfolioTransaction,
+    debt_types.Debt,
+    budget_types.Budget,
+    budget_types.Goal,
+    income_expense_types.Attachment,
 ]
 
 

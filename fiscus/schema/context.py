@@ -16,6 +16,7 @@ from fiscus.services.identity.auth import confirm_caller
 from fiscus.services.identity.context import IdentityContext
 from fiscus.services.ledger.context import LedgerContext
 from fiscus.services.marketdata.context import MarketDataContext
+from fiscus.services.planning import PlanningContext
 from fiscus.services.portfolios.context import PortfolioContext
 
 
@@ -28,6 +29,7 @@ class Context:
     marketdata_context: MarketDataContext | None = None
     ledger_context: LedgerContext | None = None
     portfolios_context: PortfolioContext | None = None
+    planning_context: PlanningContext | None = None
     loaders: Any = None
     make_loaders: Callable[[Context], Any] | None = None
     hub: Any = None
@@ -43,6 +45,7 @@ class Context:
     _marketdata: MarketDataContext | None = None
     _ledger: LedgerContext | None = None
     _portfolios: PortfolioContext | None = None
+    _planning: PlanningContext | None = None
     _lock: asyncio.Lock = field(default_factory=asyncio.Lock)
 
     @classmethod
@@ -98,6 +101,18 @@ class Context:
         if self._portfolios is None:
             self._portfolios = self.portfolios_context.sharing(self._read_scope)
         return self._portfolios
+
+    @property
+    def planning(self) -> PlanningContext:
+        """Debts, budgets, goals, income/expenses and receipts, reading through this
+        request's shared read transaction once the caller is known."""
+        if self.planning_context is None:
+            raise RuntimeError("Context built without a planning_context")
+        if self._read_scope is None:
+            return self.planning_context
+        if self._planning is None:
+            self._planning = self.planning_context.sharing(self._read_scope)
+        return self._planning
 
     async def principal(self) -> Principal | None:
         """The authenticated caller, checked against the database once per request."""

@@ -24,7 +24,7 @@ from fiscus.runtime import (
 )
 from fiscus.services.identity.password_reset import SEND_PASSWORD_RESET_JOB
 from fiscus.services.identity.registration import SEND_SIGN_UP_EMAIL_JOB
-from fiscus.workers.jobs import email, identity, maintenance, marketdata
+from fiscus.workers.jobs import debts, email, identity, maintenance, marketdata
 from fiscus.workers.jobs.context import JobContext
 
 log = logging.getLogger(__name__)
@@ -35,6 +35,8 @@ Job = Callable[..., Coroutine[Any, Any, T]]
 PURGE_AT_MINUTE = 17
 """The hourly purge runs at :17, away from the top-of-the-hour rush."""
 REFRESH_PRICES_TIMEOUT_SECONDS = 30 * 60
+DUE_PAYMENTS_AT = (6, 5)
+"""(hour, minute) UTC of the daily scan for debt payments coming due."""
 
 
 def worker_settings(settings: Settings) -> dict[str, Any]:
@@ -73,6 +75,10 @@ def worker_settings(settings: Settings) -> dict[str, Any]:
                 name=marketdata.REFRESH_PRICES_JOB,
                 timeout=REFRESH_PRICES_TIMEOUT_SECONDS,
             ),
+            func(
+                measured(debts.NOTIFY_DUE_PAYMENTS_JOB, debts.notify_due_debt_payments),
+                name=debts.NOTIFY_DUE_PAYMENTS_JOB,
+            ),
         ],
         "cron_jobs": [
             cron(
@@ -92,6 +98,14 @@ def worker_settings(settings: Settings) -> dict[str, Any]:
                 second=0,
                 timeout=REFRESH_PRICES_TIMEOUT_SECONDS,
                 job_id=f"{settings.redis.prefix}:cron:{marketdata.REFRESH_PRICES_JOB}",
+            ),
+            cron(
+                measured(debts.NOTIFY_DUE_PAYMENTS_JOB, debts.notify_due_debt_payments),
+                name=f"cron:{debts.NOTIFY_DUE_PAYMENTS_JOB}",
+                hour=DUE_PAYMENTS_AT[0],
+                minute=DUE_PAYMENTS_AT[1],
+                second=0,
+                job_id=f"{settings.redis.prefix}:cron:{debts.NOTIFY_DUE_PAYMENTS_JOB}",
             ),
         ],
         "on_startup": on_startup,

@@ -166,6 +166,74 @@ OPERATIONS = {
         'mutation { reopenPeriod(input: {from: "2000-01-01"}) { __typename } }',
         {"OWNER", "ADMIN"},
     ),
+    # Debts: debts:read for members and analysts, debts:write for members; viewers neither.
+    **{
+        name: (query, {"OWNER", "ADMIN", "MEMBER", "ANALYST"})
+        for name, query in {
+            "debts": "{ debts(first: 5) { edges { node { name balance } } } }",
+            "debt": f'{{ debt(id: "{NOBODY}") {{ name }} }}',
+            "payoffPlan": '{ payoffPlan(input: {monthlyBudget: "100"}) { __typename } }',
+        }.items()
+    },
+    **{
+        name: (f"mutation {{ {name}(input: {body}) {{ __typename }} }}", LEDGER_WRITERS)
+        for name, body in {
+            "createDebt": '{name: "", kind: OTHER, currency: "EUR", openingBalance: "1", '
+            'annualRatePercent: "1", paymentRule: {kind: FIXED, amount: "1"}, paymentDay: 1, '
+            f'startDate: "2026-01-01", liabilityAccountId: "{NOBODY}", '
+            f'interestAccountId: "{NOBODY}"}}',
+            "setDebtRateChange": f'{{debtId: "{NOBODY}", from: "2027-01-01", '
+            'annualRatePercent: "1"}',
+            "closeDebt": f'{{debtId: "{NOBODY}"}}',
+            "recordDebtPayment": f'{{debtId: "{NOBODY}", date: "2026-01-01", amount: "1", '
+            f'fromAccountId: "{NOBODY}", idempotencyKey: "k"}}',
+        }.items()
+    },
+    # Budgets and goals: budgets:read / budgets:write.
+    **{
+        name: (query, {"OWNER", "ADMIN", "MEMBER", "ANALYST"})
+        for name, query in {
+            "budgets": "{ budgets(first: 5) { edges { node { name status { spent } } } } }",
+            "budget": f'{{ budget(id: "{NOBODY}") {{ name }} }}',
+            "goals": "{ goals(first: 5) { edges { node { name progress { percent } } } } }",
+            "goal": f'{{ goal(id: "{NOBODY}") {{ name }} }}',
+        }.items()
+    },
+    **{
+        name: (f"mutation {{ {name}(input: {body}) {{ __typename }} }}", LEDGER_WRITERS)
+        for name, body in {
+            "createBudget": f'{{name: "", accountId: "{NOBODY}", amount: "1", '
+            'startMonth: "2026-01-01"}',
+            "updateBudget": f'{{budgetId: "{NOBODY}"}}',
+            "deleteBudget": f'{{budgetId: "{NOBODY}"}}',
+            "createGoal": '{name: "", kind: OTHER, targetAmount: "1", currency: "EUR", '
+            "tracking: CONTRIBUTIONS}",
+            "updateGoal": f'{{goalId: "{NOBODY}"}}',
+            "deleteGoal": f'{{goalId: "{NOBODY}"}}',
+            "contributeToGoal": f'{{goalId: "{NOBODY}", amount: "1", fromAccountId: "{NOBODY}", '
+            f'toAccountId: "{NOBODY}", date: "2026-01-01", idempotencyKey: "k"}}',
+        }.items()
+    },
+    # Income and expenses: shortcuts post (ledger:write); statistics and receipts show entry
+    # details (ledger:read).
+    "incomeExpenseStats": (
+        '{ incomeExpenseStats(from: "2026-01-01", to: "2026-03-31") { currency } }',
+        {"OWNER", "ADMIN", "MEMBER", "ANALYST"},
+    ),
+    "entryAttachments": (
+        f'{{ entryAttachments(entryId: "{NOBODY}") {{ filename }} }}',
+        {"OWNER", "ADMIN", "MEMBER", "ANALYST"},
+    ),
+    **{
+        name: (f"mutation {{ {name}(input: {body}) {{ __typename }} }}", LEDGER_WRITERS)
+        for name, body in {
+            "recordIncome": f'{{title: "", amount: "1", categoryId: "{NOBODY}", '
+            f'date: "2026-01-01", paymentAccountId: "{NOBODY}", idempotencyKey: "k"}}',
+            "recordExpense": f'{{title: "", amount: "1", categoryId: "{NOBODY}", '
+            f'date: "2026-01-01", paymentAccountId: "{NOBODY}", idempotencyKey: "k"}}',
+            "deleteAttachment": f'{{attachmentId: "{NOBODY}"}}',
+        }.items()
+    },
     # Public: whoever calls it, an unknown token is a typed error, never FORBIDDEN.
     "verifyEmail": (
         'mutation { verifyEmail(input: {token: "vfy_unknown"}) { __typename } }',

@@ -302,3 +302,205 @@ async def test_portfolios_of_another_organization_are_invisible_and_untouchable(
         token=a.token,
     )
     assert own["data"]["node"]["cash"] == "9600.0000"  # A's books are as A left them
+
+
+async def test_debts_budgets_goals_of_another_organization_are_invisible_and_untouchable(client):
+    from tests.api.test_budgets_goals_api import (
+        CONTRIBUTE,
+        CREATE_BUDGET,
+        CREATE_GOAL,
+        EXPENSE,
+        MONTH,
+        expense,
+    )
+    from tests.api.test_debts_api import CREATE, PAY, PLAN, loan_input, months_ago
+    from tests.api.test_ledger_api import chart
+
+    a = await sign_up(client, "a@example.com", org="Org A")
+    b = await sign_up(client, "b@example.com", org="Org B")
+    codes_a, codes_b = await chart(client, a), await chart(client, b)
+    ids: dict[str, dict[str, str]] = {}
+    for who, codes in ((a, codes_a), (b, codes_b)):
+        debt = await gql(client, CREATE, loan_input(codes), token=who.token)
+        budget = await gql(
+            client,
+            CREATE_BUDGET,
+            {
+                "input": {
+                    "name": "Food",
+                    "accountId": codes["5100"],
+                    "amount": "100",
+                    "startMonth": MONTH.isoformat(),
+                }
+            },
+            token=who.token,
+        )
+        goal = await gql(
+            client,
+            CREATE_GOAL,
+            {
+                "input": {
+                    "name": "Fund",
+                    "kind": "EMERGENCY_FUND",
+                    "targetAmount": "100",
+                    "currency": "EUR",
+                    "accountIds": [codes["1020"]],
+                }
+            },
+            token=who.token,
+        )
+        ids[who.email] = {
+            "Debt": debt["data"]["createDebt"]["debt"]["id"],
+            "Budget": budget["data"]["createBudget"]["budget"]["id"],
+            "Goal": goal["data"]["createGoal"]["goal"]["id"],
+        }
+    mine, theirs = ids["a@example.com"], ids["b@example.com"]
+    node = "query($id: ID!) { node(id: $id) { __typename } }"
+    for type_name in ("Debt", "Budget", "Goal"):
+        own = await gql(client, node, {"id": mine[type_name]}, token=a.token)
+        assert own["data"]["node"]["__typename"] == type_name  # the control
+        foreign = await gql(client, node, {"id": theirs[type_name]}, token=a.token)
+        assert foreign == {"data": {"node": None}}, type_name
+    for field, type_name in (("debt", "Debt"), ("budget", "Budget"), ("goal", "Goal")):
+        body = await gql(
+            client, f'{{ {field}(id: "{theirs[type_name]}") {{ id }} }}', token=a.token
+        )
+        assert body == {"data": {field: None}}
+    lists = await gql(
+        client,
+        "{ debts(first: 10) { edges { node { id } } } budgets(first: 10) { edges { node { id } } }"
+        " goals(first: 10) { edges { node { id } } } }",
+        token=a.token,
+    )
+    assert [e["node"]["id"] for e in lists["data"]["debts"]["edges"]] == [mine["Debt"]]
+    assert [e["node"]["id"] for e in lists["data"]["budgets"]["edges"]] == [mine["Budget"]]
+    assert [e["node"]["id"] for e in lists["data"]["goals"]["edges"]] == [mine["Goal"]]
+
+    # B's ids smuggled into A's inputs: typed errors naming the field; nothing written.
+    debt = await gql(
+        client,
+        CREATE,
+        loan_input(codes_a, liabilityAccountId=codes_b["2100"], idempotencyKey="x"),
+        token=a.token,
+    )
+    assert debt["data"]["createDebt"]["problems"] == [
+        {"field": "input.liabilityAccountId", "code": "NOT_FOUND"}
+    ]
+    paid = await gql(
+        client,
+        PAY,
+        {
+            "input": {
+                "debtId": theirs["Debt"],
+                "date": months_ago(1, 5).isoformat(),
+                "amount": "10",
+                "fromAccountId": codes_a["1010"],
+                "idempotencyKey": "p",
+            }
+        },
+        token=a.token,
+    )
+    assert (
+        paid["data"]["recordDebtPayment"]["code"],
+        paid["data"]["recordDebtPayment"]["field"],
+    ) == ("NOT_FOUND", "input.debtId")
+    paid_from_b = await gql(
+        client,
+        PAY,
+        {
+            "input": {
+                "debtId": mine["Debt"],
+                "date": months_ago(1, 5).isoformat(),
+                "amount": "10",
+                "fromAccountId": codes_b["1010"],
+                "idempotencyKey": "q",
+            }
+        },
+        token=a.token,
+    )
+    assert paid_from_b["data"]["recordDebtPayment"]["field"] == "input.fromAccountId"
+    plan = await gql(
+        client,
+        PLAN,
+        {"input": {"monthlyBudget": "9999", "debtIds": [theirs["Debt"]]}},
+        token=a.token,
+    )
+    assert plan["data"]["payoffPlan"]["code"] == "NOT_FOUND"
+    spent = await gql(
+        client,
+        EXPENSE,
+        expense(codes_a, "5", "s", category="5100", paymentAccountId=codes_b["1010"]),
+        token=a.token,
+    )
+    assert spent["data"]["recordExpense"]["problems"] == [
+        {"field": "input.paymentAccountId", "code": "NOT_FOUND"}
+    ]
+    spent = await gql(
+        client,
+        EXPENSE,
+        {"input": {**expense(codes_a, "5", "t")["input"], "categoryId": codes_b["5100"]}},
+        token=a.token,
+    )
+    assert spent["data"]["recordExpense"]["problems"] == [
+        {"field": "input.categoryId", "code": "NOT_FOUND"}
+    ]
+    budget = await gql(
+        client,
+        CREATE_BUDGET,
+        {
+            "input": {
+                "name": "x",
+                "accountId": codes_b["5100"],
+                "amount": "1",
+                "startMonth": MONTH.isoformat(),
+            }
+        },
+        token=a.token,
+    )
+    assert budget["data"]["createBudget"]["problems"][0]["code"] == "NOT_FOUND"
+    updated = await gql(
+        client,
+        """mutation($id: ID!) { updateBudget(input: {budgetId: $id, amount: "1"}) {
+          __typename ... on UserError { code } } }""",
+        {"id": theirs["Budget"]},
+        token=a.token,
+    )
+    assert updated["data"]["updateBudget"]["code"] == "NOT_FOUND"
+    goal = await gql(
+        client,
+        CREATE_GOAL,
+        {
+            "input": {
+                "name": "x",
+                "kind": "OTHER",
+                "targetAmount": "1",
+                "currency": "EUR",
+                "accountIds": [codes_b["1020"]],
+            }
+        },
+        token=a.token,
+    )
+    assert goal["data"]["createGoal"]["problems"] == [
+        {"field": "input.accountIds[0]", "code": "NOT_FOUND"}
+    ]
+    contributed = await gql(
+        client,
+        CONTRIBUTE,
+        {
+            "input": {
+                "goalId": theirs["Goal"],
+                "amount": "1",
+                "fromAccountId": codes_a["1010"],
+                "toAccountId": codes_a["1020"],
+                "date": MONTH.isoformat(),
+                "idempotencyKey": "c",
+            }
+        },
+        token=a.token,
+    )
+    assert contributed["data"]["contributeToGoal"]["code"] == "NOT_FOUND"
+    # Nothing of B moved: its checking account saw no posting.
+    balance = await gql(
+        client, f'{{ account(id: "{codes_b["1010"]}") {{ balance }} }}', token=b.token
+    )
+    assert balance["data"]["account"]["balance"] == "0"

@@ -9,6 +9,19 @@ from fiscus.config import Settings
 from tests.conftest import _plain
 
 TENANT_ROOTS = {"organizations": "id"}  # the tenant table keyed by the tenant id itself
+DEBTS_BUDGETS_GOALS = (
+    "debts",
+    "debt_rate_changes",
+    "debt_payments",
+    "debt_due_notices",
+    "budgets",
+    "budget_alerts",
+    "goals",
+    "goal_accounts",
+    "goal_contributions",
+    "goal_milestones",
+    "attachments",
+)
 
 
 @pytest.fixture
@@ -42,6 +55,7 @@ async def test_every_tenant_table_has_forced_rls_with_using_and_with_check(owner
         "portfolio_transactions",
         "portfolio_holdings",
         "portfolio_csv_mappings",
+        *DEBTS_BUDGETS_GOALS,
     } <= set(tables)
     for table, column in tables.items():
         flags = await owner.fetchrow(
@@ -198,3 +212,39 @@ async def test_portfolio_tables_are_granted_to_the_app_role_and_lead_with_org_id
         for index in indexes:
             columns = index["indexdef"].split("(", 1)[1]
             assert columns.startswith("org_id"), (table, index["indexname"])
+
+
+APPEND_ONLY = (
+    "debt_payments",
+    "debt_due_notices",
+    "budget_alerts",
+    "goal_contributions",
+    "goal_milestones",
+)
+
+
+async def test_payments_notices_alerts_and_milestones_are_append_only(owner, settings: Settings):
+    for table in APPEND_ONLY:
+        privileges = await owner.fetch(
+            "SELECT privilege_type FROM information_schema.role_table_grants "
+            "WHERE table_name = $1 AND grantee = $2",
+            table,
+            settings.database.app_user,
+        )
+        assert {p["privilege_type"] for p in privileges} == {"SELECT", "INSERT"}, table
+
+
+async def test_the_active_debts_scan_is_a_security_definer_function_of_a_nologin_role(owner):
+    function = await owner.fetchrow(
+        "SELECT p.prosecdef, r.rolname AS owner, r.rolcanlogin, p.proconfig "
+        "FROM pg_proc p JOIN pg_roles r ON r.oid = p.proowner "
+        "WHERE p.proname = 'fiscus_orgs_with_active_debts'"
+    )
+    assert function["prosecdef"] and function["owner"] == "fiscus_maintenance"
+    assert not function["rolcanlogin"]
+    assert any(c.startswith("search_path=") for c in function["proconfig"] or [])
+    policies = await owner.fetch(
+        "SELECT policyname, cmd, roles FROM pg_policies WHERE tablename = 'debts'"
+    )
+    scan = {p["policyname"]: p for p in policies}["active_debts_scan"]
+    assert scan["cmd"] == "SELECT" and list(scan["roles"]) == ["fiscus_maintenance"]

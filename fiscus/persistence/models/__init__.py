@@ -1,6 +1,20 @@
 """Every table, imported here so ``Base.metadata`` is complete for alembic."""
 
+from fiscus.persistence.models.attachments import AttachmentRow
 from fiscus.persistence.models.base import Base
+from fiscus.persistence.models.budgets import BudgetAlertRow, BudgetRow
+from fiscus.persistence.models.debts import (
+    DebtDueNoticeRow,
+    DebtPaymentRow,
+    DebtRateChangeRow,
+    DebtRow,
+)
+from fiscus.persistence.models.goals import (
+    GoalAccountRow,
+    GoalContributionRow,
+    GoalMilestoneRow,
+    GoalRow,
+)
 from fiscus.persistence.models.identity import (
     AuditEventRow,
     AuthSessionRow,
@@ -38,11 +52,22 @@ from fiscus.persistence.models.portfolios import (
 )
 
 __all__ = [
+    "AttachmentRow",
     "AuditEventRow",
     "AuthSessionRow",
     "Base",
+    "BudgetAlertRow",
+    "BudgetRow",
     "CorporateActionRow",
     "DailyPriceRow",
+    "DebtDueNoticeRow",
+    "DebtPaymentRow",
+    "DebtRateChangeRow",
+    "DebtRow",
+    "GoalAccountRow",
+    "GoalContributionRow",
+    "GoalMilestoneRow",
+    "GoalRow",
     "IdempotencyKeyRow",
     "InstrumentRow",
     "InstrumentWatchRow",

@@ -15,6 +15,9 @@ from fiscus.persistence.repositories.base import TenantScoped
 from fiscus.persistence.statements import note_statement
 
 if TYPE_CHECKING:
+    from fiscus.persistence.reads.attachments import AttachmentsReads
+    from fiscus.persistence.reads.budgets import BudgetsReads, GoalsReads
+    from fiscus.persistence.reads.debts import DebtsReads
     from fiscus.persistence.reads.identity import IdentityReads
     from fiscus.persistence.reads.ledger import LedgerReads
     from fiscus.persistence.reads.marketdata import MarketDataReads
@@ -82,3 +85,27 @@ class Reads:
         from fiscus.persistence.reads.portfolio_marks import PortfolioMarkReads
 
         return PortfolioMarkReads(self._connection, self._org_id)
+
+    @cached_property
+    def debts(self) -> DebtsReads:
+        from fiscus.persistence.reads.debts import DebtsReads
+
+        return DebtsReads(self._connection, self._org_id)
+
+    @cached_property
+    def budgets(self) -> BudgetsReads:
+        from fiscus.persistence.reads.budgets import BudgetsReads
+
+        return BudgetsReads(self._connection, self._org_id)
+
+    @cached_property
+    def goals(self) -> GoalsReads:
+        from fiscus.persistence.reads.budgets import GoalsReads
+
+        return GoalsReads(self._connection, self._org_id)
+
+    @cached_property
+    def attachments(self) -> AttachmentsReads:
+        from fiscus.persistence.reads.attachments import AttachmentsReads
+
+        return AttachmentsReads(self._connection, self._org_id)

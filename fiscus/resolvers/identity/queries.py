@@ -203,6 +203,18 @@ async def _resolve_node(info: Info, principal: domain.Principal, global_id: str)
         from fiscus.resolvers.portfolios.queries import resolve_portfolio_node
 
         return await resolve_portfolio_node(info, principal, type_name, key)
+    if type_name == "Debt":
+        from fiscus.resolvers.debts.queries import resolve_debt_node
+
+        return await resolve_debt_node(info, principal, key)
+    if type_name in ("Budget", "Goal"):
+        from fiscus.resolvers.budgets.queries import resolve_budget_node
+
+        return await resolve_budget_node(info, principal, type_name, key)
+    if type_name == "Attachment":
+        from fiscus.resolvers.income_expense import resolve_attachment_node
+
+        return await resolve_attachment_node(info, principal, key)
     if type_name == "AuditEvent" and principal.can(Permission.AUDIT_READ):
         event = await queries.audit_event(ctx, principal, key)
         return types.AuditEvent.from_domain(event) if event else None

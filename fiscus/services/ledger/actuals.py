@@ -246,4 +246,5 @@ async def import_actuals_csv(
             ) from None
         await unit.commit()
     posted = await batch.results(ctx, principal, prepared, outcome)
+    await ctx.posted(principal, [p.entry for p in posted if not p.replayed])
     return ActualsImported(posted, [p.label for p, _ in planned])

@@ -295,4 +295,6 @@ async def post_journal_entries(
     async with ctx.uow.statements(org_id=principal.org_id, user_id=principal.user_id) as unit:
         prepared, outcome = await post_in(unit, principal, entries, now, field_name=field_name)
         await unit.commit()
-    return await results(ctx, principal, prepared, outcome)
+    posted = await results(ctx, principal, prepared, outcome)
+    await ctx.posted(principal, [p.entry for p in posted if not p.replayed])
+    return posted

@@ -66,6 +66,8 @@ async def post_one(
     )
     note_statement(POST_STATEMENT)
     if isinstance(verdict, Posted):
+        if not verdict.replayed:
+            await ctx.posted(principal, [verdict.entry])
         return verdict
     if isinstance(verdict, DomainError | AccessRefused):
         raise verdict
@@ -78,7 +80,10 @@ async def post_one(
             unit, principal, [entry], now, prepared=[prepared]
         )
         await unit.commit()
-    return (await batch.results(ctx, principal, items, outcome))[0]
+    posted = (await batch.results(ctx, principal, items, outcome))[0]
+    if not posted.replayed:
+        await ctx.posted(principal, [posted.entry])
+    return posted
 
 
 async def _post_group(

@@ -194,6 +194,7 @@ async def post_draft_entry(
         await uow.audit.add(event)
         announce(uow, entry, event)
         await uow.commit()
+    await ctx.posted(principal, [entry])
     return Posted(entry)
 
 
@@ -246,7 +247,38 @@ async def reverse_entry(
         posted = reversal.post(now)
         await _write_posted(uow, principal, posted, "ledger.entry_reversed")
         await uow.commit()
+    await ctx.posted(principal, [posted])
     return Posted(posted)
+
+
+async def post_in_unit(
+    uow: UnitOfWork,
+    principal: Principal,
+    *,
+    entry_date: date,
+    memo: str | None,
+    lines: Sequence[LineInput],
+    now: datetime,
+    action: str = "ledger.entry_posted",
+    entry_id: UUID | None = None,
+) -> JournalEntry:
+    """Posts one balanced entry inside the caller's unit of work (for use cases that write
+    their own rows in the same transaction: a debt payment, a goal contribution). Same
+    locks, checks and events as any posting; the caller commits, then calls
+    ``ctx.posted``. Errors name the fields of ``lines`` as ``lines[<i>].<field>``."""
+    memo = clean_text(memo)
+    shape = JournalEntry(
+        entry_id or uuid.uuid4(), principal.org_id, entry_date, memo, unchecked_lines(lines)
+    )
+    shape.check()
+    account_ids = [line.account_id for line in lines]
+    await uow.ledger.lock_for_posting(account_ids)
+    context = await uow.ledger.posting_context(account_ids)
+    entry = replace(shape, lines=resolve_lines(lines, context))
+    check_open(context, entry.entry_date)
+    posted = entry.post(now)
+    await _write_posted(uow, principal, posted, action)
+    return posted
 
 
 async def _stored(uow: UnitOfWork, entry_id: UUID, *, for_update: bool = False) -> JournalEntry:

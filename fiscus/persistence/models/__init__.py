@@ -30,19 +30,42 @@ from fiscus.persistence.models.marketdata import (
     ManualInstrumentRow,
     ManualPriceRow,
 )
+from fiscus.persistence.models.properties import (
+    BuildingRow,
+    LeaseDocumentRow,
+    LeasePartyRow,
+    LeaseRow,
+    PropertyExpenseRow,
+    UnitRow,
+)
+from fiscus.persistence.models.receivables import (
+    AllocationRow,
+    ChargeRow,
+    CounterpartyRow,
+    DelinquencySnapshotRow,
+    PaymentRow,
+)
 
 __all__ = [
+    "AllocationRow",
     "AuditEventRow",
     "AuthSessionRow",
     "Base",
+    "BuildingRow",
+    "ChargeRow",
     "CorporateActionRow",
+    "CounterpartyRow",
     "DailyPriceRow",
+    "DelinquencySnapshotRow",
     "IdempotencyKeyRow",
     "InstrumentRow",
     "InstrumentWatchRow",
     "InvitationRow",
     "JournalEntryRow",
     "JournalLineRow",
+    "LeaseDocumentRow",
+    "LeasePartyRow",
+    "LeaseRow",
     "LedgerAccountDayRow",
     "LedgerAccountMonthRow",
     "LedgerAccountRow",
@@ -53,7 +76,10 @@ __all__ = [
     "MembershipRow",
     "OrganizationRow",
     "PasswordResetRow",
+    "PaymentRow",
     "PendingSignUpRow",
+    "PropertyExpenseRow",
     "RefreshTokenRow",
+    "UnitRow",
     "UserRow",
 ]

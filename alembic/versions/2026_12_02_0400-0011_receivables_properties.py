@@ -248,6 +248,7 @@ def upgrade() -> None:
         sa.Column("voided_on", sa.Date(), nullable=True),
         sa.Column("void_reason", sa.String(length=500), nullable=True),
         sa.Column("void_entry_id", sa.Uuid(), nullable=True),
+        sa.Column("fully_allocated", sa.Boolean(), server_default=sa.text("false"), nullable=False),
         sa.Column("created_by", sa.Uuid(), nullable=True),
         sa.Column("org_id", sa.Uuid(), nullable=False),
         sa.Column(
@@ -282,11 +283,15 @@ def upgrade() -> None:
             ["org_id", "entry_id"],
             ["journal_entries.org_id", "journal_entries.id"],
             name=op.f("fk_payments_org_id_entry_id_journal_entries"),
+            initially="DEFERRED",
+            deferrable=True,
         ),
         sa.ForeignKeyConstraint(
             ["org_id", "void_entry_id"],
             ["journal_entries.org_id", "journal_entries.id"],
             name=op.f("fk_payments_org_id_void_entry_id_journal_entries"),
+            initially="DEFERRED",
+            deferrable=True,
         ),
         sa.ForeignKeyConstraint(
             ["org_id"],
@@ -301,6 +306,13 @@ def upgrade() -> None:
         "payments",
         ["org_id", "counterparty_id", "received_on"],
         unique=False,
+    )
+    op.create_index(
+        "ix_payments_org_id_counterparty_id_unallocated",
+        "payments",
+        ["org_id", "counterparty_id"],
+        unique=False,
+        postgresql_where=sa.text("NOT fully_allocated AND voided_on IS NULL"),
     )
     op.create_index(
         "ix_payments_org_id_received_on", "payments", ["org_id", "received_on"], unique=False
@@ -434,6 +446,8 @@ def upgrade() -> None:
             ["org_id", "entry_id"],
             ["journal_entries.org_id", "journal_entries.id"],
             name=op.f("fk_charges_org_id_entry_id_journal_entries"),
+            initially="DEFERRED",
+            deferrable=True,
         ),
         sa.ForeignKeyConstraint(
             ["org_id", "fee_for"],
@@ -449,6 +463,8 @@ def upgrade() -> None:
             ["org_id", "void_entry_id"],
             ["journal_entries.org_id", "journal_entries.id"],
             name=op.f("fk_charges_org_id_void_entry_id_journal_entries"),
+            initially="DEFERRED",
+            deferrable=True,
         ),
         sa.ForeignKeyConstraint(
             ["org_id"],
@@ -594,6 +610,8 @@ def upgrade() -> None:
             ["org_id", "entry_id"],
             ["journal_entries.org_id", "journal_entries.id"],
             name=op.f("fk_allocations_org_id_entry_id_journal_entries"),
+            initially="DEFERRED",
+            deferrable=True,
         ),
         sa.ForeignKeyConstraint(
             ["org_id", "payment_id"],
@@ -604,6 +622,8 @@ def upgrade() -> None:
             ["org_id", "void_entry_id"],
             ["journal_entries.org_id", "journal_entries.id"],
             name=op.f("fk_allocations_org_id_void_entry_id_journal_entries"),
+            initially="DEFERRED",
+            deferrable=True,
         ),
         sa.ForeignKeyConstraint(
             ["org_id"],
@@ -723,6 +743,11 @@ def downgrade() -> None:
     )
     op.drop_table("property_expenses")
     op.drop_index("ix_payments_org_id_received_on", table_name="payments")
+    op.drop_index(
+        "ix_payments_org_id_counterparty_id_unallocated",
+        table_name="payments",
+        postgresql_where=sa.text("NOT fully_allocated AND voided_on IS NULL"),
+    )
     op.drop_index("ix_payments_org_id_counterparty_id_received_on", table_name="payments")
     op.drop_table("payments")
     op.drop_index("ix_leases_org_id_unit_id_starts_on", table_name="leases")

@@ -46,6 +46,12 @@ class ErrorCode(enum.StrEnum):
     ALREADY_REVERSED = "ALREADY_REVERSED"
     PERIOD_CLOSED = "PERIOD_CLOSED"
     IDEMPOTENCY_KEY_REUSED = "IDEMPOTENCY_KEY_REUSED"
+    # Receivables and properties.
+    OVER_ALLOCATED = "OVER_ALLOCATED"
+    ALREADY_VOIDED = "ALREADY_VOIDED"
+    ARCHIVED = "ARCHIVED"
+    IN_USE = "IN_USE"
+    LEASE_OVERLAP = "LEASE_OVERLAP"
 
 
 @dataclass(frozen=True, slots=True)

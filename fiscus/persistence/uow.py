@@ -33,6 +33,8 @@ from fiscus.persistence.repositories.identity import (
 )
 from fiscus.persistence.repositories.ledger import LedgerRepository
 from fiscus.persistence.repositories.marketdata import MarketDataRepository
+from fiscus.persistence.repositories.properties import PropertiesRepository
+from fiscus.persistence.repositories.receivables import ReceivablesRepository
 from fiscus.persistence.statement_unit import StatementUnit
 
 log = logging.getLogger(__name__)
@@ -95,6 +97,8 @@ class UnitOfWork:
         self._marketdata: MarketDataRepository | None = None
         self._ledger: LedgerRepository | None = None
         self._idempotency: IdempotencyRepository | None = None
+        self._receivables: ReceivablesRepository | None = None
+        self._properties: PropertiesRepository | None = None
 
     @property
     def marketdata(self) -> MarketDataRepository:
@@ -109,6 +113,20 @@ class UnitOfWork:
         if self._ledger is None:
             self._ledger = LedgerRepository(self.session, self.org_id)
         return self._ledger
+
+    @property
+    def receivables(self) -> ReceivablesRepository:
+        """Receivables writes (counterparties, charges, payments, allocations)."""
+        if self._receivables is None:
+            self._receivables = ReceivablesRepository(self.session, self.org_id)
+        return self._receivables
+
+    @property
+    def properties(self) -> PropertiesRepository:
+        """Property-management writes (buildings, units, leases, expenses)."""
+        if self._properties is None:
+            self._properties = PropertiesRepository(self.session, self.org_id)
+        return self._properties
 
     @property
     def idempotency(self) -> IdempotencyRepository:
@@ -179,6 +197,8 @@ class UnitOfWork:
         self._marketdata = None
         self._ledger = None
         self._idempotency = None
+        self._receivables = None
+        self._properties = None
 
     async def _send_effects(self) -> None:
         # The commit stands whatever happens here: a lost event is resynchronised from the

@@ -2,6 +2,7 @@
 aging and statements of account. Balances are never stored: a counterparty's balance is
 its charges less its allocations. See docs/RECEIVABLES_PROPERTIES.md."""
 
+from fiscus.domain.marketdata import normalize_currency
 from fiscus.domain.receivables.aging import (
     AgingBucket,
     AgingFigures,
@@ -26,9 +27,10 @@ from fiscus.domain.receivables.counterparties import (
     Counterparty,
     CounterpartyKind,
     contact_details,
-    normalize_currency,
 )
 from fiscus.domain.receivables.documents import (
+    MAX_DESCRIPTION,
+    MAX_REFERENCE,
     Allocation,
     Charge,
     ChargeKind,
@@ -50,6 +52,8 @@ from fiscus.domain.receivables.statement import (
 )
 
 __all__ = [
+    "MAX_DESCRIPTION",
+    "MAX_REFERENCE",
     "AgingBucket",
     "AgingFigures",
     "AgingRow",

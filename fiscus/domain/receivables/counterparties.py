@@ -9,7 +9,6 @@ not yet allocated: customer credits, a liability; vendor advances, an asset) and
 from __future__ import annotations
 
 import enum
-import re
 from dataclasses import dataclass
 from datetime import datetime
 from uuid import UUID
@@ -21,7 +20,6 @@ from fiscus.domain.receivables.documents import clean_text
 MAX_NAME = 200
 MAX_PHONE = 40
 MAX_ADDRESS = 500
-_CURRENCY = re.compile(r"^[A-Z]{3}$")
 
 
 class CounterpartyKind(enum.StrEnum):
@@ -94,12 +92,3 @@ def contact_details(
     if issues:
         raise ValidationFailed(issues)
     return ContactDetails(clean_name, clean_email, clean_phone, clean_address)
-
-
-def normalize_currency(raw: str, *, field_name: str = "currency") -> str:
-    currency = raw.strip().upper()
-    if not _CURRENCY.match(currency):
-        raise ValidationFailed(
-            [FieldIssue(field_name, "INVALID", "A currency is a three-letter ISO 4217 code.")]
-        )
-    return currency

@@ -49,6 +49,17 @@ def _fk(column: str, table: str, *, ondelete: str | None = None) -> ForeignKeyCo
     )
 
 
+def _entry_fk(column: str) -> ForeignKeyConstraint:
+    """To the document's ledger entry, checked at commit: a generated charge is inserted
+    first (its unique key decides whether it is new), its entry posted after."""
+    return ForeignKeyConstraint(
+        ["org_id", column],
+        ["journal_entries.org_id", "journal_entries.id"],
+        deferrable=True,
+        initially="DEFERRED",
+    )
+
+
 def _org_fk() -> ForeignKeyConstraint:
     return ForeignKeyConstraint(["org_id"], ["organizations.id"], ondelete="CASCADE")
 
@@ -88,8 +99,8 @@ class ChargeRow(TenantMixin, CreatedAtMixin, Base):
         _org_fk(),
         _fk("counterparty_id", "counterparties"),
         _fk("account_id", "ledger_accounts"),
-        _fk("entry_id", "journal_entries"),
-        _fk("void_entry_id", "journal_entries"),
+        _entry_fk("entry_id"),
+        _entry_fk("void_entry_id"),
         _fk("lease_id", "leases"),
         _fk("fee_for", "charges"),
         Index(
@@ -150,8 +161,8 @@ class PaymentRow(TenantMixin, CreatedAtMixin, Base):
         _org_fk(),
         _fk("counterparty_id", "counterparties"),
         _fk("account_id", "ledger_accounts"),
-        _fk("entry_id", "journal_entries"),
-        _fk("void_entry_id", "journal_entries"),
+        _entry_fk("entry_id"),
+        _entry_fk("void_entry_id"),
         Index(
             "ix_payments_org_id_counterparty_id_received_on",
             "org_id",
@@ -159,6 +170,13 @@ class PaymentRow(TenantMixin, CreatedAtMixin, Base):
             "received_on",
         ),
         Index("ix_payments_org_id_received_on", "org_id", "received_on"),
+        # Payments with money left to allocate (a counterparty's credit).
+        Index(
+            "ix_payments_org_id_counterparty_id_unallocated",
+            "org_id",
+            "counterparty_id",
+            postgresql_where=text("NOT fully_allocated AND voided_on IS NULL"),
+        ),
     )
 
     id: Mapped[uuid.UUID] = mapped_column(Uuid)
@@ -174,6 +192,10 @@ class PaymentRow(TenantMixin, CreatedAtMixin, Base):
     voided_on: Mapped[date | None] = mapped_column(Date)
     void_reason: Mapped[str | None] = mapped_column(String(500))
     void_entry_id: Mapped[uuid.UUID | None] = mapped_column(Uuid)
+    fully_allocated: Mapped[bool] = mapped_column(
+        Boolean, server_default=text("false"), default=False
+    )
+    """Derived, like ``charges.settled_from``: nothing left to allocate now."""
     created_by: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("users.id"))
 
 
@@ -189,8 +211,8 @@ class AllocationRow(TenantMixin, CreatedAtMixin, Base):
         _fk("payment_id", "payments"),
         _fk("charge_id", "charges"),
         _fk("counterparty_id", "counterparties"),
-        _fk("entry_id", "journal_entries"),
-        _fk("void_entry_id", "journal_entries"),
+        _entry_fk("entry_id"),
+        _entry_fk("void_entry_id"),
         Index("ix_allocations_org_id_charge_id", "org_id", "charge_id"),
         Index("ix_allocations_org_id_payment_id", "org_id", "payment_id"),
     )

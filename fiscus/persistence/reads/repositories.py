@@ -18,6 +18,8 @@ if TYPE_CHECKING:
     from fiscus.persistence.reads.identity import IdentityReads
     from fiscus.persistence.reads.ledger import LedgerReads
     from fiscus.persistence.reads.marketdata import MarketDataReads
+    from fiscus.persistence.reads.properties import PropertiesReads
+    from fiscus.persistence.reads.receivables import ReceivablesReads
 
 
 class ReadRepository(TenantScoped):
@@ -68,3 +70,15 @@ class Reads:
         from fiscus.persistence.reads.ledger import LedgerReads
 
         return LedgerReads(self._connection, self._org_id)
+
+    @cached_property
+    def receivables(self) -> ReceivablesReads:
+        from fiscus.persistence.reads.receivables import ReceivablesReads
+
+        return ReceivablesReads(self._connection, self._org_id)
+
+    @cached_property
+    def properties(self) -> PropertiesReads:
+        from fiscus.persistence.reads.properties import PropertiesReads
+
+        return PropertiesReads(self._connection, self._org_id)

@@ -67,7 +67,7 @@ class PostingOutcome:
     context: PostingContext | None
 
 
-def _payload(items: Sequence[EntryToPost]) -> list[dict[str, Any]]:
+def posting_payload(items: Sequence[EntryToPost]) -> list[dict[str, Any]]:
     """The function's jsonb argument (the pool's codec encodes it)."""
     return [
         {
@@ -113,6 +113,23 @@ def _account(org_id: UUID, raw: dict[str, Any]) -> Account:
     )
 
 
+def outcome_of(org_id: UUID, raw: Any) -> PostingOutcome:
+    """What ``fiscus_ledger_post`` answered (whichever driver ran it)."""
+    result: dict[str, Any] = raw if isinstance(raw, dict) else json.loads(raw)
+    stored = {
+        (s["scope"], s["key"]): StoredKey(s["fingerprint"], s["response"]) for s in result["stored"]
+    }
+    if result["outcome"] == "posted":
+        currencies = {UUID(k): v for k, v in (result["currencies"] or {}).items()}
+        return PostingOutcome(True, stored, currencies, None)
+    closed = result["closed_through"]
+    context = PostingContext(
+        {UUID(a["id"]): _account(org_id, a) for a in result["accounts"]},
+        date.fromisoformat(closed) if closed else None,
+    )
+    return PostingOutcome(False, stored, {}, context)
+
+
 class LedgerPostingRepository(TenantScoped):
     def __init__(
         self, connection: asyncpg.Connection, org_id: UUID | None, user_id: UUID | None
@@ -127,26 +144,13 @@ class LedgerPostingRepository(TenantScoped):
         note_statement(_POST)
         try:
             raw = await self._connection.fetchval(
-                _POST, self.org_id, self._user_id, at, _payload(items)
+                _POST, self.org_id, self._user_id, at, posting_payload(items)
             )
         except asyncpg.PostgresError as error:
             if getattr(error, "sqlstate", None) == KEY_REUSED:
                 raise IdempotencyKeyReused(str(getattr(error, "detail", "") or "")) from error
             raise
-        result: dict[str, Any] = raw if isinstance(raw, dict) else json.loads(raw)
-        stored = {
-            (s["scope"], s["key"]): StoredKey(s["fingerprint"], s["response"])
-            for s in result["stored"]
-        }
-        if result["outcome"] == "posted":
-            currencies = {UUID(k): v for k, v in (result["currencies"] or {}).items()}
-            return PostingOutcome(True, stored, currencies, None)
-        closed = result["closed_through"]
-        context = PostingContext(
-            {UUID(a["id"]): _account(self.org_id, a) for a in result["accounts"]},
-            date.fromisoformat(closed) if closed else None,
-        )
-        return PostingOutcome(False, stored, {}, context)
+        return outcome_of(self.org_id, raw)
 
     async def lock(self, account_ids: Sequence[UUID]) -> None:
         """The posting's locks, taken ahead (in a transaction) to read under them."""

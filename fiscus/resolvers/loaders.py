@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import date
 from decimal import Decimal
+from functools import cached_property
 from uuid import UUID
 
 from strawberry.dataloader import DataLoader
@@ -12,6 +13,7 @@ from strawberry.dataloader import DataLoader
 from fiscus.domain.identity import Organization, User
 from fiscus.domain.ledger import Account, JournalEntry, JournalLine
 from fiscus.domain.marketdata import Instrument
+from fiscus.resolvers.receivables.loaders import ReceivablesLoaders
 from fiscus.schema.context import Context
 from fiscus.services.identity import queries
 from fiscus.services.ledger import queries as ledger
@@ -42,6 +44,10 @@ class Loaders:
         self.account_balances: DataLoader[tuple[UUID, date], Decimal] = DataLoader(
             self._load_account_balances
         )
+
+    @cached_property
+    def receivables(self) -> ReceivablesLoaders:
+        return ReceivablesLoaders(self._context)
 
     def prime_caller(self, user: User, organization: Organization) -> None:
         """The request's authentication read these already (``confirm_caller``)."""

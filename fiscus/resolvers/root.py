@@ -22,14 +22,20 @@ from fiscus.resolvers.ledger import LedgerMutation, LedgerQuery, LedgerSubscript
 from fiscus.resolvers.ledger.statements import ExportsMutation, StatementsQuery
 from fiscus.resolvers.marketdata import MarketDataMutation, MarketDataQuery
 from fiscus.resolvers.marketdata.subscriptions import MarketDataSubscription
+from fiscus.resolvers.receivables import ReceivablesMutation, ReceivablesQuery
 from fiscus.schema import identity as identity_types
 from fiscus.schema import ledger as ledger_types
 from fiscus.schema import marketdata as marketdata_types
+from fiscus.schema import receivables as receivables_types
 from fiscus.schema.scalars import Money
 
-Query = merge_types("Query", (IdentityQuery, MarketDataQuery, LedgerQuery, StatementsQuery))
+Query = merge_types(
+    "Query",
+    (IdentityQuery, MarketDataQuery, LedgerQuery, StatementsQuery, ReceivablesQuery),
+)
 Mutation = merge_types(
-    "Mutation", (IdentityMutation, MarketDataMutation, LedgerMutation, ExportsMutation)
+    "Mutation",
+    (IdentityMutation, MarketDataMutation, LedgerMutation, ExportsMutation, ReceivablesMutation),
 )
 Subscription = merge_types(
     "Subscription", (IdentitySubscription, MarketDataSubscription, LedgerSubscription)
@@ -44,6 +50,9 @@ NODE_TYPES = [
     marketdata_types.Instrument,
     ledger_types.Account,
     ledger_types.JournalEntry,
+    receivables_types.Counterparty,
+    receivables_types.Charge,
+    receivables_types.Payment,
 ]
 
 

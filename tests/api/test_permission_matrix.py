@@ -129,6 +129,34 @@ OPERATIONS = {
             "kind: MOVEMENTS}",
         }.items()
     },
+    # Receivables: members write, analysts read, viewers see none of it (counterparties,
+    # balances and aging name people; viewers keep reports:read for the ledger's statements).
+    **{
+        name: (query, {"OWNER", "ADMIN", "MEMBER", "ANALYST"})
+        for name, query in {
+            "counterparties": "{ counterparties(first: 5) { edges { node { name balance } } } }",
+            "counterparty": f'{{ counterparty(id: "{NOBODY}") {{ name }} }}',
+            "charges": "{ charges(first: 5, status: OPEN) { edges { node { amount } } } }",
+            "payments": "{ payments(first: 5) { edges { node { amount } } } }",
+            "aging": '{ aging(asOf: "2026-01-31", groupBy: TOTAL) { csv } }',
+            "statementOfAccount": f'{{ statementOfAccount(counterpartyId: "{NOBODY}", '
+            'from: "2026-01-01", to: "2026-01-31") { csv } }',
+        }.items()
+    },
+    **{
+        name: (f"mutation {{ {name}(input: {body}) {{ __typename }} }}", LEDGER_WRITERS)
+        for name, body in {
+            "createCounterparty": '{kind: TENANT, name: "", currency: "USD"}',
+            "updateCounterparty": f'{{counterpartyId: "{NOBODY}"}}',
+            "createCharge": f'{{counterpartyId: "{NOBODY}", kind: RENT, amount: "1", '
+            'dueOn: "2026-01-01", idempotencyKey: "k"}',
+            "voidCharge": f'{{chargeId: "{NOBODY}", idempotencyKey: "k"}}',
+            "recordPayment": f'{{counterpartyId: "{NOBODY}", amount: "1", date: "2026-01-01", '
+            f'accountId: "{NOBODY}", idempotencyKey: "k"}}',
+            "allocatePayment": f'{{paymentId: "{NOBODY}", idempotencyKey: "k"}}',
+            "voidPayment": f'{{paymentId: "{NOBODY}", idempotencyKey: "k"}}',
+        }.items()
+    },
     "closePeriod": (
         'mutation { closePeriod(input: {through: "2000-01-01"}) { __typename } }',
         {"OWNER", "ADMIN"},

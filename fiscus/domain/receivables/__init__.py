@@ -41,6 +41,7 @@ from fiscus.domain.receivables.documents import (
     check_amount,
     check_void_date,
     clean_text,
+    exact,
 )
 from fiscus.domain.receivables.statement import (
     Movement,
@@ -84,6 +85,7 @@ __all__ = [
     "check_void_date",
     "clean_text",
     "contact_details",
+    "exact",
     "normalize_currency",
     "open_on",
     "plan_auto",

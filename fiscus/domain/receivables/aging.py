@@ -16,7 +16,7 @@ from decimal import Decimal
 
 from fiscus.domain.receivables.documents import Allocation
 
-ZERO = Decimal(0)
+ZERO = Decimal("0.0000")
 
 
 class AgingBucket(enum.StrEnum):

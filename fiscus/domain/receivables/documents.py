@@ -19,6 +19,8 @@ from uuid import UUID
 from fiscus.domain.errors import FieldIssue, ValidationFailed
 from fiscus.domain.money import minor_units
 
+AMOUNT_QUANTUM = Decimal("0.0001")
+"""Amounts are kept with four decimals (``NUMERIC(20, 4)``), and shown so."""
 MAX_DESCRIPTION = 500
 MAX_REFERENCE = 100
 _AMOUNT_LIMIT = Decimal(10) ** 15
@@ -126,8 +128,12 @@ class Allocation:
         return self.allocated_on <= day and (self.voided_on is None or self.voided_on > day)
 
 
+def exact(amount: Decimal) -> Decimal:
+    return amount.quantize(AMOUNT_QUANTUM)
+
+
 def check_amount(amount: Decimal, currency: str, *, field_name: str = "amount") -> Decimal:
-    """A positive amount with at most the currency's minor units."""
+    """A positive amount with at most the currency's minor units (as kept: four decimals)."""
     if not amount.is_finite():
         raise ValidationFailed([FieldIssue(field_name, "INVALID", "Not a finite amount.")])
     if amount <= 0:
@@ -139,7 +145,7 @@ def check_amount(amount: Decimal, currency: str, *, field_name: str = "amount") 
         )
     if amount >= _AMOUNT_LIMIT:
         raise ValidationFailed([FieldIssue(field_name, "INVALID", "The amount is too large.")])
-    return amount
+    return exact(amount)
 
 
 def check_void_date(voided_on: date, not_before: date, *, what: str) -> None:

@@ -138,14 +138,14 @@ async def create_charge(
                     )
                 ]
             )
-        check_amount(given.amount, currency)
+        amount = check_amount(given.amount, currency)
         account_id = await charge_account(uow, counterparty, given.kind, given.account_id, now)
         charge = Charge(
             charge_id,
             principal.org_id,
             counterparty.id,
             given.kind,
-            given.amount,
+            amount,
             currency,
             issued_on,
             given.due_on,

@@ -165,7 +165,7 @@ async def record_payment(
                     )
                 ]
             )
-        check_amount(given.amount, currency)
+        amount = check_amount(given.amount, currency)
         accounts.check_account(
             await uow.receivables.accounts([given.account_id]),
             given.account_id,
@@ -177,7 +177,7 @@ async def record_payment(
             payment_id,
             principal.org_id,
             counterparty.id,
-            given.amount,
+            amount,
             currency,
             given.received_on,
             given.method,

@@ -20,6 +20,7 @@ from fiscus.domain.receivables import (
     Movement,
     Payment,
     StatementLineKind,
+    exact,
 )
 from fiscus.persistence.reads.receivables import sql
 from fiscus.persistence.reads.receivables.integrity import IntegrityReads, SubLedgerReport
@@ -108,11 +109,11 @@ def _like(search: str | None) -> str:
 
 def _figures(r: Any) -> AgingFigures:
     return AgingFigures(
-        Decimal(r["current"] or 0),
-        Decimal(r["days_1_30"] or 0),
-        Decimal(r["days_31_60"] or 0),
-        Decimal(r["days_61_90"] or 0),
-        Decimal(r["over_90"] or 0),
+        exact(Decimal(r["current"] or 0)),
+        exact(Decimal(r["days_1_30"] or 0)),
+        exact(Decimal(r["days_31_60"] or 0)),
+        exact(Decimal(r["days_61_90"] or 0)),
+        exact(Decimal(r["over_90"] or 0)),
         int(r["charges"]),
     )
 
@@ -141,7 +142,9 @@ class ReceivablesReads(ReadRepository):
     async def positions(self, ids: Sequence[UUID], as_of: date) -> dict[UUID, Position]:
         rows = await self.fetch(sql.POSITIONS, org_id=self.org_id, ids=list(set(ids)), as_of=as_of)
         return {
-            r["counterparty_id"]: Position(Decimal(r["balance"]), Decimal(r["credit"]))
+            r["counterparty_id"]: Position(
+                exact(Decimal(r["balance"])), exact(Decimal(r["credit"]))
+            )
             for r in rows
         }
 
@@ -212,7 +215,7 @@ class ReceivablesReads(ReadRepository):
         found = await self.fetchval(
             sql.OPENING, org_id=self.org_id, counterparty_id=counterparty_id, from_day=from_day
         )
-        return Decimal(found or 0)
+        return exact(Decimal(found or 0))
 
     async def movements(
         self, counterparty_id: UUID, from_day: date, to_day: date

@@ -25,6 +25,7 @@ from sqlalchemy import text
 
 from fiscus.domain.ledger import Account, AccountType
 from fiscus.domain.receivables import (
+    AgingFigures,
     Allocation,
     Charge,
     ChargeKind,
@@ -80,6 +81,10 @@ _ALLOCATION_COLUMNS = """a.id, a.payment_id, a.charge_id, a.counterparty_id, a.a
 _CHARGES = text(f"""
     SELECT {_CHARGE_COLUMNS} FROM charges c
     WHERE c.org_id = :org_id AND c.id = ANY(CAST(:ids AS uuid[]))""")  # noqa: S608 -- constant fragments
+_LEASE_CHARGES = text(f"""
+    SELECT {_CHARGE_COLUMNS} FROM charges c
+    WHERE c.org_id = :org_id AND c.lease_id = :lease_id AND c.kind = :kind
+    ORDER BY c.issued_on, c.id""")  # noqa: S608 -- constant fragments
 _PAYMENTS = text(f"""
     SELECT {_PAYMENT_COLUMNS} FROM payments p
     WHERE p.org_id = :org_id AND p.id = ANY(CAST(:ids AS uuid[]))""")  # noqa: S608 -- constant fragments
@@ -186,6 +191,16 @@ _REFRESH_ALLOCATED = text("""
           FROM payments p2
           WHERE p2.org_id = :org_id AND p2.id = ANY(CAST(:ids AS uuid[]))) s
     WHERE p.org_id = :org_id AND p.id = s.id AND p.fully_allocated <> s.full""")
+_STORE_SNAPSHOT = text("""
+    INSERT INTO delinquency_snapshots (org_id, as_of, counterparty_id, currency, current,
+                                       days_1_30, days_31_60, days_61_90, over_90,
+                                       open_charges, taken_at)
+    SELECT :org_id, :as_of, r.counterparty_id, r.currency, r.current, r.days_1_30,
+           r.days_31_60, r.days_61_90, r.over_90, r.open_charges, :at
+    FROM jsonb_to_recordset(CAST(:rows AS jsonb)) AS r(
+      counterparty_id uuid, currency text, current numeric, days_1_30 numeric,
+      days_31_60 numeric, days_61_90 numeric, over_90 numeric, open_charges integer)
+    ON CONFLICT (org_id, as_of, counterparty_id) DO NOTHING""")
 _INSERT_EVENTS = text("""
     INSERT INTO audit_events (org_id, id, occurred_at, actor_user_id, action, subject_type,
                               subject_id, details)
@@ -358,6 +373,10 @@ class ReceivablesRepository(AreaRepository):
         rows = await self._rows(_CHARGES, ids=list(set(ids)))
         return {r["id"]: charge_of(self.org_id, r) for r in rows}
 
+    async def lease_charges(self, lease_id: UUID, kind: ChargeKind) -> list[Charge]:
+        rows = await self._rows(_LEASE_CHARGES, lease_id=lease_id, kind=kind.value)
+        return [charge_of(self.org_id, r) for r in rows]
+
     async def payments(self, ids: Sequence[UUID]) -> dict[UUID, Payment]:
         rows = await self._rows(_PAYMENTS, ids=list(set(ids)))
         return {r["id"]: payment_of(self.org_id, r) for r in rows}
@@ -528,6 +547,31 @@ class ReceivablesRepository(AreaRepository):
             },
         )
         return outcome_of(self.org_id, raw)
+
+    async def store_snapshot(
+        self, as_of: date, rows: Sequence[tuple[UUID, str, AgingFigures]], at: datetime
+    ) -> int:
+        """The month-end aging per counterparty, once: a snapshot already taken is kept."""
+        if not rows:
+            return 0
+        payload = [
+            {
+                "counterparty_id": counterparty_id,
+                "currency": currency,
+                "current": str(f.current),
+                "days_1_30": str(f.days_1_30),
+                "days_31_60": str(f.days_31_60),
+                "days_61_90": str(f.days_61_90),
+                "over_90": str(f.over_90),
+                "open_charges": f.charges,
+            }
+            for counterparty_id, currency, f in rows
+        ]
+        result = await self.session.execute(
+            _STORE_SNAPSHOT,
+            {"org_id": self.org_id, "as_of": as_of, "rows": _json(payload), "at": at},
+        )
+        return int(getattr(result, "rowcount", 0) or 0)
 
     async def add_events(self, events: Sequence[AuditEventRow]) -> None:
         if not events:

@@ -240,5 +240,14 @@ class ReceivablesReads(ReadRepository):
             for r in rows
         ]
 
+    async def snapshots(
+        self, from_day: date, to_day: date
+    ) -> list[tuple[date, str, AgingFigures, int]]:
+        """Stored month-end agings summed per day and currency."""
+        rows = await self.fetch(sql.SNAPSHOTS, org_id=self.org_id, from_day=from_day, to_day=to_day)
+        return [
+            (r["as_of"], r["currency"].strip(), _figures(r), int(r["counterparties"])) for r in rows
+        ]
+
     def integrity(self) -> IntegrityReads:
         return IntegrityReads(self._connection, self._org_id)

@@ -206,3 +206,13 @@ MOVEMENTS = ReadQuery.of(
     WHERE p.org_id = :org_id AND p.counterparty_id = :counterparty_id
       AND p.voided_on BETWEEN :from_day AND :to_day""")
 )
+SNAPSHOTS = ReadQuery.of(
+    text("""
+    SELECT as_of, currency, sum(current) AS current, sum(days_1_30) AS days_1_30,
+           sum(days_31_60) AS days_31_60, sum(days_61_90) AS days_61_90,
+           sum(over_90) AS over_90, sum(open_charges) AS charges,
+           count(*) AS counterparties
+    FROM delinquency_snapshots
+    WHERE org_id = :org_id AND as_of BETWEEN :from_day AND :to_day
+    GROUP BY as_of, currency ORDER BY as_of, currency""")
+)

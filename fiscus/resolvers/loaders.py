@@ -13,6 +13,7 @@ from strawberry.dataloader import DataLoader
 from fiscus.domain.identity import Organization, User
 from fiscus.domain.ledger import Account, JournalEntry, JournalLine
 from fiscus.domain.marketdata import Instrument
+from fiscus.resolvers.properties.loaders import PropertiesLoaders
 from fiscus.resolvers.receivables.loaders import ReceivablesLoaders
 from fiscus.schema.context import Context
 from fiscus.services.identity import queries
@@ -48,6 +49,10 @@ class Loaders:
     @cached_property
     def receivables(self) -> ReceivablesLoaders:
         return ReceivablesLoaders(self._context)
+
+    @cached_property
+    def properties(self) -> PropertiesLoaders:
+        return PropertiesLoaders(self._context)
 
     def prime_caller(self, user: User, organization: Organization) -> None:
         """The request's authentication read these already (``confirm_caller``)."""

@@ -22,20 +22,36 @@ from fiscus.resolvers.ledger import LedgerMutation, LedgerQuery, LedgerSubscript
 from fiscus.resolvers.ledger.statements import ExportsMutation, StatementsQuery
 from fiscus.resolvers.marketdata import MarketDataMutation, MarketDataQuery
 from fiscus.resolvers.marketdata.subscriptions import MarketDataSubscription
+from fiscus.resolvers.properties import PropertiesMutation, PropertiesQuery
 from fiscus.resolvers.receivables import ReceivablesMutation, ReceivablesQuery
 from fiscus.schema import identity as identity_types
 from fiscus.schema import ledger as ledger_types
 from fiscus.schema import marketdata as marketdata_types
+from fiscus.schema import properties as properties_types
 from fiscus.schema import receivables as receivables_types
 from fiscus.schema.scalars import Money
 
 Query = merge_types(
     "Query",
-    (IdentityQuery, MarketDataQuery, LedgerQuery, StatementsQuery, ReceivablesQuery),
+    (
+        IdentityQuery,
+        MarketDataQuery,
+        LedgerQuery,
+        StatementsQuery,
+        ReceivablesQuery,
+        PropertiesQuery,
+    ),
 )
 Mutation = merge_types(
     "Mutation",
-    (IdentityMutation, MarketDataMutation, LedgerMutation, ExportsMutation, ReceivablesMutation),
+    (
+        IdentityMutation,
+        MarketDataMutation,
+        LedgerMutation,
+        ExportsMutation,
+        ReceivablesMutation,
+        PropertiesMutation,
+    ),
 )
 Subscription = merge_types(
     "Subscription", (IdentitySubscription, MarketDataSubscription, LedgerSubscription)
@@ -53,6 +69,9 @@ NODE_TYPES = [
     receivables_types.Counterparty,
     receivables_types.Charge,
     receivables_types.Payment,
+    properties_types.Building,
+    properties_types.Unit,
+    properties_types.Lease,
 ]
 
 

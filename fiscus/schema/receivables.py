@@ -191,10 +191,10 @@ class Charge(Node):
     async def account(self, info: Info) -> Account | None:
         return await _account(info, self.source.account_id)
 
-    @strawberry.field(description="Every allocation, voided ones included.")
-    async def allocations(self, info: Info) -> list[Allocation]:
+    @strawberry.field(description="Allocations, oldest first, voided ones included.")
+    async def allocations(self, info: Info, first: int = 100) -> list[Allocation]:
         found = await info.context.loaders.receivables.charge_allocations.load(self.source.id)
-        return [Allocation.from_domain(a) for a in found]
+        return [Allocation.from_domain(a) for a in found[: max(first, 0)]]
 
     @strawberry.field(description="The amount less its live allocations (zero once voided).")
     async def open_amount(self, info: Info) -> Decimal:
@@ -250,10 +250,10 @@ class Payment(Node):
     async def account(self, info: Info) -> Account | None:
         return await _account(info, self.source.account_id)
 
-    @strawberry.field(description="Every allocation, voided ones included.")
-    async def allocations(self, info: Info) -> list[Allocation]:
+    @strawberry.field(description="Allocations, oldest first, voided ones included.")
+    async def allocations(self, info: Info, first: int = 100) -> list[Allocation]:
         found = await info.context.loaders.receivables.payment_allocations.load(self.source.id)
-        return [Allocation.from_domain(a) for a in found]
+        return [Allocation.from_domain(a) for a in found[: max(first, 0)]]
 
     @strawberry.field(description="What is left to allocate (the counterparty's credit).")
     async def unallocated_amount(self, info: Info) -> Decimal:

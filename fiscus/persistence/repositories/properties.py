@@ -286,6 +286,12 @@ class PropertiesRepository(AreaRepository):
             await self.session.scalar(_HAS_CHARGES, {"org_id": self.org_id, "id": lease_id})
         )
 
+    async def expense_row(self, expense_id: UUID) -> PropertyExpenseRow | None:
+        statement = select(PropertyExpenseRow).where(
+            PropertyExpenseRow.org_id == self.org_id, PropertyExpenseRow.id == expense_id
+        )
+        return (await self.session.execute(statement)).scalar_one_or_none()
+
     async def document_row(self, document_id: UUID) -> LeaseDocumentRow | None:
         statement = select(LeaseDocumentRow).where(
             LeaseDocumentRow.org_id == self.org_id, LeaseDocumentRow.id == document_id

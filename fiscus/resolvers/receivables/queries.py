@@ -3,8 +3,6 @@ aging as of a day, statements of account. ``RECEIVABLES_READ``."""
 
 from __future__ import annotations
 
-import base64
-import binascii
 from datetime import date
 from typing import Annotated
 from uuid import UUID
@@ -16,7 +14,7 @@ from strawberry.types import Info
 from fiscus.domain import receivables as domain
 from fiscus.domain.errors import DomainError
 from fiscus.domain.identity import Permission, Principal
-from fiscus.resolvers.receivables import ids
+from fiscus.resolvers.receivables import cursors, ids
 from fiscus.schema import receivables as types
 from fiscus.schema.permissions import requires
 from fiscus.schema.relay import Connection, build_connection, check_first
@@ -36,34 +34,6 @@ _KEY_TYPES = {
     types.AgingGroupBy.UNIT: "Unit",
     types.AgingGroupBy.TOTAL: None,
 }
-
-
-def _cursor(first: str, second: UUID) -> str:
-    return base64.urlsafe_b64encode(f"{first}|{second}".encode()).decode()
-
-
-def _decode(cursor: str | None) -> tuple[str, UUID] | None:
-    if cursor is None:
-        return None
-    try:
-        head, _, raw = base64.urlsafe_b64decode(cursor.encode()).decode().rpartition("|")
-        return head, UUID(raw)
-    except (binascii.Error, UnicodeDecodeError, ValueError):
-        raise GraphQLError(
-            "Invalid cursor.", extensions={"code": "BAD_USER_INPUT", "argument": "after"}
-        ) from None
-
-
-def _dated(cursor: str | None) -> tuple[date, UUID] | None:
-    found = _decode(cursor)
-    if found is None:
-        return None
-    try:
-        return date.fromisoformat(found[0]), found[1]
-    except ValueError:
-        raise GraphQLError(
-            "Invalid cursor.", extensions={"code": "BAD_USER_INPUT", "argument": "after"}
-        ) from None
 
 
 def _argument_error(error: DomainError) -> GraphQLError:
@@ -110,7 +80,7 @@ class ReceivablesQuery:
             kind=kind.value if kind else None,
             search=search.strip() if search and search.strip() else None,
             include_archived=include_archived,
-            after=_decode(after),
+            after=cursors.decode(after),
         )
         found = await queries.counterparties_page(
             info.context.ledger, principal, filters, limit=size + 1
@@ -121,7 +91,7 @@ class ReceivablesQuery:
             [types.Counterparty.from_domain(c) for c in found[:size]],
             has_next=len(found) > size,
             had_cursor=after is not None,
-            cursor_of=lambda c: _cursor(c.source.name, c.source.id),
+            cursor_of=lambda c: cursors.encode(c.source.name, c.source.id),
         )
 
     @strawberry.field(permission_classes=READ)
@@ -158,14 +128,14 @@ class ReceivablesQuery:
             due_from=due_from,
             due_to=due_to,
             building=str(ids.of(building_id, "Building", "buildingId")) if building_id else None,
-            after=_dated(after),
+            after=cursors.dated(after),
         )
         found = await queries.charges_page(info.context.ledger, principal, filters, limit=size + 1)
         return build_connection(
             [types.Charge.from_domain(c) for c in found[:size]],
             has_next=len(found) > size,
             had_cursor=after is not None,
-            cursor_of=lambda c: _cursor(c.source.due_on.isoformat(), c.source.id),
+            cursor_of=lambda c: cursors.encode(c.source.due_on.isoformat(), c.source.id),
         )
 
     @strawberry.field(
@@ -188,14 +158,14 @@ class ReceivablesQuery:
             status=status.value if status else None,
             from_day=from_,
             to_day=to,
-            after=_dated(after),
+            after=cursors.dated(after),
         )
         found = await queries.payments_page(info.context.ledger, principal, filters, limit=size + 1)
         return build_connection(
             [types.Payment.from_domain(p) for p in found[:size]],
             has_next=len(found) > size,
             had_cursor=after is not None,
-            cursor_of=lambda p: _cursor(p.source.received_on.isoformat(), p.source.id),
+            cursor_of=lambda p: cursors.encode(p.source.received_on.isoformat(), p.source.id),
         )
 
     @strawberry.field(

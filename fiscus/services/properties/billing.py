@@ -22,7 +22,7 @@ from datetime import date, datetime, timedelta
 from uuid import UUID
 
 from fiscus.domain.properties import late_fees, month_end, rent_lines
-from fiscus.domain.receivables import Allocation, Charge, ChargeKind, open_on
+from fiscus.domain.receivables import Allocation, Charge, ChargeKind, exact, open_on
 from fiscus.persistence.repositories.properties import Billable, LateRent
 from fiscus.persistence.repositories.receivables import StandardAccount
 from fiscus.persistence.uow import UnitOfWork
@@ -106,7 +106,7 @@ async def _bill_leases(
                         org_id,
                         line.counterparty_id,
                         ChargeKind.RENT,
-                        line.amount,
+                        exact(line.amount),
                         lease.currency,
                         line.issued_on,
                         line.due_on,
@@ -180,7 +180,7 @@ def _fees_of(
             org_id,
             rent.counterparty_id,
             ChargeKind.LATE_FEE,
-            fee.amount,
+            exact(fee.amount),
             rent.currency,
             fee.day,
             fee.day,

@@ -37,6 +37,7 @@ from fiscus.domain.receivables import (
     Counterparty,
     CounterpartyKind,
     clean_text,
+    exact,
 )
 from fiscus.persistence.models.properties import LeaseDocumentRow, LeaseRow
 from fiscus.persistence.repositories.properties import lease_values
@@ -195,7 +196,7 @@ async def create_lease(
                 principal.org_id,
                 counterparty_id,
                 ChargeKind.DEPOSIT,
-                amount,
+                exact(amount),
                 currency,
                 lease.starts_on,
                 lease.starts_on,
@@ -440,7 +441,7 @@ async def _settle_billed_months(
             principal.org_id,
             c.counterparty_id,
             ChargeKind.RENT,
-            line.amount,
+            exact(line.amount),
             c.currency,
             c.issued_on,
             c.due_on,

@@ -66,6 +66,11 @@ class CreateChargeInput:
         "standard RENT-INCOME / LATE-FEES / DEPOSITS-HELD account of the kind.",
     )
     dimensions: list[TagInput] | None = None
+    lease_id: strawberry.ID | None = strawberry.field(
+        default=None,
+        description="A charge under a lease (to one of its tenants): tagged with the lease's "
+        "building and unit.",
+    )
     apply_credit: bool = strawberry.field(
         default=True,
         description="Apply the counterparty's unallocated payments to its open charges "

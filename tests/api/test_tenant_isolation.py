@@ -337,3 +337,157 @@ async def test_receivables_of_another_organization_are_invisible_and_untouchable
         "counterparties": {"edges": [{"node": {"balance": "100.0000", "credit": "40.0000"}}]},
         "charges": {"edges": [{"node": {"status": "OPEN", "openAmount": "100.0000"}}]},
     }
+
+
+PROPERTIES_NODE = """query($id: ID!) { node(id: $id) { __typename
+  ... on Building { name } ... on Unit { number } ... on Lease { startsOn } } }"""
+
+
+async def properties_of(client, account) -> dict[str, str]:
+    from tests.api.test_properties_api import CREATE_LEASE, lease_input, portfolio
+    from tests.api.test_receivables_api import CREATE_COUNTERPARTY
+
+    codes, tenant, building, (unit, spare) = await portfolio(client, account)
+    made = await gql(client, CREATE_LEASE, lease_input(unit, tenant), token=account.token)
+    vendor = await gql(
+        client,
+        CREATE_COUNTERPARTY,
+        {"input": {"kind": "VENDOR", "name": "Fix-It", "currency": "USD"}},
+        token=account.token,
+    )
+    return {
+        "Building": building,
+        "Unit": unit,
+        "spare": spare,
+        "Lease": made["data"]["createLease"]["lease"]["id"],
+        "tenant": tenant,
+        "vendor": vendor["data"]["createCounterparty"]["counterparty"]["id"],
+        "bank": codes["1000"],
+        "repairs": codes["5000"],
+    }
+
+
+async def test_properties_of_another_organization_are_invisible_and_untouchable(client):
+    from tests.api.test_properties_api import CREATE_LEASE, CREATE_UNIT, EXPENSE, TERMINATE
+    from tests.api.test_receivables_api import CREATE_CHARGE
+
+    a = await sign_up(client, "a@example.com", org="Org A")
+    b = await sign_up(client, "b@example.com", org="Org B")
+    ids_a, ids_b = await properties_of(client, a), await properties_of(client, b)
+    for type_name in ("Building", "Unit", "Lease"):
+        own = await gql(client, PROPERTIES_NODE, {"id": ids_a[type_name]}, token=a.token)
+        assert own["data"]["node"]["__typename"] == type_name, own  # the control
+        foreign = await gql(client, PROPERTIES_NODE, {"id": ids_b[type_name]}, token=a.token)
+        assert foreign == {"data": {"node": None}}, (type_name, foreign)
+    listed = await gql(
+        client,
+        """{ buildings { edges { node { id } } }
+        occupancy(from: "2026-01-01", to: "2026-01-31") { rows { building { id } } } }""",
+        token=a.token,
+    )
+    assert [e["node"]["id"] for e in listed["data"]["buildings"]["edges"]] == [ids_a["Building"]]
+    assert {r["building"]["id"] for r in listed["data"]["occupancy"]["rows"]} == {ids_a["Building"]}
+    flow = await gql(
+        client,
+        """query($b: ID!) { propertyCashFlow(buildingId: $b, from: "2026-01-01",
+        to: "2026-01-31") { csv } }""",
+        {"b": ids_b["Building"]},
+        token=a.token,
+    )
+    assert flow == {"data": {"propertyCashFlow": None}}
+
+    async def attempt(query: str, field: str, values: dict) -> dict:
+        return (await gql(client, query, {"input": values}, token=a.token))["data"][field]
+
+    def refused(result: dict, field: str) -> None:
+        assert result["__typename"] in {"NotFoundError", "ValidationError"}, result
+        assert result["code"] == "NOT_FOUND" and result["field"] == field, result
+
+    lease = {
+        "startsOn": "2027-01-01",
+        "monthlyRent": "1",
+        "idempotencyKey": "l1",
+    }
+    refused(
+        await attempt(
+            CREATE_LEASE,
+            "createLease",
+            {**lease, "unitId": ids_b["spare"], "parties": [{"counterpartyId": ids_a["tenant"]}]},
+        ),
+        "input.unitId",
+    )
+    refused(
+        await attempt(
+            CREATE_LEASE,
+            "createLease",
+            {
+                **lease,
+                "idempotencyKey": "l2",
+                "unitId": ids_a["spare"],
+                "parties": [{"counterpartyId": ids_b["tenant"]}],
+            },
+        ),
+        "input.parties[0].counterpartyId",
+    )
+    refused(
+        await attempt(CREATE_UNIT, "createUnit", {"buildingId": ids_b["Building"], "number": "9"}),
+        "input.buildingId",
+    )
+    refused(
+        await attempt(
+            TERMINATE,
+            "terminateLease",
+            {"leaseId": ids_b["Lease"], "date": "2026-02-01", "idempotencyKey": "t1"},
+        ),
+        "input.leaseId",
+    )
+    refused(
+        await attempt(
+            CREATE_CHARGE,
+            "createCharge",
+            {
+                "counterpartyId": ids_a["tenant"],
+                "kind": "OTHER",
+                "amount": "5",
+                "dueOn": "2026-01-05",
+                "accountId": ids_a["repairs"],
+                "leaseId": ids_b["Lease"],
+                "idempotencyKey": "c1",
+            },
+        ),
+        "input.leaseId",
+    )
+    expense = {
+        "vendorId": ids_a["vendor"],
+        "buildingId": ids_a["Building"],
+        "amount": "10",
+        "date": "2026-01-05",
+        "category": ids_a["repairs"],
+        "paymentAccount": ids_a["bank"],
+        "idempotencyKey": "e1",
+    }
+    for name, value, field in (
+        ("vendorId", ids_b["vendor"], "input.vendorId"),
+        ("buildingId", ids_b["Building"], "input.buildingId"),
+        ("unitId", ids_b["Unit"], "input.unitId"),
+        ("category", ids_b["repairs"], "input.category"),
+        ("paymentAccount", ids_b["bank"], "input.paymentAccount"),
+    ):
+        refused(
+            await attempt(
+                EXPENSE, "recordPropertyExpense", {**expense, name: value, "idempotencyKey": name}
+            ),
+            field,
+        )
+    untouched = await gql(
+        client,
+        """{ buildings(first: 5) { edges { node { units(first: 5) { number
+        leases(first: 2) { terminatedOn } } } } }
+        charges(first: 10) { edges { node { kind } } } }""",
+        token=b.token,
+    )
+    assert untouched["data"]["buildings"]["edges"][0]["node"]["units"] == [
+        {"number": "1A", "leases": [{"terminatedOn": None}]},
+        {"number": "1B", "leases": []},
+    ]
+    assert [e["node"]["kind"] for e in untouched["data"]["charges"]["edges"]] == ["DEPOSIT"]

@@ -128,6 +128,7 @@ class ReceivablesMutation:
                     account_id=ids.account(input.account_id),
                     dimensions=ids.tags(input.dimensions),
                     apply_credit=input.apply_credit,
+                    lease_id=ids.maybe(input.lease_id, "Lease", "leaseId"),
                 ),
                 idempotency_key=input.idempotency_key,
             )

@@ -57,6 +57,8 @@ class ChargeInput:
     account_id: UUID | None = None
     dimensions: Mapping[str, str] | None = None
     apply_credit: bool = True
+    lease_id: UUID | None = None
+    """A charge under a lease (one of its tenants'): tagged with its building and unit."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -85,6 +87,7 @@ def _request(given: ChargeInput) -> dict[str, object]:
         "account": str(given.account_id) if given.account_id else None,
         "dimensions": dict(given.dimensions or {}),
         "apply_credit": given.apply_credit,
+        "lease": str(given.lease_id) if given.lease_id else None,
     }
 
 
@@ -139,6 +142,8 @@ async def create_charge(
                 ]
             )
         amount = check_amount(given.amount, currency)
+        if given.lease_id is not None:
+            dimensions = {**dimensions, **await _lease_dimensions(uow, given)}
         account_id = await charge_account(uow, counterparty, given.kind, given.account_id, now)
         charge = Charge(
             charge_id,
@@ -153,6 +158,7 @@ async def create_charge(
             account_id,
             uuid.uuid4(),
             dimensions,
+            given.lease_id,
             created_at=now,
         )
         written = await write_charges(
@@ -165,6 +171,20 @@ async def create_charge(
         )
         await uow.commit()
     return ChargeOutcome(charge, written.allocations)
+
+
+async def _lease_dimensions(uow: UnitOfWork, given: ChargeInput) -> dict[str, str]:
+    assert given.lease_id is not None
+    lease = (await uow.properties.leases([given.lease_id])).get(given.lease_id)
+    if lease is None:
+        raise NotFound("No such lease.", field="leaseId")
+    if given.counterparty_id not in {p.counterparty_id for p in lease.parties}:
+        raise ValidationFailed(
+            [FieldIssue("leaseId", "INVALID", "The counterparty is not a tenant of this lease.")]
+        )
+    unit = await uow.properties.unit_row(lease.unit_id)
+    assert unit is not None
+    return {"building": str(unit.building_id), "unit": str(unit.id)}
 
 
 async def charge_account(

@@ -1,9 +1,12 @@
 """The demo account: a household organization that watches a few dozen instruments of the
 simulated market (equities, ETFs, crypto, FX) with ten years of daily history, keeps its
 books in the ledger (household chart, two years of entries through the posting service,
-so every invariant, summary and audit event is what a user's postings produce) and two
+so every invariant, summary and audit event is what a user's postings produce), two
 portfolios (USD and EUR) with years of trades at the simulated market's own closes,
-dividends and splits, recorded through the portfolio service."""
+dividends and splits, recorded through the portfolio service, and debts, budgets and goals.
+A second organization of the demo user (switch to it) manages a small property portfolio:
+two buildings, twelve units, eleven leases (one vacancy, one tenant who pays late and is
+behind), six months billed by the billing job's service, payments, late fees, expenses."""
 
 from __future__ import annotations
 
@@ -29,6 +32,7 @@ DEMO_EMAIL = "demo@fiscus.dev"
 DEMO_PASSWORD = "demo-password-123"
 DEMO_DISPLAY_NAME = "Demo User"
 DEMO_ORGANIZATION = "Demo Household"
+DEMO_PROPERTIES_ORGANIZATION = "Demo Properties"
 
 
 async def seed_demo(settings: Settings, *, backfill_now: bool) -> bool:
@@ -43,7 +47,8 @@ async def seed_demo(settings: Settings, *, backfill_now: bool) -> bool:
     from fiscus.domain.errors import ValidationFailed
     from fiscus.marketdata.providers.simulated import CATALOGUE, SimulatedProvider
     from fiscus.runtime import Runtime
-    from fiscus.services.identity.auth import sign_up
+    from fiscus.services.identity.auth import sign_up, switch_organization
+    from fiscus.services.identity.members import create_organization
     from fiscus.services.marketdata import refresh, tracking
 
     runtime = await Runtime.open(settings)
@@ -63,6 +68,14 @@ async def seed_demo(settings: Settings, *, backfill_now: bool) -> bool:
         owner = runtime.identity.tokens.decode(account.access_token)
         await seed_books(runtime.ledger, owner, runtime.ledger.clock().date())
         await seed_planning(runtime.planning, owner, runtime.planning.clock().date())
+        properties = await create_organization(
+            runtime.identity, principal=owner, name=DEMO_PROPERTIES_ORGANIZATION
+        )
+        switched = await switch_organization(
+            runtime.identity, principal=owner, organization_id=properties.id
+        )
+        landlord = runtime.identity.tokens.decode(switched.access_token)
+        await seed_properties(runtime.ledger, landlord, runtime.ledger.clock().date())
         watched = []
         for symbol in sorted(CATALOGUE):
             tracked = await tracking.track_instrument(runtime.marketdata, owner, symbol=symbol)
@@ -501,3 +514,146 @@ async def _first_payment(debt: Debt) -> Decimal:
     from fiscus.domain.debts import full_schedule
 
     return full_schedule(debt).rows[0].payment
+
+
+PROPERTY_MONTHS = 6
+BUILDINGS = (
+    ("Maple Court", "12 Maple Street", ("1A", "1B", "2A", "2B", "3A", "3B")),
+    ("Harbor Lofts", "5 Quay Road", ("101", "102", "201", "202", "301", "302")),
+)
+TENANTS = (
+    "Ava Brooks",
+    "Ben Carter",
+    "Chloe Diaz",
+    "Dan Evans",
+    "Eli Foster",
+    "Fay Green",
+    "Gus Hale",
+    "Ivy Jones",
+    "Jon Kim",
+    "Kai Lopez",
+    "Sam Slowpay",
+)
+LATE_PAYER = "Sam Slowpay"
+
+
+async def seed_properties(ctx: LedgerContext, owner: Principal, today: date) -> int:
+    """The property portfolio; answers the number of charges the billing runs wrote."""
+    from fiscus.domain.properties import LateFeeKind, LateFeeRule, LeaseParty, month_start
+    from fiscus.domain.receivables import CounterpartyKind
+    from fiscus.services.ledger import accounts
+    from fiscus.services.properties import billing, buildings, expenses, leases
+    from fiscus.services.receivables import counterparties, payments, snapshots
+
+    chart = await accounts.apply_account_template(
+        ctx, owner, template="property_management", currency=CURRENCY
+    )
+    ids = {a.code: a.id for a in chart}
+    start = month_start(today)
+    for _ in range(PROPERTY_MONTHS - 1):
+        start = month_start(start - timedelta(days=1))
+    tenants = {
+        name: (
+            await counterparties.create_counterparty(
+                ctx,
+                owner,
+                kind=CounterpartyKind.TENANT,
+                name=name,
+                currency=CURRENCY,
+                email=f"{name.split()[0].lower()}@tenants.example",
+            )
+        ).id
+        for name in TENANTS
+    }
+    vendor = await counterparties.create_counterparty(
+        ctx,
+        owner,
+        kind=CounterpartyKind.VENDOR,
+        name="Fix-It Plumbing",
+        currency=CURRENCY,
+        default_account_id=ids["5000"],
+    )
+    rng = random.Random(7)
+    rents: dict[UUID, Decimal] = {}
+    names = iter(TENANTS)
+    made: list[UUID] = []
+    for building_name, address, numbers in BUILDINGS:
+        building = await buildings.create_building(
+            ctx, owner, name=building_name, currency=CURRENCY, address=address
+        )
+        made.append(building.id)
+        for number in numbers:
+            rent = Decimal(rng.randrange(1200, 2400, 50))
+            unit = await buildings.create_unit(
+                ctx,
+                owner,
+                building_id=building.id,
+                number=number,
+                bedrooms=int(number[0]) % 3 + 1,
+                market_rent=rent,
+            )
+            if building_name == "Harbor Lofts" and number == "302":
+                continue  # the vacancy
+            name = next(names)
+            parties = [LeaseParty(tenants[name], Decimal(1))]
+            await leases.create_lease(
+                ctx,
+                owner,
+                leases.LeaseTerms(
+                    unit_id=unit.id,
+                    starts_on=start + timedelta(days=9 if name == "Ava Brooks" else 0),
+                    ends_on=None,
+                    monthly_rent=rent,
+                    due_day=1,
+                    grace_days=5,
+                    parties=parties,
+                    deposit=rent,
+                    late_fee=LateFeeRule(LateFeeKind.FIXED, Decimal(50)),
+                ),
+                idempotency_key=f"demo-lease-{name}",
+            )
+            rents[tenants[name]] = rent
+    written = 0
+    month = start
+    while month <= today:
+        written += (await billing.bill_organization(ctx, owner.org_id, month)).rent_charges
+        for name, tenant in tenants.items():
+            late = name == LATE_PAYER
+            day = month + timedelta(days=19 if late else rng.randrange(0, 3))
+            if day > today or (late and month > start and month >= _months_ago(today, 1)):
+                continue  # the late payer has not paid the last two months
+            amount = rents[tenant] * (2 if month == start else 1)  # the deposit, first
+            await payments.record_payment(
+                ctx,
+                owner,
+                payments.PaymentInput(tenant, amount, day, ids["1000"]),
+                idempotency_key=f"demo-pay-{name}-{month}",
+            )
+        grace_over = month + timedelta(days=7)
+        if grace_over <= today:
+            written += (await billing.bill_organization(ctx, owner.org_id, grace_over)).late_fees
+        await expenses.record_property_expense(
+            ctx,
+            owner,
+            expenses.ExpenseInput(
+                vendor.id,
+                made[(month.month % 2)],
+                Decimal(rng.randrange(150, 900)),
+                min(month + timedelta(days=12), today),
+                ids["5000"],
+                ids["1000"],
+                description="Repairs",
+            ),
+            idempotency_key=f"demo-expense-{month}",
+        )
+        month_end = month_start(month + timedelta(days=32)) - timedelta(days=1)
+        if month_end < today:
+            await snapshots.take_snapshot(ctx, owner.org_id, month_end)
+        month = month_start(month + timedelta(days=32))
+    written += (await billing.bill_organization(ctx, owner.org_id, today)).rent_charges
+    return written
+
+
+def _months_ago(today: date, months: int) -> date:
+    year, month = divmod(today.year * 12 + today.month - 1 - months, 12)
+    return date(year, month + 1, 1)

@@ -62,6 +62,12 @@ class ErrorCode(enum.StrEnum):
     WRONG_ACCOUNT_TYPE = "WRONG_ACCOUNT_TYPE"
     UNSUPPORTED_MEDIA_TYPE = "UNSUPPORTED_MEDIA_TYPE"
     TOO_LARGE = "TOO_LARGE"
+    # Receivables and properties.
+    OVER_ALLOCATED = "OVER_ALLOCATED"
+    ALREADY_VOIDED = "ALREADY_VOIDED"
+    ARCHIVED = "ARCHIVED"
+    IN_USE = "IN_USE"
+    LEASE_OVERLAP = "LEASE_OVERLAP"
 
 
 @dataclass(frozen=True, slots=True)

@@ -24,6 +24,10 @@ class Permission(enum.StrEnum):
     PORTFOLIO_WRITE = "portfolio:write"
     LEDGER_READ = "ledger:read"
     LEDGER_WRITE = "ledger:write"
+    RECEIVABLES_READ = "receivables:read"
+    RECEIVABLES_WRITE = "receivables:write"
+    PROPERTIES_READ = "properties:read"
+    PROPERTIES_WRITE = "properties:write"
     DEBTS_READ = "debts:read"
     DEBTS_WRITE = "debts:write"
     BUDGETS_READ = "budgets:read"
@@ -51,6 +55,8 @@ _READ_EVERYTHING = frozenset(
         Permission.REPORTS_READ,
         Permission.PORTFOLIO_READ,
         Permission.LEDGER_READ,
+        Permission.RECEIVABLES_READ,
+        Permission.PROPERTIES_READ,
         Permission.DEBTS_READ,
         Permission.BUDGETS_READ,
         Permission.FORECASTS_READ,
@@ -61,6 +67,8 @@ _WRITE_FINANCIAL = frozenset(
     {
         Permission.PORTFOLIO_WRITE,
         Permission.LEDGER_WRITE,
+        Permission.RECEIVABLES_WRITE,
+        Permission.PROPERTIES_WRITE,
         Permission.DEBTS_WRITE,
         Permission.BUDGETS_WRITE,
         Permission.ALERTS_WRITE,

@@ -39,6 +39,8 @@ from fiscus.persistence.repositories.identity import (
 from fiscus.persistence.repositories.ledger import LedgerRepository
 from fiscus.persistence.repositories.marketdata import MarketDataRepository
 from fiscus.persistence.repositories.portfolios import PortfolioRepository
+from fiscus.persistence.repositories.properties import PropertiesRepository
+from fiscus.persistence.repositories.receivables import ReceivablesRepository
 from fiscus.persistence.statement_unit import StatementUnit
 
 log = logging.getLogger(__name__)
@@ -130,6 +132,8 @@ class UnitOfWork:
         if not isinstance(found, cls):
             found = self._areas[name] = cls(self.session, self.org_id)
         return found
+        self._receivables: ReceivablesRepository | None = None
+        self._properties: PropertiesRepository | None = None
 
     @property
     def marketdata(self) -> MarketDataRepository:
@@ -151,6 +155,20 @@ class UnitOfWork:
         if self._portfolios is None:
             self._portfolios = PortfolioRepository(self.session, self.org_id)
         return self._portfolios
+
+    @property
+    def receivables(self) -> ReceivablesRepository:
+        """Receivables writes (counterparties, charges, payments, allocations)."""
+        if self._receivables is None:
+            self._receivables = ReceivablesRepository(self.session, self.org_id)
+        return self._receivables
+
+    @property
+    def properties(self) -> PropertiesRepository:
+        """Property-management writes (buildings, units, leases, expenses)."""
+        if self._properties is None:
+            self._properties = PropertiesRepository(self.session, self.org_id)
+        return self._properties
 
     @property
     def idempotency(self) -> IdempotencyRepository:
@@ -223,6 +241,8 @@ class UnitOfWork:
         self._idempotency = None
         self._portfolios = None
         self._areas = {}
+        self._receivables = None
+        self._properties = None
 
     async def _send_effects(self) -> None:
         # The commit stands whatever happens here: a lost event is resynchronised from the

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import date
 from decimal import Decimal
+from functools import cached_property
 from uuid import UUID
 
 from strawberry.dataloader import DataLoader
@@ -17,6 +18,8 @@ from fiscus.domain.identity import Organization, User
 from fiscus.domain.ledger import Account, JournalEntry, JournalLine
 from fiscus.domain.marketdata import Instrument
 from fiscus.resolvers.portfolios.loaders import PortfolioLoaders
+from fiscus.resolvers.properties.loaders import PropertiesLoaders
+from fiscus.resolvers.receivables.loaders import ReceivablesLoaders
 from fiscus.schema.context import Context
 from fiscus.services.attachments import files
 from fiscus.services.budgets import status as budget_status
@@ -69,6 +72,14 @@ class Loaders:
         self.entry_attachments: DataLoader[UUID, list[Attachment]] = DataLoader(
             self._load_entry_attachments
         )
+
+    @cached_property
+    def receivables(self) -> ReceivablesLoaders:
+        return ReceivablesLoaders(self._context)
+
+    @cached_property
+    def properties(self) -> PropertiesLoaders:
+        return PropertiesLoaders(self._context)
 
     def prime_caller(self, user: User, organization: Organization) -> None:
         """The request's authentication read these already (``confirm_caller``)."""

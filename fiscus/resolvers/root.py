@@ -27,12 +27,16 @@ from fiscus.resolvers.marketdata import MarketDataMutation, MarketDataQuery
 from fiscus.resolvers.marketdata.subscriptions import MarketDataSubscription
 from fiscus.resolvers.portfolio_valuation import PortfolioValuationSubscription
 from fiscus.resolvers.portfolios import PortfolioMutation, PortfolioQuery
+from fiscus.resolvers.properties import PropertiesMutation, PropertiesQuery
+from fiscus.resolvers.receivables import ReceivablesMutation, ReceivablesQuery
 from fiscus.schema import budgets as budget_types
 from fiscus.schema import debts as debt_types
 from fiscus.schema import identity as identity_types
 from fiscus.schema import income_expense as income_expense_types
 from fiscus.schema import ledger as ledger_types
 from fiscus.schema import marketdata as marketdata_types
+from fiscus.schema import properties as properties_types
+from fiscus.schema import receivables as receivables_types
 from fiscus.schema.execution import LeanExecutionContext
 from fiscus.schema.portfolios import records as portfolio_records
 from fiscus.schema.portfolios import types as portfolio_types
@@ -49,6 +53,8 @@ Query = merge_types(
         DebtsQuery,
         BudgetsQuery,
         IncomeExpenseQuery,
+        ReceivablesQuery,
+        PropertiesQuery,
     ),
 )
 Mutation = merge_types(
@@ -62,6 +68,8 @@ Mutation = merge_types(
         DebtsMutation,
         BudgetsMutation,
         IncomeExpenseMutation,
+        ReceivablesMutation,
+        PropertiesMutation,
     ),
 )
 Subscription = merge_types(
@@ -89,6 +97,12 @@ NODE_TYPES = [
     budget_types.Budget,
     budget_types.Goal,
     income_expense_types.Attachment,
+    receivables_types.Counterparty,
+    receivables_types.Charge,
+    receivables_types.Payment,
+    properties_types.Building,
+    properties_types.Unit,
+    properties_types.Lease,
 ]
 
 

@@ -62,6 +62,14 @@ class Context:
         if self.make_loaders is not None:
             self.loaders = self.make_loaders(self)
 
+    async def after_write(self) -> None:
+        """A mutation committed: this request's later reads start a new snapshot (its payload
+        shows what it wrote, not the snapshot taken at authentication) and its DataLoaders
+        start empty."""
+        if self._read_scope is not None:
+            await self._read_scope.aclose()
+        self.next_event()
+
     @property
     def reads(self) -> IdentityContext:
         return self._reads or self.identity

@@ -24,7 +24,7 @@ from fiscus.runtime import (
 )
 from fiscus.services.identity.password_reset import SEND_PASSWORD_RESET_JOB
 from fiscus.services.identity.registration import SEND_SIGN_UP_EMAIL_JOB
-from fiscus.workers.jobs import debts, email, identity, maintenance, marketdata
+from fiscus.workers.jobs import debts, email, identity, maintenance, marketdata, properties
 from fiscus.workers.jobs.context import JobContext
 
 log = logging.getLogger(__name__)
@@ -37,6 +37,9 @@ PURGE_AT_MINUTE = 17
 REFRESH_PRICES_TIMEOUT_SECONDS = 30 * 60
 DUE_PAYMENTS_AT = (6, 5)
 """(hour, minute) UTC of the daily scan for debt payments coming due."""
+BILLING_TIMEOUT_SECONDS = 30 * 60
+BILLING_AT = (2, 5)
+"""The daily billing pass (UTC hour, minute); the delinquency snapshot runs 30 minutes later."""
 
 
 def worker_settings(settings: Settings) -> dict[str, Any]:
@@ -79,6 +82,20 @@ def worker_settings(settings: Settings) -> dict[str, Any]:
                 measured(debts.NOTIFY_DUE_PAYMENTS_JOB, debts.notify_due_debt_payments),
                 name=debts.NOTIFY_DUE_PAYMENTS_JOB,
             ),
+            func(
+                measured(properties.SCHEDULE_BILLING_JOB, properties.schedule_billing),
+                name=properties.SCHEDULE_BILLING_JOB,
+            ),
+            func(
+                measured(properties.BILL_LEASES_JOB, properties.bill_leases),
+                name=properties.BILL_LEASES_JOB,
+                timeout=BILLING_TIMEOUT_SECONDS,
+            ),
+            func(
+                measured(properties.SNAPSHOT_DELINQUENCY_JOB, properties.snapshot_delinquency),
+                name=properties.SNAPSHOT_DELINQUENCY_JOB,
+                timeout=BILLING_TIMEOUT_SECONDS,
+            ),
         ],
         "cron_jobs": [
             cron(
@@ -106,6 +123,23 @@ def worker_settings(settings: Settings) -> dict[str, Any]:
                 minute=DUE_PAYMENTS_AT[1],
                 second=0,
                 job_id=f"{settings.redis.prefix}:cron:{debts.NOTIFY_DUE_PAYMENTS_JOB}",
+            ),
+            cron(
+                measured(properties.SCHEDULE_BILLING_JOB, properties.schedule_billing),
+                name=f"cron:{properties.SCHEDULE_BILLING_JOB}",
+                hour=BILLING_AT[0],
+                minute=BILLING_AT[1],
+                second=0,
+                job_id=f"{settings.redis.prefix}:cron:{properties.SCHEDULE_BILLING_JOB}",
+            ),
+            cron(
+                measured(properties.SNAPSHOT_DELINQUENCY_JOB, properties.snapshot_delinquency),
+                name=f"cron:{properties.SNAPSHOT_DELINQUENCY_JOB}",
+                hour=BILLING_AT[0],
+                minute=BILLING_AT[1] + 30,
+                second=0,
+                timeout=BILLING_TIMEOUT_SECONDS,
+                job_id=f"{settings.redis.prefix}:cron:{properties.SNAPSHOT_DELINQUENCY_JOB}",
             ),
         ],
         "on_startup": on_startup,

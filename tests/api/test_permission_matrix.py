@@ -158,6 +158,77 @@ OPERATIONS = {
             'idempotencyKey: "k"}',
         }.items()
     },
+    # Receivables: members write, analysts read, viewers see none of it (counterparties,
+    # balances and aging name people; viewers keep reports:read for the ledger's statements).
+    **{
+        name: (query, {"OWNER", "ADMIN", "MEMBER", "ANALYST"})
+        for name, query in {
+            "counterparties": "{ counterparties(first: 5) { edges { node { name balance } } } }",
+            "counterparty": f'{{ counterparty(id: "{NOBODY}") {{ name }} }}',
+            "charges": "{ charges(first: 5, status: OPEN) { edges { node { amount } } } }",
+            "payments": "{ payments(first: 5) { edges { node { amount } } } }",
+            "aging": '{ aging(asOf: "2026-01-31", groupBy: TOTAL) { csv } }',
+            "statementOfAccount": f'{{ statementOfAccount(counterpartyId: "{NOBODY}", '
+            'from: "2026-01-01", to: "2026-01-31") { csv } }',
+        }.items()
+    },
+    **{
+        name: (f"mutation {{ {name}(input: {body}) {{ __typename }} }}", LEDGER_WRITERS)
+        for name, body in {
+            "createCounterparty": '{kind: TENANT, name: "", currency: "USD"}',
+            "updateCounterparty": f'{{counterpartyId: "{NOBODY}"}}',
+            "createCharge": f'{{counterpartyId: "{NOBODY}", kind: RENT, amount: "1", '
+            'dueOn: "2026-01-01", idempotencyKey: "k"}',
+            "voidCharge": f'{{chargeId: "{NOBODY}", idempotencyKey: "k"}}',
+            "recordPayment": f'{{counterpartyId: "{NOBODY}", amount: "1", date: "2026-01-01", '
+            f'accountId: "{NOBODY}", idempotencyKey: "k"}}',
+            "allocatePayment": f'{{paymentId: "{NOBODY}", idempotencyKey: "k"}}',
+            "voidPayment": f'{{paymentId: "{NOBODY}", idempotencyKey: "k"}}',
+        }.items()
+    },
+    # Properties: members write, analysts read; occupancy, cash flow and the delinquency
+    # trend are reports (aggregates naming no tenant): viewers too.
+    **{
+        name: (query, {"OWNER", "ADMIN", "MEMBER", "ANALYST"})
+        for name, query in {
+            "buildings": "{ buildings(first: 5) { edges { node { name units(first: 2) "
+            "{ number } } } } }",
+            "building": f'{{ building(id: "{NOBODY}") {{ name }} }}',
+            "lease": f'{{ lease(id: "{NOBODY}") {{ startsOn }} }}',
+        }.items()
+    },
+    **{
+        name: (query, set(ROLES))
+        for name, query in {
+            "occupancy": '{ occupancy(from: "2026-01-01", to: "2026-01-31") { csv } }',
+            "propertyCashFlow": f'{{ propertyCashFlow(buildingId: "{NOBODY}", '
+            'from: "2026-01-01", to: "2026-01-31") { csv } }',
+            "delinquencyTrend": '{ delinquencyTrend(from: "2026-01-01", to: "2026-12-31") '
+            "{ csv } }",
+        }.items()
+    },
+    **{
+        name: (f"mutation {{ {name}(input: {body}) {{ __typename }} }}", LEDGER_WRITERS)
+        for name, body in {
+            "createBuilding": '{name: "", currency: "USD"}',
+            "updateBuilding": f'{{buildingId: "{NOBODY}"}}',
+            "deleteBuilding": f'{{buildingId: "{NOBODY}"}}',
+            "createUnit": f'{{buildingId: "{NOBODY}", number: "1"}}',
+            "updateUnit": f'{{unitId: "{NOBODY}"}}',
+            "deleteUnit": f'{{unitId: "{NOBODY}"}}',
+            "createLease": f'{{unitId: "{NOBODY}", startsOn: "2026-01-01", '
+            f'monthlyRent: "1", parties: [{{counterpartyId: "{NOBODY}"}}], '
+            'idempotencyKey: "k"}',
+            "updateLease": f'{{leaseId: "{NOBODY}"}}',
+            "deleteLease": f'{{leaseId: "{NOBODY}"}}',
+            "terminateLease": f'{{leaseId: "{NOBODY}", date: "2026-01-01", idempotencyKey: "k"}}',
+            "addLeaseDocument": f'{{leaseId: "{NOBODY}", name: "lease.pdf"}}',
+            "removeLeaseDocument": f'{{documentId: "{NOBODY}"}}',
+            "recordPropertyExpense": f'{{vendorId: "{NOBODY}", buildingId: "{NOBODY}", '
+            f'amount: "1", date: "2026-01-01", category: "{NOBODY}", '
+            f'paymentAccount: "{NOBODY}", idempotencyKey: "k"}}',
+        }.items()
+    },
     "closePeriod": (
         'mutation { closePeriod(input: {through: "2000-01-01"}) { __typename } }',
         {"OWNER", "ADMIN"},

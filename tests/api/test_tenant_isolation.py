@@ -504,3 +504,338 @@ async def test_debts_budgets_goals_of_another_organization_are_invisible_and_unt
         client, f'{{ account(id: "{codes_b["1010"]}") {{ balance }} }}', token=b.token
     )
     assert balance["data"]["account"]["balance"] == "0"
+
+
+RECEIVABLES_NODE = """query($id: ID!) { node(id: $id) { __typename
+  ... on Counterparty { name } ... on Charge { amount } ... on Payment { amount } } }"""
+
+
+async def receivables_of(client, account) -> dict[str, str]:
+    from tests.api.test_receivables_api import add_charge, add_payment, setup
+
+    codes, cp = await setup(client, account)
+    charge = await add_charge(client, account, cp, "100", "2026-01-01")
+    payment = await add_payment(
+        client, account, cp, "40", "2026-01-02", codes["1000"], allocate="NONE"
+    )
+    return {
+        "Counterparty": cp,
+        "Charge": charge["charge"]["id"],
+        "Payment": payment["payment"]["id"],
+        "bank": codes["1000"],
+        "income": codes["4000"],
+    }
+
+
+async def test_receivables_of_another_organization_are_invisible_and_untouchable(client):
+    from tests.api.test_receivables_api import (
+        ALLOCATE,
+        CREATE_CHARGE,
+        CREATE_COUNTERPARTY,
+        RECORD_PAYMENT,
+        VOID_CHARGE,
+        VOID_PAYMENT,
+    )
+
+    a = await sign_up(client, "a@example.com", org="Org A")
+    b = await sign_up(client, "b@example.com", org="Org B")
+    ids_a, ids_b = await receivables_of(client, a), await receivables_of(client, b)
+    for type_name in ("Counterparty", "Charge", "Payment"):
+        own = await gql(client, RECEIVABLES_NODE, {"id": ids_a[type_name]}, token=a.token)
+        assert own["data"]["node"]["__typename"] == type_name, own  # the control
+        foreign = await gql(client, RECEIVABLES_NODE, {"id": ids_b[type_name]}, token=a.token)
+        assert foreign == {"data": {"node": None}}, (type_name, foreign)
+    listed = await gql(
+        client,
+        """{ counterparties { edges { node { id } } } charges { edges { node { id } } }
+        payments { edges { node { id } } } aging(asOf: "2026-02-01") { rows { key } } }""",
+        token=a.token,
+    )
+    data = listed["data"]
+    assert [e["node"]["id"] for e in data["counterparties"]["edges"]] == [ids_a["Counterparty"]]
+    assert [e["node"]["id"] for e in data["charges"]["edges"]] == [ids_a["Charge"]]
+    assert [e["node"]["id"] for e in data["payments"]["edges"]] == [ids_a["Payment"]]
+    assert [r["key"] for r in data["aging"]["rows"]] == [ids_a["Counterparty"]]
+    statement = await gql(
+        client,
+        """query($cp: ID!) { statementOfAccount(counterpartyId: $cp, from: "2026-01-01",
+        to: "2026-12-31") { csv } }""",
+        {"cp": ids_b["Counterparty"]},
+        token=a.token,
+    )
+    assert statement == {"data": {"statementOfAccount": None}}
+
+    async def attempt(query: str, field: str, values: dict) -> dict:
+        body = await gql(client, query, {"input": values}, token=a.token)
+        return body["data"][field]
+
+    def refused(result: dict, field: str) -> None:
+        assert result["__typename"] in {"NotFoundError", "ValidationError"}, result
+        assert result["code"] == "NOT_FOUND" and result["field"] == field, result
+
+    base_charge = {"kind": "RENT", "amount": "5", "dueOn": "2026-01-05", "idempotencyKey": "x1"}
+    refused(
+        await attempt(
+            CREATE_CHARGE, "createCharge", {**base_charge, "counterpartyId": ids_b["Counterparty"]}
+        ),
+        "input.counterpartyId",
+    )
+    refused(
+        await attempt(
+            CREATE_CHARGE,
+            "createCharge",
+            {
+                **base_charge,
+                "idempotencyKey": "x2",
+                "counterpartyId": ids_a["Counterparty"],
+                "accountId": ids_b["income"],
+            },
+        ),
+        "input.accountId",
+    )
+    payment = {"amount": "5", "date": "2026-01-05", "idempotencyKey": "p1"}
+    refused(
+        await attempt(
+            RECORD_PAYMENT,
+            "recordPayment",
+            {**payment, "counterpartyId": ids_b["Counterparty"], "accountId": ids_a["bank"]},
+        ),
+        "input.counterpartyId",
+    )
+    refused(
+        await attempt(
+            RECORD_PAYMENT,
+            "recordPayment",
+            {
+                **payment,
+                "idempotencyKey": "p2",
+                "counterpartyId": ids_a["Counterparty"],
+                "accountId": ids_b["bank"],
+            },
+        ),
+        "input.accountId",
+    )
+    refused(
+        await attempt(
+            RECORD_PAYMENT,
+            "recordPayment",
+            {
+                **payment,
+                "idempotencyKey": "p3",
+                "counterpartyId": ids_a["Counterparty"],
+                "accountId": ids_a["bank"],
+                "allocate": "EXPLICIT",
+                "allocations": [{"chargeId": ids_b["Charge"], "amount": "5"}],
+            },
+        ),
+        "input.allocations[0].chargeId",
+    )
+    refused(
+        await attempt(
+            ALLOCATE, "allocatePayment", {"paymentId": ids_b["Payment"], "idempotencyKey": "a1"}
+        ),
+        "input.paymentId",
+    )
+    refused(
+        await attempt(
+            ALLOCATE,
+            "allocatePayment",
+            {
+                "paymentId": ids_a["Payment"],
+                "idempotencyKey": "a2",
+                "allocate": "EXPLICIT",
+                "allocations": [{"chargeId": ids_b["Charge"], "amount": "5"}],
+            },
+        ),
+        "input.allocations[0].chargeId",
+    )
+    refused(
+        await attempt(
+            VOID_CHARGE, "voidCharge", {"chargeId": ids_b["Charge"], "idempotencyKey": "v1"}
+        ),
+        "input.chargeId",
+    )
+    refused(
+        await attempt(
+            VOID_PAYMENT, "voidPayment", {"paymentId": ids_b["Payment"], "idempotencyKey": "v2"}
+        ),
+        "input.paymentId",
+    )
+    refused(
+        await attempt(
+            CREATE_COUNTERPARTY,
+            "createCounterparty",
+            {
+                "kind": "TENANT",
+                "name": "Sneaky",
+                "currency": "USD",
+                "controlAccountId": ids_b["bank"],
+            },
+        ),
+        "input.controlAccountId",
+    )
+    # B's books are exactly as B left them.
+    untouched = await gql(
+        client,
+        """{ counterparties { edges { node { balance(asOf: "2026-12-31")
+        credit(asOf: "2026-12-31") } } } charges { edges { node { status openAmount } } } }""",
+        token=b.token,
+    )
+    assert untouched["data"] == {
+        "counterparties": {"edges": [{"node": {"balance": "100.0000", "credit": "40.0000"}}]},
+        "charges": {"edges": [{"node": {"status": "OPEN", "openAmount": "100.0000"}}]},
+    }
+
+
+PROPERTIES_NODE = """query($id: ID!) { node(id: $id) { __typename
+  ... on Building { name } ... on Unit { number } ... on Lease { startsOn } } }"""
+
+
+async def properties_of(client, account) -> dict[str, str]:
+    from tests.api.test_properties_api import CREATE_LEASE, lease_input, portfolio
+    from tests.api.test_receivables_api import CREATE_COUNTERPARTY
+
+    codes, tenant, building, (unit, spare) = await portfolio(client, account)
+    made = await gql(client, CREATE_LEASE, lease_input(unit, tenant), token=account.token)
+    vendor = await gql(
+        client,
+        CREATE_COUNTERPARTY,
+        {"input": {"kind": "VENDOR", "name": "Fix-It", "currency": "USD"}},
+        token=account.token,
+    )
+    return {
+        "Building": building,
+        "Unit": unit,
+        "spare": spare,
+        "Lease": made["data"]["createLease"]["lease"]["id"],
+        "tenant": tenant,
+        "vendor": vendor["data"]["createCounterparty"]["counterparty"]["id"],
+        "bank": codes["1000"],
+        "repairs": codes["5000"],
+    }
+
+
+async def test_properties_of_another_organization_are_invisible_and_untouchable(client):
+    from tests.api.test_properties_api import CREATE_LEASE, CREATE_UNIT, EXPENSE, TERMINATE
+    from tests.api.test_receivables_api import CREATE_CHARGE
+
+    a = await sign_up(client, "a@example.com", org="Org A")
+    b = await sign_up(client, "b@example.com", org="Org B")
+    ids_a, ids_b = await properties_of(client, a), await properties_of(client, b)
+    for type_name in ("Building", "Unit", "Lease"):
+        own = await gql(client, PROPERTIES_NODE, {"id": ids_a[type_name]}, token=a.token)
+        assert own["data"]["node"]["__typename"] == type_name, own  # the control
+        foreign = await gql(client, PROPERTIES_NODE, {"id": ids_b[type_name]}, token=a.token)
+        assert foreign == {"data": {"node": None}}, (type_name, foreign)
+    listed = await gql(
+        client,
+        """{ buildings { edges { node { id } } }
+        occupancy(from: "2026-01-01", to: "2026-01-31") { rows { building { id } } } }""",
+        token=a.token,
+    )
+    assert [e["node"]["id"] for e in listed["data"]["buildings"]["edges"]] == [ids_a["Building"]]
+    assert {r["building"]["id"] for r in listed["data"]["occupancy"]["rows"]} == {ids_a["Building"]}
+    flow = await gql(
+        client,
+        """query($b: ID!) { propertyCashFlow(buildingId: $b, from: "2026-01-01",
+        to: "2026-01-31") { csv } }""",
+        {"b": ids_b["Building"]},
+        token=a.token,
+    )
+    assert flow == {"data": {"propertyCashFlow": None}}
+
+    async def attempt(query: str, field: str, values: dict) -> dict:
+        return (await gql(client, query, {"input": values}, token=a.token))["data"][field]
+
+    def refused(result: dict, field: str) -> None:
+        assert result["__typename"] in {"NotFoundError", "ValidationError"}, result
+        assert result["code"] == "NOT_FOUND" and result["field"] == field, result
+
+    lease = {
+        "startsOn": "2027-01-01",
+        "monthlyRent": "1",
+        "idempotencyKey": "l1",
+    }
+    refused(
+        await attempt(
+            CREATE_LEASE,
+            "createLease",
+            {**lease, "unitId": ids_b["spare"], "parties": [{"counterpartyId": ids_a["tenant"]}]},
+        ),
+        "input.unitId",
+    )
+    refused(
+        await attempt(
+            CREATE_LEASE,
+            "createLease",
+            {
+                **lease,
+                "idempotencyKey": "l2",
+                "unitId": ids_a["spare"],
+                "parties": [{"counterpartyId": ids_b["tenant"]}],
+            },
+        ),
+        "input.parties[0].counterpartyId",
+    )
+    refused(
+        await attempt(CREATE_UNIT, "createUnit", {"buildingId": ids_b["Building"], "number": "9"}),
+        "input.buildingId",
+    )
+    refused(
+        await attempt(
+            TERMINATE,
+            "terminateLease",
+            {"leaseId": ids_b["Lease"], "date": "2026-02-01", "idempotencyKey": "t1"},
+        ),
+        "input.leaseId",
+    )
+    refused(
+        await attempt(
+            CREATE_CHARGE,
+            "createCharge",
+            {
+                "counterpartyId": ids_a["tenant"],
+                "kind": "OTHER",
+                "amount": "5",
+                "dueOn": "2026-01-05",
+                "accountId": ids_a["repairs"],
+                "leaseId": ids_b["Lease"],
+                "idempotencyKey": "c1",
+            },
+        ),
+        "input.leaseId",
+    )
+    expense = {
+        "vendorId": ids_a["vendor"],
+        "buildingId": ids_a["Building"],
+        "amount": "10",
+        "date": "2026-01-05",
+        "category": ids_a["repairs"],
+        "paymentAccount": ids_a["bank"],
+        "idempotencyKey": "e1",
+    }
+    for name, value, field in (
+        ("vendorId", ids_b["vendor"], "input.vendorId"),
+        ("buildingId", ids_b["Building"], "input.buildingId"),
+        ("unitId", ids_b["Unit"], "input.unitId"),
+        ("category", ids_b["repairs"], "input.category"),
+        ("paymentAccount", ids_b["bank"], "input.paymentAccount"),
+    ):
+        refused(
+            await attempt(
+                EXPENSE, "recordPropertyExpense", {**expense, name: value, "idempotencyKey": name}
+            ),
+            field,
+        )
+    untouched = await gql(
+        client,
+        """{ buildings(first: 5) { edges { node { units(first: 5) { number
+        leases(first: 2) { terminatedOn } } } } }
+        charges(first: 10) { edges { node { kind } } } }""",
+        token=b.token,
+    )
+    assert untouched["data"]["buildings"]["edges"][0]["node"]["units"] == [
+        {"number": "1A", "leases": [{"terminatedOn": None}]},
+        {"number": "1B", "leases": []},
+    ]
+    assert [e["node"]["kind"] for e in untouched["data"]["charges"]["edges"]] == ["DEPOSIT"]

@@ -37,6 +37,22 @@ def test_members_write_financial_data_but_do_not_manage_people():
     assert role_allows(Role.ADMIN, Permission.MEMBERS_MANAGE)
 
 
+def test_receivables_and_properties_members_write_analysts_read_viewers_none():
+    areas = (
+        Permission.RECEIVABLES_READ,
+        Permission.RECEIVABLES_WRITE,
+        Permission.PROPERTIES_READ,
+        Permission.PROPERTIES_WRITE,
+    )
+    for role in (Role.OWNER, Role.ADMIN, Role.MEMBER):
+        assert all(role_allows(role, p) for p in areas), role
+    assert role_allows(Role.ANALYST, Permission.RECEIVABLES_READ)
+    assert role_allows(Role.ANALYST, Permission.PROPERTIES_READ)
+    assert not role_allows(Role.ANALYST, Permission.RECEIVABLES_WRITE)
+    assert not role_allows(Role.ANALYST, Permission.PROPERTIES_WRITE)
+    assert not any(role_allows(Role.VIEWER, p) for p in areas)
+
+
 def test_ownership_is_never_granted_by_role_assignment():
     with pytest.raises(ValidationFailed) as failure:
         parse_role("owner")

@@ -22,6 +22,21 @@ DEBTS_BUDGETS_GOALS = (
     "goal_milestones",
     "attachments",
 )
+RECEIVABLES_TABLES = (
+    "counterparties",
+    "charges",
+    "payments",
+    "allocations",
+    "delinquency_snapshots",
+)
+PROPERTIES_TABLES = (
+    "buildings",
+    "units",
+    "leases",
+    "lease_parties",
+    "lease_documents",
+    "property_expenses",
+)
 
 
 @pytest.fixture
@@ -56,6 +71,8 @@ async def test_every_tenant_table_has_forced_rls_with_using_and_with_check(owner
         "portfolio_holdings",
         "portfolio_csv_mappings",
         *DEBTS_BUDGETS_GOALS,
+        *RECEIVABLES_TABLES,
+        *PROPERTIES_TABLES,
     } <= set(tables)
     for table, column in tables.items():
         flags = await owner.fetchrow(
@@ -248,3 +265,41 @@ async def test_the_active_debts_scan_is_a_security_definer_function_of_a_nologin
     )
     scan = {p["policyname"]: p for p in policies}["active_debts_scan"]
     assert scan["cmd"] == "SELECT" and list(scan["roles"]) == ["fiscus_maintenance"]
+
+
+async def test_money_documents_are_never_deleted_by_the_app_role(owner, settings: Settings):
+    """A void is an update plus a reversal in the ledger; rows stay."""
+    for table in ("charges", "payments", "allocations", "property_expenses", "counterparties"):
+        privileges = await owner.fetch(
+            "SELECT privilege_type FROM information_schema.role_table_grants "
+            "WHERE table_name = $1 AND grantee = $2",
+            table,
+            settings.database.app_user,
+        )
+        granted = {p["privilege_type"] for p in privileges}
+        assert "SELECT" in granted and "INSERT" in granted, table
+        assert not granted & {"DELETE", "TRUNCATE"}, (table, granted)
+
+
+async def test_the_jobs_organization_lists_are_security_definer_functions_of_a_nologin_role(
+    owner,
+):
+    functions = await owner.fetch(
+        "SELECT p.proname, p.prosecdef, r.rolname AS owner, r.rolcanlogin, p.proconfig "
+        "FROM pg_proc p JOIN pg_roles r ON r.oid = p.proowner "
+        "WHERE p.proname IN ('fiscus_billing_organizations', 'fiscus_receivables_organizations')"
+    )
+    assert len(functions) == 2
+    for function in functions:
+        assert function["prosecdef"] and function["owner"] == "fiscus_receivables"
+        assert not function["rolcanlogin"]
+        assert any(c.startswith("search_path=") for c in function["proconfig"] or [])
+    # The role reads nothing but the organization ids of the two tables it scans.
+    columns = await owner.fetch(
+        "SELECT table_name, column_name FROM information_schema.column_privileges "
+        "WHERE grantee = 'fiscus_receivables'"
+    )
+    assert {(c["table_name"], c["column_name"]) for c in columns} == {
+        ("leases", "org_id"),
+        ("counterparties", "org_id"),
+    }

@@ -23,6 +23,8 @@ if TYPE_CHECKING:
     from fiscus.persistence.reads.marketdata import MarketDataReads
     from fiscus.persistence.reads.portfolio_marks import PortfolioMarkReads
     from fiscus.persistence.reads.portfolios import PortfolioReads
+    from fiscus.persistence.reads.properties import PropertiesReads
+    from fiscus.persistence.reads.receivables import ReceivablesReads
 
 
 class ReadRepository(TenantScoped):
@@ -109,3 +111,15 @@ class Reads:
         from fiscus.persistence.reads.attachments import AttachmentsReads
 
         return AttachmentsReads(self._connection, self._org_id)
+
+    @cached_property
+    def receivables(self) -> ReceivablesReads:
+        from fiscus.persistence.reads.receivables import ReceivablesReads
+
+        return ReceivablesReads(self._connection, self._org_id)
+
+    @cached_property
+    def properties(self) -> PropertiesReads:
+        from fiscus.persistence.reads.properties import PropertiesReads
+
+        return PropertiesReads(self._connection, self._org_id)

@@ -25,6 +25,13 @@ from fiscus.persistence.repositories.ledger import (
 )
 from fiscus.persistence.statements import note_statement
 
+POSTING_ARRAY_TYPES = (
+    "uuid[]", "date[]", "text[]", "uuid[]", "timestamptz[]", "text[]", "text[]", "text[]",
+    "uuid[]", "text[]", "jsonb[]", "integer[]", "smallint[]", "uuid[]", "numeric[]", "text[]",
+    "numeric[]", "jsonb[]", "text[]", "text[]",
+)
+"""The types of ``posting_arguments``' arrays, in the function's order (after org, user,
+sessions, roles)."""
 POST_STATEMENT = "SELECT fiscus_ledger_post(" + ", ".join(f"${n}" for n in range(1, 25)) + ")"
 _LOCK = """
     SELECT pg_advisory_xact_lock_shared($1, $2),
@@ -74,7 +81,7 @@ class PostingOutcome:
     or its user no member any more); not ended: the member's role does not allow it."""
 
 
-def _arguments(items: Sequence[EntryToPost]) -> list[list[Any]]:
+def posting_arguments(items: Sequence[EntryToPost]) -> list[list[Any]]:
     """The function's arrays after (org, user, sessions, roles): entries, then lines."""
     ids: list[Any] = []
     dates: list[Any] = []
@@ -157,6 +164,29 @@ def _account(org_id: UUID, raw: dict[str, Any]) -> Account:
     )
 
 
+def outcome_of(org_id: UUID, raw: Any, items: Sequence[EntryToPost]) -> PostingOutcome:
+    """What ``fiscus_ledger_post`` answered (whichever driver ran it)."""
+    result: dict[str, Any] = raw if isinstance(raw, dict) else json.loads(raw)
+    if result["outcome"] == "refused":
+        member = result["role"] is not None
+        refused = {UUID(s["session"]): not (s["live"] and member) for s in result["sessions"]}
+        return PostingOutcome(False, {}, {}, None, refused)
+    stored = {
+        (s["scope"], s["key"]): StoredKey(s["fingerprint"], s["response"])
+        for s in result["stored"]
+    }
+    if result["outcome"] == "posted":
+        accounts = (line.account_id for item in items for line in item.entry.lines)
+        currencies = dict(zip(accounts, result["currencies"], strict=True))
+        return PostingOutcome(True, stored, currencies, None)
+    closed = result["closed_through"]
+    context = PostingContext(
+        {UUID(a["id"]): _account(org_id, a) for a in result["accounts"]},
+        date.fromisoformat(closed) if closed else None,
+    )
+    return PostingOutcome(False, stored, {}, context)
+
+
 class LedgerPostingRepository(TenantScoped):
     def __init__(
         self, connection: asyncpg.Connection, org_id: UUID | None, user_id: UUID | None
@@ -180,31 +210,13 @@ class LedgerPostingRepository(TenantScoped):
                 self._user_id,
                 sessions if any(sessions) else None,
                 list(roles),
-                *_arguments(items),
+                *posting_arguments(items),
             )
         except asyncpg.PostgresError as error:
             if getattr(error, "sqlstate", None) == KEY_REUSED:
                 raise IdempotencyKeyReused(str(getattr(error, "detail", "") or "")) from error
             raise
-        result: dict[str, Any] = raw if isinstance(raw, dict) else json.loads(raw)
-        if result["outcome"] == "refused":
-            member = result["role"] is not None
-            refused = {UUID(s["session"]): not (s["live"] and member) for s in result["sessions"]}
-            return PostingOutcome(False, {}, {}, None, refused)
-        stored = {
-            (s["scope"], s["key"]): StoredKey(s["fingerprint"], s["response"])
-            for s in result["stored"]
-        }
-        if result["outcome"] == "posted":
-            accounts = (line.account_id for item in items for line in item.entry.lines)
-            currencies = dict(zip(accounts, result["currencies"], strict=True))
-            return PostingOutcome(True, stored, currencies, None)
-        closed = result["closed_through"]
-        context = PostingContext(
-            {UUID(a["id"]): _account(self.org_id, a) for a in result["accounts"]},
-            date.fromisoformat(closed) if closed else None,
-        )
-        return PostingOutcome(False, stored, {}, context)
+        return outcome_of(self.org_id, raw, items)
 
     async def lock(self, account_ids: Sequence[UUID]) -> None:
         """The posting's locks, taken ahead (in a transaction) to read under them."""

@@ -215,6 +215,14 @@ async def _resolve_node(info: Info, principal: domain.Principal, global_id: str)
         from fiscus.resolvers.income_expense import resolve_attachment_node
 
         return await resolve_attachment_node(info, principal, key)
+    if type_name in ("Counterparty", "Charge", "Payment"):
+        from fiscus.resolvers.receivables.queries import resolve_receivables_node
+
+        return await resolve_receivables_node(info, principal, type_name, key)
+    if type_name in ("Building", "Unit", "Lease"):
+        from fiscus.resolvers.properties.queries import resolve_properties_node
+
+        return await resolve_properties_node(info, principal, type_name, key)
     if type_name == "AuditEvent" and principal.can(Permission.AUDIT_READ):
         event = await queries.audit_event(ctx, principal, key)
         return types.AuditEvent.from_domain(event) if event else None

@@ -1,6 +1,6 @@
-"""Valuing portfolios with market data (the domain's ``valuation`` and ``returns``): today's
-holdings from the cache, daily valuation series, performance over a period, allocation,
-and the organization's combined figures.
+"""Valuing portfolios with market data (the domain's ``valuation`` and ``returns``): daily
+valuation series, performance over a period, allocation, and the organization's combined
+figures. Today's holdings priced and valued are ``marks.py``'s.
 
 Market data is read in a fixed number of statements however many portfolios or
 instruments: instruments by id (1), closes (global and manual: at most 2), the currency

@@ -107,6 +107,7 @@ class Figures:
 
 async def main() -> None:
     args = _arguments()
+    args.load_before = " ".join(f"{x:.1f}" for x in os.getloadavg())
     if shutil.which("wrk") is None or shutil.which("node") is None:
         raise SystemExit("wrk and node are needed (apt-get install wrk nodejs)")
     if not (POSTGRAPHILE_DIR / "node_modules").is_dir():
@@ -471,11 +472,31 @@ def _report(
     )
     print("  response bytes: " + ", ".join(f"{n} {size:,}" for n, size in sizes.items()))
     print("  the three answers carry the same numbers (checked before loading)")
+    # On a machine shared with other work, a process's requests/s follows its share of the
+    # CPUs as much as its cost; the CPU each request costs (server + database) does not.
+    cost = {
+        name: sum(f.server_cpu_s + f.database_cpu_s for f in rounds)
+        * 1000
+        / max(sum(f.requests for f in rounds), 1)
+        for name, rounds in results.items()
+    }
+    print(
+        "  CPU ms per request, server + database (all rounds): "
+        + ", ".join(f"{name} {ms:.2f}" for name, ms in cost.items())
+    )
     if "fiscus" in best:
         for peer in ("postgraphile", "floor"):
             if peer in best:
                 ratio = best["fiscus"].requests_per_s / best[peer].requests_per_s
                 print(f"  fiscus / {peer}, requests/s (best rounds): {ratio:.2f}x")
+                print(
+                    f"  fiscus / {peer}, requests per CPU-second (server + database): "
+                    f"{cost[peer] / cost['fiscus']:.2f}x"
+                )
+    print(
+        f"  load average (1, 5, 15 min) before the run: {args.load_before}; after: "
+        + " ".join(f"{x:.1f}" for x in os.getloadavg())
+    )
 
 
 if __name__ == "__main__":

@@ -257,6 +257,11 @@ async def _run(
         f"{cpu / max(received, 1) * 1e6:.1f} us per delivered message"
     )
     print(
+        "  load average (1, 5, 15 min) at the end: "
+        + " ".join(f"{x:.1f}" for x in os.getloadavg())
+        + f" (the server's share of a core: {cpu / measured * 100:.0f}%)"
+    )
+    print(
         f"  valuations computed: {computed:,.0f} ({computed / measured:,.0f}/s; at most "
         f"{args.portfolios / interval:,.0f}/s: one per portfolio per {interval * 1000:.0f} ms "
         f"batch, for {args.sockets / args.portfolios:g} sockets per portfolio)"

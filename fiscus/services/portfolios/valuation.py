@@ -1,6 +1,6 @@
-"""Valuing portfolios with market data (the domain's ``valuation`` and ``returns``): today's
-holdings from the cache, daily valuation series, performance over a period, allocation,
-and the organization's combined figures.
+"""Valuing portfolios with market data (the domain's ``valuation`` and ``returns``): daily
+valuation series, performance over a period, allocation, and the organization's combined
+figures. Today's holdings priced and valued are ``marks.py``'s.
 
 Market data is read in a fixed number of statements however many portfolios or
 instruments: instruments by id (1), closes (global and manual: at most 2), the currency
@@ -24,7 +24,6 @@ from uuid import UUID
 from fiscus.domain.errors import ErrorCode, FieldIssue, ValidationFailed
 from fiscus.domain.identity import Principal
 from fiscus.domain.marketdata import normalize_currency
-from fiscus.domain.portfolios.model import Books, Position
 from fiscus.domain.portfolios.portfolio import Portfolio
 from fiscus.domain.portfolios.returns import Performance, performance, resolve_period
 from fiscus.domain.portfolios.valuation import (
@@ -34,37 +33,13 @@ from fiscus.domain.portfolios.valuation import (
     combine,
     daily_valuation,
 )
-from fiscus.persistence.repositories.portfolio_rows import Holding, StoredTransaction
-from fiscus.services.portfolios import marks, pricing, queries
+from fiscus.persistence.repositories.portfolio_rows import StoredTransaction
+from fiscus.services.portfolios import pricing, queries
 from fiscus.services.portfolios.context import PortfolioContext
 from fiscus.services.portfolios.marks import ValuedHolding
 
 _CENT = Decimal("0.0001")
 _RATIO = Decimal(1).scaleb(-10)
-
-
-async def valued_holdings(
-    ctx: PortfolioContext, principal: Principal, portfolios: Sequence[Portfolio]
-) -> dict[UUID, list[ValuedHolding]]:
-    """Each portfolio's open positions (from the holdings cache) priced at today's close,
-    with the day's change against the previous close and today's FX rate: one statement
-    for every portfolio's priced holdings (``marks``), one per base currency needing FX."""
-    found = await marks.valuations(ctx, principal, portfolios)
-    return {pid: list(valued.holdings) for pid, valued in found.items()}
-
-
-def books_from_cache(portfolio: Portfolio, rows: Sequence[Holding]) -> Books:
-    """What valuing today's holdings needs of the books, straight from the cache."""
-    return Books(
-        cash=portfolio.cash,
-        positions=[
-            Position(h.instrument_id, h.quantity, h.cost_basis, h.cost_local, ()) for h in rows
-        ],
-        realized=(),
-        income=(),
-        fees=Decimal(0),
-        net_invested=Decimal(0),
-    )
 
 
 @dataclass(frozen=True, slots=True)

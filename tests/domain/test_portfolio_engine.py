@@ -393,3 +393,17 @@ def test_a_malformed_row_is_refused_by_replay_too() -> None:
     rows.add(rows.rows[0].type.BUY, "2023-01-02", instrument_id=AAA, quantity=D(1))
     error = violation(rows)
     assert (error.code, error.field) == (ErrorCode.REQUIRED, "price")
+
+
+def test_hifo_compares_lots_per_unit_after_a_split() -> None:
+    rows = Rows()
+    rows.deposit("2023-01-01", "10000")
+    old = rows.buy("2023-01-02", AAA, "10", "100")  # 100 a unit, 50 after the 2:1 split
+    rows.split("2023-02-01", AAA, "2")
+    new = rows.buy("2023-02-02", AAA, "10", "60")  # 60 a unit: now the costliest
+    rows.sell("2023-03-01", AAA, "15", "70")
+    (sale,) = replay(rows.rows, method=M.HIFO).realized
+    assert [(lot.lot_id, lot.quantity, lot.cost_basis) for lot in sale.lots] == [
+        (str(new.id), D(10), D(600)),
+        (str(old.id), D(5), D(250)),
+    ]

@@ -36,14 +36,22 @@ from fiscus.domain.portfolios.returns import (
     xirr,
 )
 from fiscus.domain.portfolios.shape import validate_shape
+from fiscus.domain.portfolios.tax import (
+    VARIOUS,
+    CapitalGainsReport,
+    CapitalGainsRow,
+    capital_gains_report,
+)
 from fiscus.domain.portfolios.valuation import (
     FxHistory,
     HoldingValue,
     PriceHistory,
+    Recomputation,
     ValuationPoint,
     combine,
     daily_valuation,
     holdings,
+    recompute,
 )
 
 __all__ = [
@@ -53,7 +61,10 @@ __all__ = [
     "PERIODS",
     "PRICE_SCALE",
     "QUANTITY_SCALE",
+    "VARIOUS",
     "Books",
+    "CapitalGainsReport",
+    "CapitalGainsRow",
     "ConsumedLot",
     "CostBasisMethod",
     "FxHistory",
@@ -66,6 +77,7 @@ __all__ = [
     "Position",
     "PriceHistory",
     "RealizedGain",
+    "Recomputation",
     "Term",
     "Transaction",
     "TransactionType",
@@ -73,11 +85,13 @@ __all__ = [
     "TwrResult",
     "ValuationPoint",
     "XirrResult",
+    "capital_gains_report",
     "combine",
     "daily_valuation",
     "holdings",
     "open_lots",
     "performance",
+    "recompute",
     "replay",
     "resolve_period",
     "term_of",

@@ -39,8 +39,23 @@ from datetime import date
 from decimal import ROUND_HALF_EVEN, Context, Decimal, localcontext
 from uuid import UUID
 
-from fiscus.domain.errors import ErrorCode, RuleViolation
-from fiscus.domain.portfolios.lots import ZERO, LotBook, OpenLot, money, pooled
+from fiscus.domain.errors import ErrorCode
+from fiscus.domain.portfolios.disposals import Disposals, realized_rows
+from fiscus.domain.portfolios.kinds import (
+    AVERAGE,
+    BUY,
+    DEPOSIT,
+    DIVIDEND,
+    FEE,
+    HIFO,
+    INTEREST,
+    SELL,
+    SPECIFIC,
+    SPLIT,
+    TRANSFER_IN,
+    WITHDRAWAL,
+)
+from fiscus.domain.portfolios.lots import ZERO, LotBook, OpenLot, money
 from fiscus.domain.portfolios.model import (
     Books,
     ConsumedLot,
@@ -49,46 +64,26 @@ from fiscus.domain.portfolios.model import (
     Lot,
     Position,
     RealizedGain,
-    Term,
     Transaction,
-    TransactionType,
 )
+from fiscus.domain.portfolios.rules import PortfolioRuleViolation, term_of
 from fiscus.domain.portfolios.shape import validate_shape
+
+__all__ = [
+    "EXACT",
+    "BookKeeper",
+    "PortfolioRuleViolation",
+    "in_order",
+    "open_lots",
+    "replay",
+    "term_of",
+]
 
 EXACT = Context(prec=60, rounding=ROUND_HALF_EVEN)
 """Arithmetic context of the engine: wide enough that ``q * price * fx`` is exact."""
-_T = TransactionType
-_M = CostBasisMethod
 
 
-class PortfolioRuleViolation(RuleViolation):
-    """A row breaks a rule of the books. ``index`` is the row's position in the sequence
-    given to ``replay`` (for ``transactions[index].field``); ``field`` is camelCase."""
-
-    def __init__(
-        self,
-        code: ErrorCode,
-        message: str,
-        field: str,
-        transaction_id: UUID,
-        index: int | None = None,
-    ) -> None:
-        super().__init__(code, message, field)
-        self.code: ErrorCode = code
-        self.field: str = field
-        self.transaction_id = transaction_id
-        self.index = index
-
-
-def term_of(acquired_on: date, sold_on: date) -> Term:
-    try:
-        anniversary = acquired_on.replace(year=acquired_on.year + 1)
-    except ValueError:  # 29 February
-        anniversary = date(acquired_on.year + 1, 2, 28)
-    return Term.LONG if sold_on > anniversary else Term.SHORT
-
-
-class BookKeeper:
+class BookKeeper(Disposals):
     """The books while a replay runs; ``apply`` one row at a time, in ``(date, seq)`` order.
     Running totals (``cash``, ``fees``, ``income_total``, ``deposits``, ``withdrawals``)
     let the valuation read each day's movements. Call inside ``localcontext(EXACT)``."""
@@ -102,8 +97,11 @@ class BookKeeper:
         self.deposits = ZERO
         self.withdrawals = ZERO
         self.net_invested = ZERO
-        self.instruments: dict[UUID, LotBook] = {}
+        self.instruments: dict[int, LotBook] = {}
+        """By ``instrument_id.int`` (a UUID's own hash is computed in Python: slow)."""
         self.lot_index: dict[str, tuple[LotBook, OpenLot]] = {}
+        """Open lots by id, kept under SPECIFIC only (the one method that names them)."""
+        self._named = self.method is SPECIFIC
         self.realized: list[RealizedGain] = []
         self.income: list[IncomeItem] = []
         self.closed_lots_for: dict[UUID, Sequence[ConsumedLot]] = {}
@@ -111,7 +109,7 @@ class BookKeeper:
         self._tx: Transaction | None = None
         self._index: int | None = None
 
-    def _fail(self, code: ErrorCode, field: str, message: str) -> PortfolioRuleViolation:
+    def fail(self, code: ErrorCode, field: str, message: str) -> PortfolioRuleViolation:
         assert self._tx is not None
         return PortfolioRuleViolation(code, message, field, self._tx.id, self._index)
 
@@ -120,42 +118,42 @@ class BookKeeper:
         issues = validate_shape(tx)
         if issues:
             first = issues[0]
-            raise self._fail(ErrorCode(first.code), first.field or "type", first.message)
+            raise self.fail(ErrorCode(first.code), first.field or "type", first.message)
         kind = tx.type
-        if kind is _T.BUY:
+        if kind is BUY:
             self._buy(tx)
-        elif kind is _T.SELL:
+        elif kind is SELL:
             self._sell(tx)
-        elif kind is _T.DEPOSIT:
+        elif kind is DEPOSIT:
             value = money(tx.amount * tx.fx_rate)  # type: ignore[operator]
             self.cash += value
             self.deposits += value
             self.net_invested += value
             self._pay_fee(tx)
-        elif kind is _T.WITHDRAWAL:
+        elif kind is WITHDRAWAL:
             value = money(tx.amount * tx.fx_rate)  # type: ignore[operator]
             self.cash -= value
             self.withdrawals += value
             self.net_invested -= value
             self._pay_fee(tx)
-        elif kind is _T.DIVIDEND:
+        elif kind is DIVIDEND:
             self._dividend(tx)
-        elif kind is _T.INTEREST:
+        elif kind is INTEREST:
             self._earn(tx, money(tx.amount * tx.fx_rate), reinvested=False)  # type: ignore[operator]
             self._pay_fee(tx)
-        elif kind is _T.FEE:
+        elif kind is FEE:
             value = money(tx.amount * tx.fx_rate)  # type: ignore[operator]
             self.cash -= value
             self.fees += value
-        elif kind is _T.SPLIT:
+        elif kind is SPLIT:
             self._split(tx)
-        elif kind is _T.TRANSFER_IN:
+        elif kind is TRANSFER_IN:
             self._transfer_in(tx)
         else:
             self._transfer_out(tx)
         if self.cash < ZERO and not self.allow_margin:
-            field = {_T.BUY: "quantity", _T.WITHDRAWAL: "amount", _T.FEE: "amount"}
-            raise self._fail(
+            field = {BUY: "quantity", WITHDRAWAL: "amount", FEE: "amount"}
+            raise self.fail(
                 ErrorCode.INSUFFICIENT_CASH,
                 field.get(kind, "fee"),
                 f"The cash balance would fall to {self.cash} on {tx.date}; "
@@ -175,12 +173,13 @@ class BookKeeper:
 
     def _book(self, tx: Transaction) -> LotBook:
         assert tx.instrument_id is not None
-        book = self.instruments.get(tx.instrument_id)
+        key = tx.instrument_id.int
+        book = self.instruments.get(key)
         if book is None:
-            book = LotBook(tx.instrument_id, tx.currency, self.method is _M.HIFO)
-            self.instruments[tx.instrument_id] = book
+            book = LotBook(tx.instrument_id, tx.currency, self.method is HIFO)
+            self.instruments[key] = book
         elif book.currency != tx.currency:
-            raise self._fail(
+            raise self.fail(
                 ErrorCode.CURRENCY_MISMATCH,
                 "currency",
                 f"Earlier rows of this instrument are in {book.currency}, not {tx.currency}.",
@@ -200,7 +199,8 @@ class BookKeeper:
         self._order += 1
         lot = OpenLot(lot_id, acquired_on, quantity, basis, local, tx.id, self._order)
         book.add(lot)
-        self.lot_index[lot_id] = (book, lot)
+        if self._named:
+            self.lot_index[lot_id] = (book, lot)
 
     def _buy(self, tx: Transaction) -> None:
         book = self._book(tx)
@@ -229,12 +229,12 @@ class BookKeeper:
 
     def _split(self, tx: Transaction) -> None:
         assert tx.instrument_id is not None and tx.ratio is not None
-        book = self.instruments.get(tx.instrument_id)
+        book = self.instruments.get(tx.instrument_id.int)
         if book is None or not book.quantity:
             return
         lost = book.split(tx.ratio)
         if lost is not None:
-            raise self._fail(
+            raise self.fail(
                 ErrorCode.INVALID,
                 "ratio",
                 f"The split would leave lot {lost.id} with no units.",
@@ -269,127 +269,13 @@ class BookKeeper:
         fee = money(tx.fee * tx.fx_rate)
         self.cash += proceeds - fee
         self.fees += fee
-        assert tx.instrument_id is not None
-        short = [lot for lot in consumed if term_of(lot.acquired_on, tx.date) is Term.SHORT]
-        long = [lot for lot in consumed if term_of(lot.acquired_on, tx.date) is Term.LONG]
-        parts = [(Term.SHORT, short), (Term.LONG, long)]
-        parts = [(term, lots) for term, lots in parts if lots]
-        quantities = [sum((lot.quantity for lot in lots), ZERO) for _, lots in parts]
-        proceeds_parts = pooled(proceeds, q, quantities)
-        fee_parts = pooled(fee, q, quantities)
-        for (term, lots), quantity, part_proceeds, part_fee in zip(
-            parts, quantities, proceeds_parts, fee_parts, strict=True
-        ):
-            cost = sum((lot.cost_basis for lot in lots), ZERO)
-            self.realized.append(
-                RealizedGain(
-                    transaction_id=tx.id,
-                    instrument_id=tx.instrument_id,
-                    date=tx.date,
-                    quantity=quantity,
-                    proceeds=part_proceeds,
-                    fee=part_fee,
-                    cost_basis=cost,
-                    gain=part_proceeds - part_fee - cost,
-                    term=term,
-                    lots=tuple(lots),
-                )
-            )
+        self.realized.extend(realized_rows(tx, q, proceeds, fee, consumed))
 
-    def _consume(self, book: LotBook, tx: Transaction, quantity: Decimal) -> list[ConsumedLot]:
-        if self.method is _M.SPECIFIC:
-            if not tx.lots:
-                raise self._fail(
-                    ErrorCode.REQUIRED, "lots", "Under SPECIFIC a disposal names its lots."
-                )
-            return self._consume_picks(book, tx)
-        if tx.lots:
-            raise self._fail(
-                ErrorCode.INVALID,
-                "lots",
-                f"This portfolio uses {self.method.value}; lots are named only under SPECIFIC.",
-            )
-        if quantity > book.quantity:
-            raise self._fail(
-                ErrorCode.INSUFFICIENT_QUANTITY,
-                "quantity",
-                f"{quantity} units leave but {book.quantity} are held on {tx.date}.",
-            )
-        if self.method is _M.AVERAGE:
-            return self._consume_average(book, quantity)
-        pick = {_M.FIFO: book.oldest, _M.LIFO: book.newest, _M.HIFO: book.costliest}[self.method]
-        consumed: list[ConsumedLot] = []
-        left = quantity
-        while left:
-            lot = pick()
-            taken = lot.quantity if lot.quantity < left else left
-            consumed.append(self._take(book, lot, taken))
-            left -= taken
-        book.quantity -= quantity
-        return consumed
-
-    def _take(self, book: LotBook, lot: OpenLot, quantity: Decimal) -> ConsumedLot:
-        basis, local = lot.take(quantity)
-        book.cost_basis -= basis
-        book.cost_local -= local
-        if not lot.quantity:
-            book.emptied(lot)
-            del self.lot_index[lot.id]
-        return ConsumedLot(lot.id, lot.acquired_on, quantity, basis, local)
-
-    def _consume_average(self, book: LotBook, quantity: Decimal) -> list[ConsumedLot]:
-        """Cost at the moving average ``C * q / Q`` (all of it for the last unit); units
-        leave oldest lot first, so each keeps its date for the holding period."""
-        if quantity == book.quantity:
-            basis, local = book.cost_basis, book.cost_local
-        else:
-            basis = money(book.cost_basis * quantity / book.quantity)
-            local = money(book.cost_local * quantity / book.quantity)
-        pieces: list[tuple[OpenLot, Decimal]] = []
-        left = quantity
-        while left:
-            lot = book.oldest()
-            taken = lot.quantity if lot.quantity < left else left
-            lot.quantity -= taken  # the lot's own cost is stale under AVERAGE
-            pieces.append((lot, taken))
-            if not lot.quantity:
-                book.emptied(lot)
-                del self.lot_index[lot.id]
-            left -= taken
-        book.quantity -= quantity
-        book.cost_basis -= basis
-        book.cost_local -= local
-        sizes = [taken for _, taken in pieces]
-        return [
-            ConsumedLot(lot.id, lot.acquired_on, taken, b, c)
-            for (lot, taken), b, c in zip(
-                pieces, pooled(basis, quantity, sizes), pooled(local, quantity, sizes), strict=True
-            )
-        ]
-
-    def _consume_picks(self, book: LotBook, tx: Transaction) -> list[ConsumedLot]:
-        consumed: list[ConsumedLot] = []
-        for n, pick in enumerate(tx.lots):
-            entry = self.lot_index.get(pick.lot_id)
-            if entry is None or entry[0] is not book:
-                raise self._fail(
-                    ErrorCode.LOT_NOT_OPEN,
-                    f"lots[{n}].lotId",
-                    f"{pick.lot_id} is not an open lot of this instrument on {tx.date}.",
-                )
-            lot = entry[1]
-            if pick.quantity > lot.quantity:
-                raise self._fail(
-                    ErrorCode.INSUFFICIENT_QUANTITY,
-                    f"lots[{n}].quantity",
-                    f"Lot {lot.id} holds {lot.quantity} units, not {pick.quantity}.",
-                )
-            consumed.append(self._take(book, lot, pick.quantity))
-            book.quantity -= pick.quantity
-        return consumed
+    def book_of(self, instrument_id: UUID) -> LotBook | None:
+        return self.instruments.get(instrument_id.int)
 
     def books(self) -> Books:
-        average = self.method is _M.AVERAGE
+        average = self.method is AVERAGE
         positions = [
             Position(
                 instrument_id=book.instrument_id,

@@ -3,7 +3,7 @@
 Lots are kept in acquisition order ``(acquired_on, recording order)``; a fully consumed
 lot is marked dead (quantity 0) and compacted away later, so FIFO and LIFO consume in
 O(1) amortized and HIFO pops a heap keyed by the per-unit cost at acquisition (fee
-included; splits scale every lot of the instrument alike, so the order is unchanged).
+included), restated per post-split unit when a split comes.
 
 Proration: taking ``q`` of a lot of ``Q`` units costing ``C`` takes
 ``round(C * q / Q, 4)`` and leaves the rest on the lot; taking the last unit takes the
@@ -44,7 +44,6 @@ class OpenLot:
         "opened_by",
         "order",
         "quantity",
-        "rank",
     )
 
     def __init__(
@@ -64,7 +63,6 @@ class OpenLot:
         self.cost_local = cost_local
         self.opened_by = opened_by
         self.order = order
-        self.rank = cost_basis / quantity
 
     def take(self, quantity: Decimal) -> tuple[Decimal, Decimal]:
         """Removes ``quantity`` units; their (cost_basis, cost_local), prorated."""
@@ -126,7 +124,9 @@ class LotBook:
             at -= 1
         lots.insert(at, lot)
         if self.heap is not None:
-            heapq.heappush(self.heap, (-lot.rank, lot.acquired_on, lot.order, lot))
+            # HIFO's rank: the cost per unit at acquisition, fee included.
+            rank = -(lot.cost_basis / lot.quantity)
+            heapq.heappush(self.heap, (rank, lot.acquired_on, lot.order, lot))
         self.quantity += lot.quantity
         self.cost_basis += lot.cost_basis
         self.cost_local += lot.cost_local
@@ -179,6 +179,10 @@ class LotBook:
             lot.quantity = scaled
             total += scaled
         self.quantity = total
+        if self.heap is not None:
+            # Ranks are per unit: in post-split units, so later lots compare with them.
+            # (Dividing by a positive ratio keeps their order, hence the heap.)
+            self.heap = [(rank / ratio, *rest) for rank, *rest in self.heap]  # type: ignore[misc]
         return None
 
     def frozen(self, average: bool) -> list[Lot]:

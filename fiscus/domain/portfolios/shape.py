@@ -8,19 +8,28 @@ open lot) are the engine's (``engine.replay``).
 
 from __future__ import annotations
 
-import re
 from decimal import Decimal
 
 from fiscus.domain.errors import ErrorCode, FieldIssue
+from fiscus.domain.portfolios.kinds import (
+    BUY,
+    DEPOSIT,
+    DIVIDEND,
+    FEE,
+    INTEREST,
+    SELL,
+    SPLIT,
+    TRANSFER_IN,
+    TRANSFER_OUT,
+    WITHDRAWAL,
+)
 from fiscus.domain.portfolios.model import Transaction, TransactionType
 
-_CURRENCY = re.compile(r"^[A-Z]{3}$")
 _ZERO = Decimal(0)
-_T = TransactionType
-_CASH_TYPES = frozenset({_T.DEPOSIT, _T.WITHDRAWAL, _T.INTEREST, _T.FEE})
-_INSTRUMENT_FORBIDDEN = frozenset({_T.DEPOSIT, _T.WITHDRAWAL})
-_INSTRUMENT_OPTIONAL = frozenset({_T.INTEREST, _T.FEE})
-_TRADES = frozenset({_T.BUY, _T.SELL})
+_CASH_TYPES = (DEPOSIT, WITHDRAWAL, INTEREST, FEE)
+_INSTRUMENT_FORBIDDEN = (DEPOSIT, WITHDRAWAL)
+_INSTRUMENT_OPTIONAL = (INTEREST, FEE)
+_TRADES = (BUY, SELL)
 MAX_LOTS_PER_ROW = 500
 
 
@@ -54,7 +63,8 @@ def validate_shape(
     kind = tx.type
     if not isinstance(kind, TransactionType):
         return [FieldIssue("type", ErrorCode.INVALID, "Unknown transaction type.")]
-    if not _CURRENCY.match(tx.currency or ""):
+    code = tx.currency
+    if not (code and len(code) == 3 and code.isascii() and code.isalpha() and code.isupper()):
         issues.append(FieldIssue("currency", ErrorCode.INVALID, "A 3-letter ISO 4217 code."))
     if not tx.fx_rate.is_finite() or tx.fx_rate <= _ZERO:
         issues.append(FieldIssue("fxRate", ErrorCode.INVALID, "fxRate must be positive."))
@@ -69,7 +79,7 @@ def validate_shape(
     if (
         instrument_currency is not None
         and tx.instrument_id is not None
-        and kind is not _T.FEE
+        and kind is not FEE
         and tx.currency != instrument_currency
     ):
         issues.append(
@@ -86,7 +96,7 @@ def validate_shape(
         issues.append(_unused("instrumentId", kind))
     if not tx.fee.is_finite() or tx.fee < _ZERO:
         issues.append(FieldIssue("fee", ErrorCode.INVALID, "fee cannot be negative."))
-    elif kind is _T.FEE and tx.fee != _ZERO:
+    elif kind is FEE and tx.fee != _ZERO:
         issues.append(FieldIssue("fee", ErrorCode.INVALID, "A FEE row puts its fee in amount."))
 
     if kind in _CASH_TYPES:
@@ -96,14 +106,14 @@ def validate_shape(
         _positive(tx.quantity, "quantity", issues)
         _positive(tx.price, "price", issues)
         _forbid(tx, kind, ("amount", "ratio"), issues)
-    elif kind is _T.DIVIDEND:
+    elif kind is DIVIDEND:
         _dividend(tx, issues)
-    elif kind is _T.SPLIT:
+    elif kind is SPLIT:
         _positive(tx.ratio, "ratio", issues)
         _forbid(tx, kind, ("quantity", "price", "amount"), issues)
         if tx.fee:
             issues.append(_unused("fee", kind))
-    elif kind is _T.TRANSFER_IN:
+    elif kind is TRANSFER_IN:
         _transfer_in(tx, issues)
         _forbid(tx, kind, ("price", "amount", "ratio"), issues)
     else:  # TRANSFER_OUT
@@ -114,11 +124,11 @@ def validate_shape(
         _forbid(tx, kind, ("price", "amount", "ratio"), issues)
 
     if tx.lots:
-        if kind is _T.SELL or kind is _T.TRANSFER_OUT:
+        if kind is SELL or kind is TRANSFER_OUT:
             _picks(tx, issues)
         else:
             issues.append(_unused("lots", kind))
-    if tx.transferred_lots and kind is not _T.TRANSFER_IN:
+    if tx.transferred_lots and kind is not TRANSFER_IN:
         issues.append(_unused("transferredLots", kind))
     return issues
 

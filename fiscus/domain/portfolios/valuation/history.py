@@ -15,8 +15,10 @@ from __future__ import annotations
 from bisect import bisect_right
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
+from itertools import chain, repeat
+from operator import sub
 
 
 @dataclass(frozen=True, slots=True)
@@ -56,36 +58,30 @@ def align(
 ) -> Aligned:
     """Observations carried forward over ``days`` days from ``first``; an observation
     before ``first`` seeds day 0. ``stand_ins`` (sorted by date) fill the days before the
-    first real observation."""
+    first real observation. (Loops run in C: ``map`` and ``repeat`` over lists.)"""
     origin = first.toordinal()
-    out: list[Decimal | None] = [None] * days
-    real: set[int] = set()
     seed = bisect_right(dates, first) - 1
-    marks: list[tuple[int, Decimal]] = []
+    stop = bisect_right(dates, first + timedelta(days=days - 1))
+    begin = max(seed, 0)
+    ks = list(map(sub, map(date.toordinal, dates[begin:stop]), repeat(origin)))
+    marks: list[Decimal | None] = list(values[begin:stop])
     if seed >= 0:
-        marks.append((0, values[seed]))
-        if dates[seed] == first:
-            real.add(0)
-    for j in range(max(seed + 1, 0), len(dates)):
-        k = dates[j].toordinal() - origin
-        if k >= days:
-            break
-        marks.append((k, values[j]))
-        real.add(k)
-    first_real = marks[0][0] if marks else days
+        ks[0] = 0
+    real = set(ks) if seed < 0 or dates[seed] == first else set(ks[1:])
+    first_real = ks[0] if ks else days
     if stand_ins and first_real > 0:
-        early: list[tuple[int, Decimal]] = []
+        early_ks: list[int] = []
+        early: list[Decimal | None] = []
         for on, value in stand_ins:
             k = max(on.toordinal() - origin, 0)
             if k >= first_real:
                 break
-            if early and early[-1][0] == k:
-                early[-1] = (k, value)
-            else:
-                early.append((k, value))
+            early_ks.append(k)
+            early.append(value)
+        ks = early_ks + ks
         marks = early + marks
-    for n, (k, value) in enumerate(marks):
-        stop = marks[n + 1][0] if n + 1 < len(marks) else days
-        if stop > k:
-            out[k:stop] = [value] * (stop - k)
+    # Each mark repeated until the next one (or the end); nothing before the first.
+    gaps = list(map(sub, [*ks[1:], days], ks))
+    out: list[Decimal | None] = [None] * (ks[0] if ks else days)
+    out.extend(chain.from_iterable(map(repeat, marks, gaps)))
     return Aligned(out, first_real, real)

@@ -29,13 +29,11 @@ from decimal import Decimal, localcontext
 from uuid import UUID
 
 from fiscus.domain.portfolios.engine import EXACT, BookKeeper, in_order
+from fiscus.domain.portfolios.kinds import ACQUIRING, LOT_TYPES, SPLIT, TRANSFER_IN, TRANSFER_OUT
 from fiscus.domain.portfolios.lots import ZERO, money
-from fiscus.domain.portfolios.model import CostBasisMethod, Transaction, TransactionType
+from fiscus.domain.portfolios.model import Books, CostBasisMethod, Transaction
 from fiscus.domain.portfolios.valuation.history import FxHistory, PriceHistory
-from fiscus.domain.portfolios.valuation.market import LOT_TYPES, build_markets, scaled_sum
-
-_T = TransactionType
-_ACQUIRE = frozenset({_T.BUY, _T.DIVIDEND, _T.TRANSFER_IN})
+from fiscus.domain.portfolios.valuation.market import build_markets, scaled_sum
 
 
 @dataclass(frozen=True, slots=True)
@@ -55,6 +53,14 @@ class ValuationPoint:
     currency_effect: Decimal = ZERO
 
 
+@dataclass(frozen=True, slots=True)
+class Recomputation:
+    """The books after every row up to ``end`` and the daily series, from ONE replay."""
+
+    books: Books
+    points: list[ValuationPoint]
+
+
 def daily_valuation(
     transactions: Sequence[Transaction],
     *,
@@ -69,6 +75,32 @@ def daily_valuation(
 ) -> list[ValuationPoint]:
     """Points for every day of ``[start, end]``; rows before ``start`` set the opening
     state, rows after ``end`` are ignored. With ``instrument_id``: that holding alone."""
+    return recompute(
+        transactions,
+        method=method,
+        prices=prices,
+        fx=fx,
+        base_currency=base_currency,
+        start=start,
+        end=end,
+        allow_margin=allow_margin,
+        instrument_id=instrument_id,
+    ).points
+
+
+def recompute(
+    transactions: Sequence[Transaction],
+    *,
+    method: CostBasisMethod,
+    prices: Mapping[UUID, PriceHistory],
+    fx: Mapping[str, FxHistory],
+    base_currency: str,
+    start: date,
+    end: date,
+    allow_margin: bool = True,
+    instrument_id: UUID | None = None,
+) -> Recomputation:
+    """``daily_valuation`` and the books (as ``replay(..., until=end)``) in one pass."""
     if end < start:
         raise ValueError("end is before start")
     days = (end - start).days + 1
@@ -85,11 +117,13 @@ def daily_valuation(
         while at < len(rows) and rows[at][1].date < start:
             keeper.apply(rows[at][1], rows[at][0])
             at += 1
-        steps = {iid: [(0, book.quantity)] for iid, book in keeper.instruments.items()}
+        # Quantities as step functions: (first day, units held from that day on).
+        steps = {key: [(0, book.quantity)] for key, book in keeper.instruments.items()}
         cash: list[Decimal | None] = [None] * days
         cost: list[Decimal | None] = [None] * days
         cash[0] = ZERO if instrument_id is not None else keeper.cash
-        cost[0] = sum((book.cost_basis for book in keeper.instruments.values()), ZERO)
+        cost_total = sum((book.cost_basis for book in keeper.instruments.values()), ZERO)
+        cost[0] = cost_total
         inflow = [ZERO] * days
         outflow = [ZERO] * days
         income = [ZERO] * days
@@ -100,11 +134,16 @@ def daily_valuation(
             day = rows[at][1].date
             k = day.toordinal() - origin
             income_before, fees_before = keeper.income_total, keeper.fees
-            touched: dict[UUID, Decimal] = {}  # net units acquired today, split-adjusted
+            touched: dict[int, Decimal] = {}  # net units acquired today, split-adjusted
+            cost_before: dict[int, Decimal] = {}
             while at < len(rows) and rows[at][1].date == day:
                 index, tx = rows[at]
                 at += 1
                 cash_before = keeper.cash
+                key = tx.instrument_id.int if tx.instrument_id is not None else 0
+                if key and key not in cost_before:
+                    book = keeper.instruments.get(key)
+                    cost_before[key] = book.cost_basis if book is not None else ZERO
                 deposits, withdrawals = keeper.deposits, keeper.withdrawals
                 keeper.apply(tx, index)
                 if holding:
@@ -116,48 +155,48 @@ def daily_valuation(
                 else:
                     inflow[k] += keeper.deposits - deposits
                     outflow[k] += keeper.withdrawals - withdrawals
-                if tx.instrument_id is None or tx.type not in LOT_TYPES:
+                if not key or tx.type not in LOT_TYPES:
                     continue
-                iid = tx.instrument_id
-                market = markets[iid]
-                net = touched.get(iid, ZERO)
-                if tx.type is _T.SPLIT:
-                    touched[iid] = net * tx.ratio  # type: ignore[operator]
+                market = markets[key]
+                net = touched.get(key, ZERO)
+                if tx.type is SPLIT:
+                    touched[key] = net * tx.ratio  # type: ignore[operator]
                     continue
-                if tx.type is _T.TRANSFER_IN:
+                if tx.type is TRANSFER_IN:
                     q = sum((lot.quantity for lot in tx.transferred_lots), ZERO)
                     inflow[k] += money(q * market.unit[k])  # type: ignore[operator]
-                elif tx.type is _T.TRANSFER_OUT:
+                elif tx.type is TRANSFER_OUT:
                     q = -sum((lot.quantity for lot in keeper.closed_lots_for[tx.id]), ZERO)
                     outflow[k] -= money(q * market.unit[k])  # type: ignore[operator]
                 elif tx.quantity is None:  # a cash dividend
                     continue
                 else:
-                    q = tx.quantity if tx.type in _ACQUIRE else -tx.quantity
+                    q = tx.quantity if tx.type in ACQUIRING else -tx.quantity
                     if market.foreign:
                         # Units traded at rate x, valued tonight at X(k): q * P(k) * (X(k) - x).
                         close, rate = market.close[k], market.fx[k]  # type: ignore[index]
                         currency[k] += q * close * (rate - tx.fx_rate)  # type: ignore[operator]
-                touched[iid] = net + q
+                touched[key] = net + q
             income[k] = keeper.income_total - income_before
             fees[k] = keeper.fees - fees_before
             cash[k] = ZERO if holding else keeper.cash
-            for iid, net in touched.items():
-                book = keeper.instruments[iid]
-                steps.setdefault(iid, []).append((k, book.quantity))
-                market = markets[iid]
+            for key, net in touched.items():
+                book = keeper.instruments[key]
+                steps.setdefault(key, []).append((k, book.quantity))
+                cost_total += book.cost_basis - cost_before[key]
+                market = markets[key]
                 if market.foreign:
                     # Overnight units only: q(start of day) = q(end of day) - net acquired.
                     currency[k] -= net * market.move[k]
-            cost[k] = sum((book.cost_basis for book in keeper.instruments.values()), ZERO)
+            cost[k] = cost_total
         for k in range(1, days):
             if cash[k] is None:
                 cash[k] = cash[k - 1]
                 cost[k] = cost[k - 1]
         value = [ZERO] * days
         carried: dict[int, list[UUID]] = {}
-        for iid, changes in steps.items():
-            market = markets[iid]
+        for key, changes in steps.items():
+            market = markets[key]
             for n, (first, quantity) in enumerate(changes):
                 stop = changes[n + 1][0] if n + 1 < len(changes) else days
                 if not quantity or stop <= first:
@@ -166,7 +205,7 @@ def daily_valuation(
                 if market.foreign:
                     scaled_sum(currency, first, stop, quantity, market.move)
                 for k in market.carried_within(first, stop):
-                    carried.setdefault(k, []).append(iid)
+                    carried.setdefault(k, []).append(market.instrument_id)
         points = []
         one_day = timedelta(days=1)
         on = start
@@ -189,7 +228,7 @@ def daily_valuation(
                 )
             )
             on += one_day
-        return points
+        return Recomputation(keeper.books(), points)
 
 
 def combine(series: Sequence[Sequence[ValuationPoint]]) -> list[ValuationPoint]:

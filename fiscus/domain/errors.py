@@ -54,6 +54,8 @@ class ErrorCode(enum.StrEnum):
     INSUFFICIENT_QUANTITY = "INSUFFICIENT_QUANTITY"
     INSUFFICIENT_CASH = "INSUFFICIENT_CASH"
     LOT_NOT_OPEN = "LOT_NOT_OPEN"
+    # Analytics and backtests.
+    NO_PRICES = "NO_PRICES"
 
 
 @dataclass(frozen=True, slots=True)

@@ -20,6 +20,7 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from fiscus.persistence.database import Database
+from fiscus.persistence.repositories.analytics import AnalyticsRepository
 from fiscus.persistence.repositories.idempotency import IdempotencyRepository
 from fiscus.persistence.repositories.identity import (
     AuditRepository,
@@ -97,6 +98,7 @@ class UnitOfWork:
         self._ledger: LedgerRepository | None = None
         self._idempotency: IdempotencyRepository | None = None
         self._portfolios: PortfolioRepository | None = None
+        self._analytics: AnalyticsRepository | None = None
 
     @property
     def marketdata(self) -> MarketDataRepository:
@@ -118,6 +120,13 @@ class UnitOfWork:
         if self._portfolios is None:
             self._portfolios = PortfolioRepository(self.session, self.org_id)
         return self._portfolios
+
+    @property
+    def analytics(self) -> AnalyticsRepository:
+        """Backtest runs and analytics settings, created on first use in the tenant context."""
+        if self._analytics is None:
+            self._analytics = AnalyticsRepository(self.session, self.org_id)
+        return self._analytics
 
     @property
     def idempotency(self) -> IdempotencyRepository:
@@ -189,6 +198,7 @@ class UnitOfWork:
         self._ledger = None
         self._idempotency = None
         self._portfolios = None
+        self._analytics = None
 
     async def _send_effects(self) -> None:
         # The commit stands whatever happens here: a lost event is resynchronised from the

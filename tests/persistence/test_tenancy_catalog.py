@@ -42,6 +42,8 @@ async def test_every_tenant_table_has_forced_rls_with_using_and_with_check(owner
         "portfolio_transactions",
         "portfolio_holdings",
         "portfolio_csv_mappings",
+        "backtests",
+        "analytics_settings",
     } <= set(tables)
     for table, column in tables.items():
         flags = await owner.fetchrow(

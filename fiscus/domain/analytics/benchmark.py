@@ -36,6 +36,8 @@ from fiscus.domain.portfolios.returns.twr import to_rate, value_at
 from fiscus.domain.portfolios.valuation import ValuationPoint
 
 _UNITS = Decimal(1).scaleb(-10)
+_NOISE = 1e-12
+"""A daily spread below this is float noise (identical series): no ratio is defined."""
 _ZERO = Decimal(0)
 
 
@@ -96,14 +98,14 @@ def relative_figures(series: ReturnSeries, closes: Closes) -> RelativeFigures:
         covariance = float(np.cov(p, b, ddof=1)[0, 1])
         variance_b = float(np.var(b, ddof=1))
         spread_p = float(np.std(p, ddof=1))
-        if variance_b > 0:
+        if variance_b > _NOISE * _NOISE:
             beta = _figure(covariance / variance_b)
-            if spread_p > 0:
+            if spread_p > _NOISE:
                 correlation = _figure(covariance / (spread_p * np.sqrt(variance_b)))
         active = p - b
         spread = float(np.std(active, ddof=1))
         tracking = _figure(spread * np.sqrt(TRADING_DAYS_PER_YEAR))
-        if spread > 0:
+        if spread > _NOISE:
             information = _figure(float(np.mean(active)) / spread * np.sqrt(TRADING_DAYS_PER_YEAR))
     return RelativeFigures(
         portfolio_return=to_rate(portfolio),

@@ -28,6 +28,8 @@ from fiscus.domain.analytics.returns import TRADING_DAYS_PER_YEAR, Floats, Retur
 from fiscus.domain.portfolios.returns.twr import annualize, to_rate
 
 _RECOVERED = 1e-12
+_NOISE = 1e-12
+"""A daily spread below this is float noise: no ratio is defined."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -182,9 +184,11 @@ def risk_figures(series: ReturnSeries, risk_free: RiskFreeRate | None = None) ->
         volatility = float(np.std(r, ddof=1) * root)
         spread = float(np.std(excess, ddof=1))
         mean_excess = float(np.mean(excess))
-        sharpe = mean_excess / spread * root if spread > 0 else None
+        sharpe = mean_excess / spread * root if spread > _NOISE else None
         downside = float(np.sqrt(np.sum(np.minimum(excess, 0.0) ** 2) / n) * root)
-        sortino = mean_excess * TRADING_DAYS_PER_YEAR / downside if downside > 0 else None
+        sortino = (
+            mean_excess * TRADING_DAYS_PER_YEAR / downside if downside > _NOISE else None
+        )
     dates = (series.start, *series.dates)
     growth = np.concatenate(([1.0], series.growth))
     episodes = _episodes(dates, growth, series.end)

@@ -1,5 +1,6 @@
 """Every table, imported here so ``Base.metadata`` is complete for alembic."""
 
+from fiscus.persistence.models.analytics import AnalyticsSettingsRow, BacktestRow
 from fiscus.persistence.models.base import Base
 from fiscus.persistence.models.identity import (
     AuditEventRow,
@@ -38,8 +39,10 @@ from fiscus.persistence.models.portfolios import (
 )
 
 __all__ = [
+    "AnalyticsSettingsRow",
     "AuditEventRow",
     "AuthSessionRow",
+    "BacktestRow",
     "Base",
     "CorporateActionRow",
     "DailyPriceRow",

@@ -15,6 +15,7 @@ from fiscus.persistence.repositories.base import TenantScoped
 from fiscus.persistence.statements import note_statement
 
 if TYPE_CHECKING:
+    from fiscus.persistence.reads.analytics import AnalyticsReads
     from fiscus.persistence.reads.identity import IdentityReads
     from fiscus.persistence.reads.ledger import LedgerReads
     from fiscus.persistence.reads.marketdata import MarketDataReads
@@ -75,3 +76,9 @@ class Reads:
         from fiscus.persistence.reads.portfolios import PortfolioReads
 
         return PortfolioReads(self._connection, self._org_id)
+
+    @cached_property
+    def analytics(self) -> AnalyticsReads:
+        from fiscus.persistence.reads.analytics import AnalyticsReads
+
+        return AnalyticsReads(self._connection, self._org_id)

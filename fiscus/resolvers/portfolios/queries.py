@@ -16,6 +16,7 @@ from strawberry.types import Info
 from fiscus.domain.identity import Permission, Principal
 from fiscus.persistence.reads.portfolios import CsvMapping as StoredMapping
 from fiscus.resolvers.portfolios import ids
+from fiscus.schema.analytics import risk as analytics
 from fiscus.schema.permissions import requires
 from fiscus.schema.portfolios import inputs as results
 from fiscus.schema.portfolios.records import PortfolioTransaction
@@ -74,6 +75,8 @@ class OrganizationPortfolioSummary:
     currency: str
     portfolios: int
     performance: PortfolioPerformance | None
+    risk = analytics.organization_risk()
+    benchmark = analytics.organization_benchmark()
 
 
 async def resolve_portfolio_node(

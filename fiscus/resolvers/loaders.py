@@ -12,6 +12,7 @@ from strawberry.dataloader import DataLoader
 from fiscus.domain.identity import Organization, User
 from fiscus.domain.ledger import Account, JournalEntry, JournalLine
 from fiscus.domain.marketdata import Instrument
+from fiscus.resolvers.analytics.loaders import AnalyticsLoaders
 from fiscus.resolvers.portfolios.loaders import PortfolioLoaders
 from fiscus.schema.context import Context
 from fiscus.services.identity import queries
@@ -44,6 +45,7 @@ class Loaders:
             self._load_account_balances
         )
         self.portfolios = PortfolioLoaders(context)
+        self.analytics = AnalyticsLoaders(context)
 
     def prime_caller(self, user: User, organization: Organization) -> None:
         """The request's authentication read these already (``confirm_caller``)."""

@@ -12,6 +12,7 @@ import strawberry
 from strawberry.schema.config import StrawberryConfig
 from strawberry.tools import merge_types
 
+from fiscus.resolvers.analytics import AnalyticsMutation, AnalyticsQuery, AnalyticsSubscription
 from fiscus.resolvers.identity import (
     IdentityMutation,
     IdentityQuery,
@@ -26,19 +27,36 @@ from fiscus.resolvers.portfolios import PortfolioMutation, PortfolioQuery
 from fiscus.schema import identity as identity_types
 from fiscus.schema import ledger as ledger_types
 from fiscus.schema import marketdata as marketdata_types
+from fiscus.schema.analytics import backtests as backtest_types
 from fiscus.schema.portfolios import records as portfolio_records
 from fiscus.schema.portfolios import types as portfolio_types
 from fiscus.schema.scalars import Money
 
 Query = merge_types(
-    "Query", (IdentityQuery, MarketDataQuery, LedgerQuery, StatementsQuery, PortfolioQuery)
+    "Query",
+    (
+        IdentityQuery,
+        MarketDataQuery,
+        LedgerQuery,
+        StatementsQuery,
+        PortfolioQuery,
+        AnalyticsQuery,
+    ),
 )
 Mutation = merge_types(
     "Mutation",
-    (IdentityMutation, MarketDataMutation, LedgerMutation, ExportsMutation, PortfolioMutation),
+    (
+        IdentityMutation,
+        MarketDataMutation,
+        LedgerMutation,
+        ExportsMutation,
+        PortfolioMutation,
+        AnalyticsMutation,
+    ),
 )
 Subscription = merge_types(
-    "Subscription", (IdentitySubscription, MarketDataSubscription, LedgerSubscription)
+    "Subscription",
+    (IdentitySubscription, MarketDataSubscription, LedgerSubscription, AnalyticsSubscription),
 )
 
 NODE_TYPES = [
@@ -52,6 +70,7 @@ NODE_TYPES = [
     ledger_types.JournalEntry,
     portfolio_types.Portfolio,
     portfolio_records.PortfolioTransaction,
+    backtest_types.Backtest,
 ]
 
 

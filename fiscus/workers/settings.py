@@ -24,7 +24,7 @@ from fiscus.runtime import (
 )
 from fiscus.services.identity.password_reset import SEND_PASSWORD_RESET_JOB
 from fiscus.services.identity.registration import SEND_SIGN_UP_EMAIL_JOB
-from fiscus.workers.jobs import email, identity, maintenance, marketdata
+from fiscus.workers.jobs import backtesting, email, identity, maintenance, marketdata
 from fiscus.workers.jobs.context import JobContext
 
 log = logging.getLogger(__name__)
@@ -72,6 +72,11 @@ def worker_settings(settings: Settings) -> dict[str, Any]:
                 measured(marketdata.REFRESH_PRICES_JOB, marketdata.refresh_prices),
                 name=marketdata.REFRESH_PRICES_JOB,
                 timeout=REFRESH_PRICES_TIMEOUT_SECONDS,
+            ),
+            func(
+                measured(backtesting.RUN_BACKTEST_JOB, backtesting.run_backtest),
+                name=backtesting.RUN_BACKTEST_JOB,
+                timeout=backtesting.RUN_BACKTEST_TIMEOUT_SECONDS,
             ),
         ],
         "cron_jobs": [

@@ -11,7 +11,7 @@ from uuid import UUID
 from sqlalchemy import select, text, update
 from sqlalchemy.dialects.postgresql import insert
 
-from fiscus.domain.backtesting.records import BacktestStatus
+from fiscus.domain.backtesting.records import BacktestRecord, BacktestStatus
 from fiscus.persistence.models.analytics import AnalyticsSettingsRow, BacktestRow
 from fiscus.persistence.repositories.base import AreaRepository
 
@@ -64,18 +64,41 @@ class AnalyticsRepository(AreaRepository):
             )
         return existing, False
 
-    async def backtest_for_run(self, backtest_id: UUID) -> tuple[BacktestStatus, dict[str, Any]]:
-        """Status and request, locking the row (one worker runs it at a time)."""
+    async def record(self, backtest_id: UUID) -> BacktestRecord:
+        row = await self.session.scalar(
+            select(B).where(B.org_id == self.org_id, B.id == backtest_id)
+        )
+        if row is None:
+            raise LookupError(f"no backtest {backtest_id}")
+        return BacktestRecord(
+            id=row.id,
+            org_id=row.org_id,
+            name=row.name,
+            status=BacktestStatus(row.status),
+            request=dict(row.request),
+            progress=Decimal(row.progress),
+            summary=row.summary,
+            error=row.error,
+            created_by=row.created_by,
+            created_at=row.created_at,
+            started_at=row.started_at,
+            finished_at=row.finished_at,
+        )
+
+    async def backtest_for_run(
+        self, backtest_id: UUID
+    ) -> tuple[BacktestStatus, dict[str, Any], UUID | None]:
+        """Status, request and creator, locking the row (one worker runs it at a time)."""
         row = (
             await self.session.execute(
-                select(B.status, B.request)
+                select(B.status, B.request, B.created_by)
                 .where(B.org_id == self.org_id, B.id == backtest_id)
                 .with_for_update()
             )
         ).one_or_none()
         if row is None:
             raise LookupError(f"no backtest {backtest_id}")
-        return BacktestStatus(row[0]), dict(row[1])
+        return BacktestStatus(row[0]), dict(row[1]), row[2]
 
     async def mark_running(self, backtest_id: UUID, at: datetime) -> None:
         await self.session.execute(

@@ -13,10 +13,9 @@ import strawberry
 from graphql import GraphQLError
 
 from fiscus.domain import analytics as domain
-from fiscus.domain.analytics import TRADING_DAYS_PER_YEAR, SeriesInterval
+from fiscus.domain.analytics import TRADING_DAYS_PER_YEAR
 from fiscus.domain.errors import DomainError
-
-strawberry.enum(SeriesInterval, name="SeriesInterval")
+from fiscus.schema.analytics.enums import SeriesInterval
 
 T = TypeVar("T")
 _RATE = Decimal(1).scaleb(-10)

@@ -11,8 +11,9 @@ from typing import Annotated, Any, Protocol
 import strawberry
 from strawberry.types import Info
 
-from fiscus.domain.analytics import SeriesInterval, thin
+from fiscus.domain.analytics import thin
 from fiscus.domain.portfolios.portfolio import Portfolio as DomainPortfolio
+from fiscus.schema.analytics.enums import SeriesInterval
 from fiscus.schema.analytics.figures import (
     RiskFigures,
     RiskPoint,

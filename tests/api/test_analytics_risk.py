@@ -152,3 +152,60 @@ async def test_bad_arguments_are_errors_naming_the_argument(client, database_url
         token=owner.token,
     )
     assert rate["errors"][0]["extensions"] == {"code": "INVALID", "argument": "riskFreeRate"}
+
+
+SETTINGS = """mutation($input: UpdateAnalyticsSettingsInput!) {
+  updateAnalyticsSettings(input: $input) { __typename
+    ... on AnalyticsSettingsSuccess { settings { riskFreeRate riskFreeSymbol } }
+    ... on ValidationError { problems { code field } } } }"""
+SHARPE = """query($id: ID!) { portfolio(id: $id) {
+  risk(from: "2024-01-02", to: "2024-12-31") { riskFreeRate sharpe } } }"""
+
+
+async def test_the_organizations_risk_free_rate_a_constant_or_an_instrument(client, database_url):
+    await seed_instrument(database_url, "AAA", DAYS, wave(100, 0.1, 20), kind="equity")
+    await seed_instrument(database_url, "IRX", DAYS, lambda n: Decimal("5.0"), kind="other")
+    owner = await sign_up(client, "owner@example.com")
+    pid = await create(client, owner.token)
+    await record(
+        client,
+        owner.token,
+        pid,
+        [
+            {"type": "DEPOSIT", "date": "2024-01-02", "amount": "5000"},
+            {
+                "type": "BUY",
+                "date": "2024-01-02",
+                "symbol": "AAA",
+                "quantity": "50",
+                "price": "100",
+            },
+        ],
+    )
+    before = (await gql(client, SHARPE, {"id": pid}, token=owner.token))["data"]["portfolio"]
+    assert Decimal(before["risk"]["riskFreeRate"]) == 0
+    constant = await gql(client, SETTINGS, {"input": {"riskFreeRate": "0.03"}}, token=owner.token)
+    assert constant["data"]["updateAnalyticsSettings"]["settings"] == {
+        "riskFreeRate": "0.03",
+        "riskFreeSymbol": None,
+    }
+    set_rate = (await gql(client, SHARPE, {"id": pid}, token=owner.token))["data"]["portfolio"]
+    assert Decimal(set_rate["risk"]["riskFreeRate"]) == Decimal("0.03")
+    assert Decimal(set_rate["risk"]["sharpe"]) < Decimal(before["risk"]["sharpe"])
+    series = await gql(client, SETTINGS, {"input": {"riskFreeSymbol": "irx"}}, token=owner.token)
+    assert series["data"]["updateAnalyticsSettings"]["settings"]["riskFreeSymbol"] == "IRX"
+    from_series = (await gql(client, SHARPE, {"id": pid}, token=owner.token))["data"]["portfolio"]
+    assert Decimal(from_series["risk"]["riskFreeRate"]) == Decimal("0.05")  # 5.0 percent
+    both = await gql(
+        client,
+        SETTINGS,
+        {"input": {"riskFreeRate": "0.01", "riskFreeSymbol": "IRX"}},
+        token=owner.token,
+    )
+    assert both["data"]["updateAnalyticsSettings"]["problems"] == [
+        {"code": "INVALID", "field": "input.riskFreeSymbol"}
+    ]
+    shown = await gql(
+        client, "{ analyticsSettings { riskFreeRate riskFreeSymbol } }", token=owner.token
+    )
+    assert shown["data"]["analyticsSettings"] == {"riskFreeRate": None, "riskFreeSymbol": "IRX"}

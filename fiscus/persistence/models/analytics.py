@@ -60,9 +60,9 @@ class BacktestRow(TenantMixin, CreatedAtMixin, Base):
     progress: Mapped[Decimal] = mapped_column(
         Numeric(5, 4), server_default=text("0"), default=Decimal(0)
     )
-    summary: Mapped[dict[str, Any] | None] = mapped_column(JSONB)
-    series: Mapped[dict[str, Any] | None] = mapped_column(JSONB)
-    error: Mapped[dict[str, Any] | None] = mapped_column(JSONB)
+    summary: Mapped[dict[str, Any] | None] = mapped_column(JSONB(none_as_null=True))
+    series: Mapped[dict[str, Any] | None] = mapped_column(JSONB(none_as_null=True))
+    error: Mapped[dict[str, Any] | None] = mapped_column(JSONB(none_as_null=True))
     created_by: Mapped[uuid.UUID | None] = mapped_column(
         ForeignKey("users.id", ondelete="SET NULL")
     )

@@ -76,11 +76,15 @@ class RelativeFigures:
 
 def benchmark_returns(series: ReturnSeries, closes: Closes) -> Floats:
     previous = float(closes.require(series.start))
-    found = np.empty(len(series.dates))
-    for k, day in enumerate(series.dates):
-        close = float(closes.require(day))
-        found[k] = close / previous - 1.0
-        previous = close
+    if not series.dates:
+        return np.empty(0)
+    marks = np.array(list(map(date.toordinal, closes.dates)), dtype=np.int64)
+    asked = np.array(list(map(date.toordinal, series.dates)), dtype=np.int64)
+    at = np.searchsorted(marks, asked, side="right") - 1
+    values = np.array(list(map(float, closes.closes)), dtype=np.float64)[at]
+    if bool(np.any(values <= 0)):
+        raise NoBenchmarkPrice(series.dates[int(np.argmax(values <= 0))].isoformat())
+    found: Floats = values / np.concatenate(([previous], values[:-1])) - 1.0
     return found
 
 

@@ -16,9 +16,11 @@ Annualization uses ``TRADING_DAYS_PER_YEAR = 252`` observations a year.
 
 from __future__ import annotations
 
+from bisect import bisect_right
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
+from operator import attrgetter
 
 import numpy as np
 import numpy.typing as npt
@@ -27,6 +29,7 @@ from fiscus.domain.portfolios.returns.twr import value_at
 from fiscus.domain.portfolios.valuation import ValuationPoint
 
 TRADING_DAYS_PER_YEAR = 252
+_VALUE = attrgetter("value")
 Floats = npt.NDArray[np.float64]
 
 
@@ -54,35 +57,47 @@ class ReturnSeries:
         return float(np.prod(1.0 + self.returns) - 1.0) if len(self.returns) else 0.0
 
 
+def _factors(
+    points: Sequence[ValuationPoint], start: date, end: date
+) -> tuple[list[ValuationPoint], Floats]:
+    """The points of ``(start, end]`` and their daily factors (vectorized)."""
+    dates = [p.date for p in points]
+    window = list(points[bisect_right(dates, start) : bisect_right(dates, end)])
+    if not window:
+        return window, np.empty(0)
+    values = np.array(list(map(float, map(_VALUE, window))), dtype=np.float64)
+    inflow = np.zeros(len(window))
+    outflow = np.zeros(len(window))
+    for k, p in enumerate(window):  # flows are rare: convert only those
+        if p.inflow:
+            inflow[k] = float(p.inflow)
+        if p.outflow:
+            outflow[k] = float(p.outflow)
+    previous = np.concatenate(([float(value_at(points, start))], values[:-1]))
+    denominator = previous + inflow
+    positive = denominator > 0
+    factors = np.ones(len(window))
+    np.divide(values + outflow, denominator, out=factors, where=positive)
+    return window, factors
+
+
 def daily_returns(points: Sequence[ValuationPoint], start: date, end: date) -> ReturnSeries:
     """``points`` ascending by date (calendar days, or only the days of a backtest)."""
-    previous = float(value_at(points, start))
-    dates: list[date] = []
-    factors: list[float] = []
-    pending = 1.0
-    last: date | None = None
-    for point in points:
-        if point.date <= start:
-            continue
-        if point.date > end:
-            break
-        value = float(point.value)
-        denominator = previous + float(point.inflow)
-        if denominator > 0:
-            pending *= (value + float(point.outflow)) / denominator
-        previous = value
-        last = point.date
-        if is_trading_day(point.date):
-            dates.append(point.date)
-            factors.append(pending)
-            pending = 1.0
-    if last is not None and (not dates or dates[-1] != last):
-        if factors:
-            factors[-1] *= pending
-        else:
-            dates.append(last)
-            factors.append(pending)
-    return ReturnSeries(start, end, tuple(dates), np.asarray(factors, dtype=np.float64) - 1.0)
+    window, factors = _factors(points, start, end)
+    if not window:
+        return ReturnSeries(start, end, (), np.empty(0))
+    trading = [k for k, p in enumerate(window) if p.date.weekday() < 5]
+    last = len(window) - 1
+    if not trading:
+        ends = [last]
+    else:
+        ends = trading
+        if ends[-1] != last:
+            ends = [*ends[:-1], last]  # trailing non-trading days link into the last one
+    starts = [0, *(k + 1 for k in ends[:-1])]
+    growth = np.multiply.reduceat(factors, starts)
+    dates = tuple(window[k].date for k in (trading if trading else ends))
+    return ReturnSeries(start, end, dates, growth - 1.0)
 
 
 def calendar_growth(

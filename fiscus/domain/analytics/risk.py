@@ -156,14 +156,19 @@ def _drawdown(
 
 
 def monthly_returns(series: ReturnSeries) -> list[tuple[date, float]]:
-    months: list[tuple[date, float]] = []
-    for day, r in zip(series.dates, series.returns, strict=True):
-        first = day.replace(day=1)
-        if months and months[-1][0] == first:
-            months[-1] = (first, (1 + months[-1][1]) * (1 + float(r)) - 1)
-        else:
-            months.append((first, float(r)))
-    return months
+    if not series.dates:
+        return []
+    months = [(d.year, d.month) for d in series.dates]
+    starts = [0, *(k for k in range(1, len(months)) if months[k] != months[k - 1])]
+    growth = np.multiply.reduceat(1.0 + series.returns, starts)
+    return [(date(*months[k], 1), float(g) - 1.0) for k, g in zip(starts, growth, strict=True)]
+
+
+def _best(series: ReturnSeries, best: bool) -> DatedReturn | None:
+    if not series.dates:
+        return None
+    k = int(np.argmax(series.returns) if best else np.argmin(series.returns))
+    return DatedReturn(series.dates[k], to_rate(float(series.returns[k])))
 
 
 def _extreme(pairs: Sequence[tuple[date, float]], best: bool) -> DatedReturn | None:
@@ -186,9 +191,7 @@ def risk_figures(series: ReturnSeries, risk_free: RiskFreeRate | None = None) ->
         mean_excess = float(np.mean(excess))
         sharpe = mean_excess / spread * root if spread > _NOISE else None
         downside = float(np.sqrt(np.sum(np.minimum(excess, 0.0) ** 2) / n) * root)
-        sortino = (
-            mean_excess * TRADING_DAYS_PER_YEAR / downside if downside > _NOISE else None
-        )
+        sortino = mean_excess * TRADING_DAYS_PER_YEAR / downside if downside > _NOISE else None
     dates = (series.start, *series.dates)
     growth = np.concatenate(([1.0], series.growth))
     episodes = _episodes(dates, growth, series.end)
@@ -197,7 +200,6 @@ def risk_figures(series: ReturnSeries, risk_free: RiskFreeRate | None = None) ->
     high = float(np.max(growth))
     cumulative = series.cumulative
     annualized = annualize(cumulative, (series.end - series.start).days)
-    daily = list(zip(series.dates, (float(x) for x in r), strict=True))
     months = monthly_returns(series)
     return RiskFigures(
         start=series.start,
@@ -213,8 +215,8 @@ def risk_figures(series: ReturnSeries, risk_free: RiskFreeRate | None = None) ->
         max_drawdown=deepest,
         longest_drawdown=longest,
         current_drawdown=to_rate(float(growth[-1] / high - 1.0)) if high > 0 else Decimal(0),
-        best_day=_extreme(daily, best=True),
-        worst_day=_extreme(daily, best=False),
+        best_day=_best(series, best=True),
+        worst_day=_best(series, best=False),
         best_month=_extreme(months, best=True),
         worst_month=_extreme(months, best=False),
     )

@@ -1,5 +1,7 @@
-"""The simulated account: cash, units and average cost per instrument, and the orders that
-change them at a day's close (with fees). Call inside ``localcontext(EXACT)``.
+"""The simulated account: cash, units and average cost per instrument (instruments by
+their position in the strategy: hashing UUIDs on every simulated day costs more than the
+arithmetic), and the orders that change them at a day's close (with fees). Call inside
+``localcontext(EXACT)``.
 
 - A BUY with a budget ``A`` (fee included): ``q = (A - fixed) / (P * (1 + rate))``, cut
   down to 10 places (whole shares: to a whole number); ``gross = round(q * P, 4)``,
@@ -12,7 +14,7 @@ change them at a day's close (with fees). Call inside ``localcontext(EXACT)``.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Sequence
 from datetime import date
 from decimal import ROUND_CEILING, ROUND_DOWN, ROUND_FLOOR, Decimal
 from uuid import UUID
@@ -25,27 +27,31 @@ WHOLE = Decimal(1)
 
 
 class Book:
-    def __init__(self, fees: FeeModel, whole_shares: bool) -> None:
+    def __init__(self, instruments: Sequence[UUID], fees: FeeModel, whole_shares: bool) -> None:
+        self.instruments = list(instruments)
         self.fees = fees
         self.whole = whole_shares
         self.cash = ZERO
-        self.units: dict[UUID, Decimal] = {}
-        self.cost: dict[UUID, Decimal] = {}
+        self.units = [ZERO] * len(self.instruments)
+        self.cost = [ZERO] * len(self.instruments)
+        self.cost_total = ZERO
         self.trades: list[Trade] = []
         self.fees_paid = ZERO
 
     def fee(self, gross: Decimal) -> Decimal:
         return money(self.fees.fixed + self.fees.rate * gross)
 
-    def value(self, prices: Mapping[UUID, Decimal]) -> Decimal:
-        return money(sum((q * prices[i] for i, q in self.units.items() if q), ZERO))
+    def value(self, prices: Sequence[Decimal]) -> Decimal:
+        return money(sum(map(Decimal.__mul__, self.units, prices), ZERO))
 
-    def holding(self, instrument_id: UUID, price: Decimal) -> Decimal:
-        return self.units.get(instrument_id, ZERO) * price
+    def holding(self, j: int, price: Decimal) -> Decimal:
+        return self.units[j] * price
 
-    def buy(
-        self, day: date, instrument_id: UUID, price: Decimal, budget: Decimal, reason: TradeReason
-    ) -> None:
+    def _cost(self, j: int, cost: Decimal) -> None:
+        self.cost_total += cost - self.cost[j]
+        self.cost[j] = cost
+
+    def buy(self, day: date, j: int, price: Decimal, budget: Decimal, reason: TradeReason) -> None:
         budget = min(budget, self.cash)
         spend = budget - self.fees.fixed
         if spend <= 0 or price <= 0:
@@ -63,20 +69,17 @@ class Book:
             return
         self.cash -= gross + fee
         self.fees_paid += fee
-        self.units[instrument_id] = self.units.get(instrument_id, ZERO) + quantity
-        self.cost[instrument_id] = self.cost.get(instrument_id, ZERO) + gross + fee
-        self.trades.append(Trade(day, instrument_id, Side.BUY, quantity, price, gross, fee, reason))
+        self.units[j] += quantity
+        self._cost(j, self.cost[j] + gross + fee)
+        self.trades.append(
+            Trade(day, self.instruments[j], Side.BUY, quantity, price, gross, fee, reason)
+        )
 
     def sell(
-        self,
-        day: date,
-        instrument_id: UUID,
-        price: Decimal,
-        quantity: Decimal,
-        reason: TradeReason,
+        self, day: date, j: int, price: Decimal, quantity: Decimal, reason: TradeReason
     ) -> Decimal:
         """Sells at most what is held; returns the net proceeds."""
-        held = self.units.get(instrument_id, ZERO)
+        held = self.units[j]
         quantity = min(quantity, held)
         if quantity <= 0:
             return ZERO
@@ -86,11 +89,10 @@ class Book:
             return ZERO
         self.cash += gross - fee
         self.fees_paid += fee
-        cost = self.cost.get(instrument_id, ZERO)
-        self.cost[instrument_id] = money(cost * (held - quantity) / held)
-        self.units[instrument_id] = held - quantity
+        self._cost(j, money(self.cost[j] * (held - quantity) / held))
+        self.units[j] = held - quantity
         self.trades.append(
-            Trade(day, instrument_id, Side.SELL, quantity, price, gross, fee, reason)
+            Trade(day, self.instruments[j], Side.SELL, quantity, price, gross, fee, reason)
         )
         return gross - fee
 
@@ -103,10 +105,10 @@ class Book:
             return (value / price).quantize(WHOLE, ROUND_CEILING if net else ROUND_FLOOR)
         return (value / price).quantize(UNIT, ROUND_CEILING if net else ROUND_DOWN)
 
-    def split(self, instrument_id: UUID, ratio: Decimal, price: Decimal) -> None:
+    def split(self, j: int, ratio: Decimal, price: Decimal) -> None:
         """``ratio`` new units per unit; with whole shares the fraction is paid out in cash
         at ``price`` (the day's close, after the split)."""
-        held = self.units.get(instrument_id, ZERO)
+        held = self.units[j]
         if not held:
             return
         units = held * ratio
@@ -115,5 +117,5 @@ class Book:
             if fraction:
                 self.cash += money(fraction * price)
                 units -= fraction
-                self.cost[instrument_id] = money(self.cost[instrument_id] * units / (held * ratio))
-        self.units[instrument_id] = units
+                self._cost(j, money(self.cost[j] * units / (held * ratio)))
+        self.units[j] = units

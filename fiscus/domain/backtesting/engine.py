@@ -32,6 +32,7 @@ their signs. A withdrawal is a positive ``outflow`` (sold and paid out at the cl
 
 from __future__ import annotations
 
+from bisect import bisect_right
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
@@ -41,7 +42,6 @@ from uuid import UUID
 from fiscus.domain.backtesting.book import Book
 from fiscus.domain.backtesting.model import (
     ZERO,
-    Allocation,
     FinalHolding,
     Frequency,
     InstrumentPrices,
@@ -88,15 +88,16 @@ def _period(frequency: Frequency, day: date) -> tuple[int, int]:
 
 
 def _carried(prices: InstrumentPrices, calendar: Sequence[date]) -> list[Decimal]:
-    found: list[Decimal] = []
-    at = -1
     dates = prices.dates
+    at = bisect_right(dates, calendar[0]) - 1
+    if at < 0:
+        raise MissingPrice(prices.instrument_id, calendar[0])
+    last = prices.closes[at]
+    by_day = dict(zip(dates[at + 1 :], prices.closes[at + 1 :], strict=True))
+    found: list[Decimal] = []
     for day in calendar:
-        while at + 1 < len(dates) and dates[at + 1] <= day:
-            at += 1
-        if at < 0:
-            raise MissingPrice(prices.instrument_id, day)
-        found.append(prices.closes[at])
+        last = by_day.get(day, last)
+        found.append(last)
     return found
 
 
@@ -113,6 +114,8 @@ def run_strategy(
 
 
 class _Simulation:
+    """Instruments by position ``j`` in the strategy's allocations; days by index ``k``."""
+
     def __init__(
         self,
         strategy: Strategy,
@@ -122,30 +125,45 @@ class _Simulation:
         self.strategy = strategy
         self.calendar = calendar
         self.ids = [a.instrument_id for a in strategy.allocations]
-        self.closes = {i: _carried(market[i], calendar) for i in self.ids}
-        self.splits = {i: dict(market[i].splits) for i in self.ids}
-        self.dividends = {i: dict(market[i].dividends) for i in self.ids}
-        self.book = Book(strategy.fees, strategy.whole_shares)
+        self.weights = [a.weight for a in strategy.allocations]
+        columns = [_carried(market[i], calendar) for i in self.ids]
+        self.prices = [list(row) for row in zip(*columns, strict=True)]
+        """``prices[k][j]``: instrument j's close (carried) on day k."""
+        index = {day: k for k, day in enumerate(calendar)}
+        self.splits: dict[int, list[tuple[int, Decimal]]] = {}
+        self.dividends: dict[int, list[tuple[int, Decimal]]] = {}
+        for j, i in enumerate(self.ids):
+            for day, ratio in market[i].splits:
+                if day in index and ratio:
+                    self.splits.setdefault(index[day], []).append((j, ratio))
+            for day, amount in market[i].dividends:
+                if day in index and amount:
+                    self.dividends.setdefault(index[day], []).append((j, amount))
+        self.contribution_days = self._starts(strategy.contribution_frequency)
+        self.rebalance_days = self._starts(strategy.rebalance_frequency)
+        self.dca_days = self._starts(strategy.dca_frequency) | {0}
+        self.book = Book(self.ids, strategy.fees, strategy.whole_shares)
 
-    def starts(self, frequency: Frequency | None, k: int) -> bool:
-        """Day ``k`` is the first trading day of a new period (never the first day)."""
-        if frequency is None or k == 0:
-            return False
-        return _period(frequency, self.calendar[k]) != _period(frequency, self.calendar[k - 1])
+    def _starts(self, frequency: Frequency | None) -> set[int]:
+        """Days that begin a new period (the first trading day of it; never day 0)."""
+        if frequency is None:
+            return set()
+        keys = [_period(frequency, day) for day in self.calendar]
+        return {k for k in range(1, len(keys)) if keys[k] != keys[k - 1]}
 
     def run(self, progress: Progress | None) -> StrategyRun:
         strategy, book = self.strategy, self.book
         points: list[ValuationPoint] = []
         total = len(self.calendar)
         for k, day in enumerate(self.calendar):
-            prices = {i: self.closes[i][k] for i in self.ids}
+            prices = self.prices[k]
             fees_before = book.fees_paid
-            income = self.corporate_actions(day, prices)
+            income = self.corporate_actions(k, day, prices)
             inflow = outflow = new_money = ZERO
             if k == 0:
                 book.cash += strategy.initial_cash
                 inflow = new_money = strategy.initial_cash
-            elif strategy.contribution and self.starts(strategy.contribution_frequency, k):
+            elif strategy.contribution and k in self.contribution_days:
                 if strategy.contribution > 0:
                     book.cash += strategy.contribution
                     new_money = strategy.contribution
@@ -165,7 +183,7 @@ class _Simulation:
                     outflow=outflow,
                     income=income,
                     fees=book.fees_paid - fees_before,
-                    cost_basis=sum(book.cost.values(), ZERO),
+                    cost_basis=book.cost_total,
                 )
             )
             if progress is not None and (k % PROGRESS_EVERY == PROGRESS_EVERY - 1):
@@ -174,35 +192,32 @@ class _Simulation:
             progress(total, total)
         return StrategyRun(strategy, points, book.trades, self.final_holdings(), book.cash)
 
-    def corporate_actions(self, day: date, prices: Mapping[UUID, Decimal]) -> Decimal:
+    def corporate_actions(self, k: int, day: date, prices: Sequence[Decimal]) -> Decimal:
         book, income = self.book, ZERO
-        for i in self.ids:
-            ratio = self.splits[i].get(day)
-            if ratio:
-                book.split(i, ratio, prices[i])
-        for i in self.ids:
-            per_unit = self.dividends[i].get(day)
-            held = book.units.get(i, ZERO)
-            if not per_unit or not held:
+        for j, ratio in self.splits.get(k, ()):
+            book.split(j, ratio, prices[j])
+        for j, per_unit in self.dividends.get(k, ()):
+            held = book.units[j]
+            if not held:
                 continue
             amount = money(held * per_unit)
             book.cash += amount
             income += amount
             if self.strategy.reinvest_dividends:
-                book.buy(day, i, prices[i], amount, TradeReason.DIVIDEND)
+                book.buy(day, j, prices[j], amount, TradeReason.DIVIDEND)
         return income
 
-    def trade(self, k: int, day: date, prices: Mapping[UUID, Decimal], new_money: Decimal) -> None:
+    def trade(self, k: int, day: date, prices: Sequence[Decimal], new_money: Decimal) -> None:
         strategy = self.strategy
         first = TradeReason.INITIAL if k == 0 else TradeReason.CONTRIBUTION
         if strategy.kind is StrategyKind.DCA:
-            if k == 0 or self.starts(strategy.dca_frequency, k):
+            if k in self.dca_days:
                 amount = min(strategy.dca_amount, self.book.cash)
                 self.invest(day, prices, amount, TradeReason.DCA)
             return
         if (
             strategy.kind is StrategyKind.REBALANCE
-            and self.starts(strategy.rebalance_frequency, k)
+            and k in self.rebalance_days
             and self.drifted(prices)
         ):
             self.rebalance(day, prices)
@@ -210,81 +225,69 @@ class _Simulation:
             self.invest(day, prices, min(new_money, self.book.cash), first)
 
     def invest(
-        self, day: date, prices: Mapping[UUID, Decimal], amount: Decimal, reason: TradeReason
+        self, day: date, prices: Sequence[Decimal], amount: Decimal, reason: TradeReason
     ) -> None:
-        budgets = [(a, money(amount * a.weight)) for a in self.strategy.allocations]
-        for allocation, budget in budgets:
-            i = allocation.instrument_id
-            self.book.buy(day, i, prices[i], budget, reason)
+        budgets = [money(amount * w) for w in self.weights]
+        for j, budget in enumerate(budgets):
+            self.book.buy(day, j, prices[j], budget, reason)
 
-    def weights(self, prices: Mapping[UUID, Decimal]) -> tuple[Decimal, dict[UUID, Decimal]]:
-        book = self.book
-        total = book.cash + sum((book.holding(i, prices[i]) for i in self.ids), ZERO)
-        if total <= 0:
-            return total, {}
-        return total, {i: book.holding(i, prices[i]) / total for i in self.ids}
+    def total(self, prices: Sequence[Decimal]) -> Decimal:
+        return self.book.cash + sum(map(Decimal.__mul__, self.book.units, prices), ZERO)
 
-    def drifted(self, prices: Mapping[UUID, Decimal]) -> bool:
+    def drifted(self, prices: Sequence[Decimal]) -> bool:
         band = self.strategy.drift_band
         if band is None:
             return True
-        total, weights = self.weights(prices)
+        total = self.total(prices)
         if total <= 0:
             return False
         if self.book.cash / total > band:
             return True
         return any(
-            abs(weights[a.instrument_id] - a.weight) > band for a in self.strategy.allocations
+            abs(self.book.holding(j, prices[j]) / total - w) > band
+            for j, w in enumerate(self.weights)
         )
 
-    def rebalance(self, day: date, prices: Mapping[UUID, Decimal]) -> None:
+    def rebalance(self, day: date, prices: Sequence[Decimal]) -> None:
         book = self.book
-        total, _ = self.weights(prices)
+        total = self.total(prices)
         if total <= 0:
             return
-        allocations: Sequence[Allocation] = self.strategy.allocations
-        targets = {a.instrument_id: total * a.weight for a in allocations}
-        for a in allocations:
-            i = a.instrument_id
-            excess = book.holding(i, prices[i]) - targets[i]
+        targets = [total * w for w in self.weights]
+        for j, target in enumerate(targets):
+            excess = book.holding(j, prices[j]) - target
             if excess > 0:
-                units = book.units_to_sell(excess, prices[i], net=False)
-                book.sell(day, i, prices[i], units, TradeReason.REBALANCE)
-        wants = {
-            a.instrument_id: targets[a.instrument_id]
-            - book.holding(a.instrument_id, prices[a.instrument_id])
-            for a in allocations
-        }
-        wanted = sum((w for w in wants.values() if w > 0), ZERO)
+                units = book.units_to_sell(excess, prices[j], net=False)
+                book.sell(day, j, prices[j], units, TradeReason.REBALANCE)
+        wants = [target - book.holding(j, prices[j]) for j, target in enumerate(targets)]
+        wanted = sum((w for w in wants if w > 0), ZERO)
         if wanted <= 0:
             return
         scale = min(Decimal(1), book.cash / wanted)
-        budgets = [(i, money(w * scale)) for i, w in wants.items() if w > 0]
-        for i, budget in budgets:
-            book.buy(day, i, prices[i], budget, TradeReason.REBALANCE)
+        budgets = [(j, money(w * scale)) for j, w in enumerate(wants) if w > 0]
+        for j, budget in budgets:
+            book.buy(day, j, prices[j], budget, TradeReason.REBALANCE)
 
-    def withdraw(self, day: date, prices: Mapping[UUID, Decimal], amount: Decimal) -> Decimal:
+    def withdraw(self, day: date, prices: Sequence[Decimal], amount: Decimal) -> Decimal:
         book = self.book
         shortfall = amount - book.cash
         if shortfall > 0:
-            values = {i: book.holding(i, prices[i]) for i in self.ids}
-            held = sum((v for v in values.values() if v > 0), ZERO)
+            values = [book.holding(j, prices[j]) for j in range(len(self.ids))]
+            held = sum((v for v in values if v > 0), ZERO)
             if held > 0:
-                for i, value in values.items():
+                for j, value in enumerate(values):
                     if value > 0:
-                        units = book.units_to_sell(shortfall * value / held, prices[i], net=True)
-                        book.sell(day, i, prices[i], units, TradeReason.WITHDRAWAL)
+                        units = book.units_to_sell(shortfall * value / held, prices[j], net=True)
+                        book.sell(day, j, prices[j], units, TradeReason.WITHDRAWAL)
         paid = min(amount, book.cash)
         book.cash -= paid
         return paid
 
     def final_holdings(self) -> list[FinalHolding]:
         book = self.book
-        last = len(self.calendar) - 1
+        last = self.prices[-1]
         rows = [
-            (i, q, self.closes[i][last], money(q * self.closes[i][last]))
-            for i, q in book.units.items()
-            if q
+            (self.ids[j], q, last[j], money(q * last[j])) for j, q in enumerate(book.units) if q
         ]
         total = book.cash + sum((value for *_, value in rows), ZERO)
         return [

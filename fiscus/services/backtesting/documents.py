@@ -287,21 +287,23 @@ def result_documents(
                 ],
             }
         )
+        # The series as the engine rounded them (money to 4 places): plain str is exact.
+        points = run.points
         curves.append(
             {
-                "dates": [p.date.isoformat() for p in run.points],
-                "value": [number(p.value) for p in run.points],
-                "cash": [number(p.cash) for p in run.points],
-                "netFlow": [number(p.inflow - p.outflow) for p in run.points],
+                "dates": [p.date.isoformat() for p in points],
+                "value": [str(p.value) for p in points],
+                "cash": [str(p.cash) for p in points],
+                "netFlow": [str(p.inflow - p.outflow) for p in points],
                 "trades": [
                     [
                         t.date.isoformat(),
                         symbols.get(t.instrument_id, str(t.instrument_id)),
                         t.side.value,
-                        number(t.quantity),
-                        number(t.price),
-                        number(t.gross),
-                        number(t.fee),
+                        str(t.quantity),
+                        str(t.price),
+                        str(t.gross),
+                        str(t.fee),
                         t.reason.value,
                     ]
                     for t in run.trades

@@ -37,13 +37,15 @@ async def load_market(
                 return Decimal(1)
             return table.try_rate(quoted, day)
 
-        dates: list[date] = []
-        closes: list[Decimal] = []
-        for day, close in zip(history.days, history.closes, strict=True):
-            found = rate(day)
-            if found is not None:
-                dates.append(day)
-                closes.append(close * found)
+        dates: list[date] = history.days
+        closes: list[Decimal] = history.closes
+        if instrument.currency != currency:
+            dates, closes = [], []
+            for day, close in zip(history.days, history.closes, strict=True):
+                found = rate(day)
+                if found is not None:
+                    dates.append(day)
+                    closes.append(close * found)
         splits: list[tuple[date, Decimal]] = []
         dividends: list[tuple[date, Decimal]] = []
         for action in actions.get(instrument_id, []):

@@ -1,7 +1,9 @@
 """The demo account: a household organization that watches a few dozen instruments of the
-simulated market (equities, ETFs, crypto, FX) with ten years of daily history, and keeps
-its books in the ledger (household chart, two years of entries through the posting
-service, so every invariant, summary and audit event is what a user's postings produce)."""
+simulated market (equities, ETFs, crypto, FX) with ten years of daily history, keeps its
+books in the ledger (household chart, two years of entries through the posting service,
+so every invariant, summary and audit event is what a user's postings produce) and two
+portfolios (USD and EUR) with years of trades at the simulated market's own closes,
+dividends and splits, recorded through the portfolio service."""
 
 from __future__ import annotations
 
@@ -16,8 +18,11 @@ from fiscus.config import Settings
 
 if TYPE_CHECKING:
     from fiscus.domain.identity import Principal
+    from fiscus.marketdata.providers.simulated import SimulatedProvider
     from fiscus.runtime import Runtime
     from fiscus.services.ledger.context import LedgerContext
+    from fiscus.services.portfolios.context import PortfolioContext
+    from fiscus.services.portfolios.rows import TransactionInput
 
 DEMO_EMAIL = "demo@fiscus.dev"
 DEMO_PASSWORD = "demo-password-123"
@@ -35,7 +40,7 @@ async def seed_demo(settings: Settings, *, backfill_now: bool) -> bool:
     """
     # Imported here: the CLI reads this module's constants without loading the app.
     from fiscus.domain.errors import ValidationFailed
-    from fiscus.marketdata.providers.simulated import CATALOGUE
+    from fiscus.marketdata.providers.simulated import CATALOGUE, SimulatedProvider
     from fiscus.runtime import Runtime
     from fiscus.services.identity.auth import sign_up
     from fiscus.services.marketdata import refresh, tracking
@@ -60,6 +65,8 @@ async def seed_demo(settings: Settings, *, backfill_now: bool) -> bool:
         for symbol in sorted(CATALOGUE):
             tracked = await tracking.track_instrument(runtime.marketdata, owner, symbol=symbol)
             watched.append(tracked.instrument.id)
+        market = SimulatedProvider(seed=settings.marketdata.simulated_seed)
+        await seed_portfolios(runtime.portfolios, owner, runtime.ledger.clock().date(), market)
         if backfill_now:
             await refresh.refresh_instruments(runtime.marketdata, runtime.providers, watched)
             await run_demo_backtest(runtime, owner)
@@ -69,8 +76,9 @@ async def seed_demo(settings: Settings, *, backfill_now: bool) -> bool:
 
 
 async def run_demo_backtest(runtime: Runtime, owner: Principal) -> None:
-    """Five years of SPY/AGG 60/40 held, rebalanced quarterly, or bought monthly; run inline
-    (the same ``execute`` as the worker's job) and stored for the organization."""
+    """Four years of SPY/AGG 60/40 held, rebalanced quarterly, or bought monthly, beside the
+    demo's USD brokerage portfolio; run inline (the same ``execute`` as the worker's job)
+    and stored for the organization."""
     from fiscus.domain.backtesting import Frequency, StrategyKind
     from fiscus.services.backtesting import runs
     from fiscus.services.backtesting.requests import (
@@ -78,14 +86,24 @@ async def run_demo_backtest(runtime: Runtime, owner: Principal) -> None:
         BacktestInput,
         StrategyInput,
     )
+    from fiscus.services.portfolios import queries
 
     end = runtime.portfolios.clock().date()
+    compared = next(
+        (
+            p.id
+            for p in await queries.all_portfolios(runtime.portfolios, owner)
+            if p.base_currency == CURRENCY
+        ),
+        None,
+    )
     mix = [AllocationInput("SPY", Decimal("0.6")), AllocationInput("AGG", Decimal("0.4"))]
     fixed, rate = Decimal(1), Decimal("0.0005")
     request = BacktestInput(
         name="60/40: hold, rebalance or buy monthly",
-        start=end.replace(year=end.year - 5),
+        start=end.replace(year=end.year - PORTFOLIO_YEARS, day=1),
         end=end,
+        compare_portfolio_id=compared,
         strategies=[
             StrategyInput(
                 "Buy and hold",
@@ -244,3 +262,120 @@ async def _balance(ctx: LedgerContext, owner: Principal, account_id: UUID, day: 
 
     found = await queries.balances_as_of(ctx, owner, [account_id], day)
     return found[account_id]
+
+
+# (name, base currency, cost-basis method, instruments in that currency, monthly deposit)
+PORTFOLIOS = (
+    ("Brokerage (USD)", "USD", "FIFO", ("AAPL", "MSFT", "V", "KO", "JNJ", "SPY", "VTI"), 1500),
+    ("Europe (EUR)", "EUR", "HIFO", ("SAP.DE", "ASML.AS", "IWDA.AS", "VWCE.DE"), 900),
+)
+PORTFOLIO_YEARS = 4
+
+
+async def seed_portfolios(
+    ctx: PortfolioContext, owner: Principal, today: date, market: SimulatedProvider
+) -> int:
+    """Two portfolios of monthly deposits and buys at the simulated closes, a sale of a
+    quarter of the largest position every seventh month, every cash dividend and split of
+    what is held; answers the number of transactions recorded."""
+    from fiscus.services.portfolios import portfolios, recording
+
+    recorded = 0
+    for name, currency, method, symbols, deposit in PORTFOLIOS:
+        created = await portfolios.create_portfolio(
+            ctx, owner, name=name, base_currency=currency, cost_basis_method=method
+        )
+        rows = _trades(market, symbols, today, Decimal(deposit))
+        done = await recording.record_transactions(
+            ctx, owner, created.id, rows, idempotency_key=f"demo-portfolio-{name}"
+        )
+        recorded += len(done.transactions)
+    return recorded
+
+
+def _trades(
+    market: SimulatedProvider, symbols: tuple[str, ...], today: date, deposit: Decimal
+) -> list[TransactionInput]:
+    from fiscus.services.portfolios.rows import TransactionInput
+
+    series = {s: market.series(s, today) for s in symbols}
+    closes = {s: {bar.day: bar.close for bar in found.bars} for s, found in series.items()}
+    start = today.replace(year=today.year - PORTFOLIO_YEARS, day=1)
+    splits = [a.day for found in series.values() for a in found.actions if a.ratio is not None]
+    # Start early enough to hold something through a split.
+    start = min([start, *(d.replace(day=1) - timedelta(days=60) for d in splits if d.year > 2016)])
+    events: list[tuple[date, int, TransactionInput]] = []
+    held: dict[str, Decimal] = {s: Decimal(0) for s in symbols}
+    actions = sorted(
+        (a.day, s, a) for s, found in series.items() for a in found.actions if a.day >= start
+    )
+    month, n = start, 0
+    while month <= today:
+        day = month + timedelta(days=2)
+        events.append((day, 0, TransactionInput(type="DEPOSIT", date=day, amount=deposit)))
+        symbol = symbols[n % len(symbols)]
+        trade_day = next((d for d in sorted(closes[symbol]) if d >= day), None)
+        if trade_day is not None and trade_day <= today:
+            price = closes[symbol][trade_day]
+            quantity = (deposit * Decimal("0.95") / price).quantize(Decimal("0.0001"))
+            events.append(
+                (trade_day, 1, _trade("BUY", trade_day, symbol, quantity, price, f"B{n}"))
+            )
+        n += 1
+        month = (month + timedelta(days=32)).replace(day=1)
+    events.sort(key=lambda e: (e[0], e[1]))
+    rows: list[TransactionInput] = []
+    pending = list(actions)
+    for number, (day, _, row) in enumerate(events):
+        while pending and pending[0][0] <= day:
+            rows.extend(_action(pending.pop(0), held))
+        if row.type == "BUY" and row.symbol and row.quantity is not None:
+            held[row.symbol] += row.quantity
+        rows.append(row)
+        if row.type == "BUY" and number % 14 == 13:
+            biggest = max(held, key=lambda s: held[s] * closes[s].get(day, Decimal(0)))
+            if day in closes[biggest] and held[biggest] > 0:
+                quantity = (held[biggest] / 4).quantize(Decimal("0.0001"))
+                held[biggest] -= quantity
+                price = closes[biggest][day]
+                rows.append(_trade("SELL", day, biggest, quantity, price, f"S{number}"))
+    for pending_action in pending:
+        if pending_action[0] <= today:
+            rows.extend(_action(pending_action, held))
+    return rows
+
+
+def _trade(
+    kind: str, day: date, symbol: str, quantity: Decimal, price: Decimal, reference: str
+) -> TransactionInput:
+    from fiscus.services.portfolios.rows import TransactionInput
+
+    return TransactionInput(
+        type=kind,
+        date=day,
+        symbol=symbol,
+        quantity=quantity,
+        price=price,
+        fee=Decimal("1.00"),
+        reference=reference,
+    )
+
+
+def _action(found: tuple[date, str, object], held: dict[str, Decimal]) -> list[TransactionInput]:
+    """The dividend paid on, or the split of, what is held."""
+    from fiscus.domain.marketdata import ActionKind, CorporateAction
+    from fiscus.services.portfolios.rows import TransactionInput
+
+    day, symbol, action = found
+    assert isinstance(action, CorporateAction)
+    if held[symbol] <= 0:
+        return []
+    if action.kind is ActionKind.SPLIT and action.ratio is not None:
+        held[symbol] *= action.ratio
+        return [TransactionInput(type="SPLIT", date=day, symbol=symbol, ratio=action.ratio)]
+    if action.amount is None:
+        return []
+    amount = (held[symbol] * action.amount).quantize(Decimal("0.01"))
+    if amount <= 0:
+        return []
+    return [TransactionInput(type="DIVIDEND", date=day, symbol=symbol, amount=amount)]

@@ -5,7 +5,9 @@ market data, ledger, portfolios)."""
 from __future__ import annotations
 
 import json
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
+from multiprocessing import get_context
 from typing import Any
 
 import redis.asyncio as aioredis
@@ -27,6 +29,8 @@ from fiscus.services.marketdata.context import MarketDataContext
 from fiscus.services.portfolios.context import PortfolioContext
 from fiscus.services.throttling import Throttle, auth_limits
 
+REPLAY_PROCESSES = 1
+
 
 def job_serializer(value: dict[str, Any]) -> bytes:
     """arq job payloads are JSON (never pickle): ids and primitives only."""
@@ -36,6 +40,12 @@ def job_serializer(value: dict[str, Any]) -> bytes:
 def job_deserializer(raw: bytes) -> dict[str, Any]:
     decoded: dict[str, Any] = json.loads(raw)
     return decoded
+
+
+def replay_pool() -> ProcessPoolExecutor:
+    """Processes replaying big portfolio histories (started on first use, spawned: they
+    share nothing with this process but the code)."""
+    return ProcessPoolExecutor(max_workers=REPLAY_PROCESSES, mp_context=get_context("spawn"))
 
 
 def queue_name(settings: Settings) -> str:
@@ -95,12 +105,16 @@ class Runtime:
             settings=settings, uow=uow, reads=reads, clock=clock, broker=broker, provider=providers
         )
         ledger = LedgerContext(settings=settings, uow=uow, reads=reads, clock=clock)
-        portfolios = PortfolioContext(settings=settings, uow=uow, reads=reads, clock=clock)
+        portfolios = PortfolioContext(
+            settings=settings, uow=uow, reads=reads, clock=clock, replay_pool=replay_pool()
+        )
         return cls(
             settings, db, redis, broker, queue, identity, marketdata, providers, ledger, portfolios
         )
 
     async def close(self) -> None:
+        if self.portfolios.replay_pool is not None:
+            self.portfolios.replay_pool.shutdown(wait=False, cancel_futures=True)
         await self.queue.aclose()
         await self.redis.aclose()
         await self.db.dispose()

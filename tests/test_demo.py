@@ -121,3 +121,44 @@ async def test_the_demo_keeps_two_years_of_household_books(settings: Settings, d
         assert await connection.fetchval(count) == entries  # nothing added twice
     finally:
         await connection.close()
+
+
+async def test_the_demo_keeps_two_portfolios_with_dividends_and_a_split(settings: Settings):
+    from fiscus.domain.portfolios.model import TransactionType
+    from fiscus.services.portfolios import queries as portfolio_queries
+
+    assert await seed_demo(settings, backfill_now=False) is True
+    runtime = await Runtime.open(settings)
+    try:
+        session = await log_in(
+            runtime.identity,
+            email=DEMO_EMAIL,
+            password=DEMO_PASSWORD,
+            organization_id=None,
+            client_address=None,
+        )
+        owner = runtime.identity.tokens.decode(session.access_token)
+        found = await portfolio_queries.all_portfolios(runtime.portfolios, owner)
+        assert [(p.name, p.base_currency) for p in found] == [
+            ("Brokerage (USD)", "USD"),
+            ("Europe (EUR)", "EUR"),
+        ]
+        histories = await portfolio_queries.histories(
+            runtime.portfolios, owner, [p.id for p in found]
+        )
+        today = runtime.portfolios.clock().date()
+        for portfolio in found:
+            history = [s.transaction for s in histories[portfolio.id]]
+            kinds = {t.type for t in history}
+            assert {TransactionType.DEPOSIT, TransactionType.BUY, TransactionType.SELL} <= kinds
+            assert TransactionType.DIVIDEND in kinds, portfolio.name
+            assert (today - min(t.date for t in history)).days > 3 * 365
+            assert portfolio.cash > 0
+            check = await portfolio_queries.verify_holdings_cache(
+                runtime.portfolios, owner, portfolio.id
+            )
+            assert check.sound and len(check.cached) >= 3, check
+        usd = [s.transaction for s in histories[found[0].id]]
+        assert any(t.type is TransactionType.SPLIT for t in usd)
+    finally:
+        await runtime.close()

@@ -57,22 +57,22 @@ def variables_shape_error(
     variables: dict[str, Any], limits: QueryLimits, list_limit: ListLimit | None = None
 ) -> GraphQLError | None:
     for path, value, depth in _walk(variables):
-        where = _describe(path)
         if depth > limits.max_input_depth:
             return GraphQLError(
-                f"{where} is nested more than {limits.max_input_depth} levels deep.",
+                f"{_describe(path)} is nested more than {limits.max_input_depth} levels deep.",
                 extensions={"code": "INPUT_TOO_DEEP"},
             )
         if isinstance(value, list) and len(value) > limits.max_list_input:
             cap = list_limit(path) if list_limit else limits.max_list_input
             if len(value) > cap:
                 return GraphQLError(
-                    f"{where} has {len(value)} items; this list input may have at most {cap}.",
+                    f"{_describe(path)} has {len(value)} items; this list input may have at "
+                    f"most {cap}.",
                     extensions={"code": "LIST_INPUT_TOO_LONG"},
                 )
         if isinstance(value, str) and not is_unicode(value):
             return GraphQLError(
-                f"{where} is not valid Unicode text (it contains a lone surrogate).",
+                f"{_describe(path)} is not valid Unicode text (it contains a lone surrogate).",
                 extensions={"code": "BAD_USER_INPUT"},
             )
     return None

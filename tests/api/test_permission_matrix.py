@@ -129,6 +129,35 @@ OPERATIONS = {
             "kind: MOVEMENTS}",
         }.items()
     },
+    # Portfolios: members write, analysts read, viewers see neither.
+    **{
+        name: (query, {"OWNER", "ADMIN", "MEMBER", "ANALYST"})
+        for name, query in {
+            "portfolios": "{ portfolios(first: 10) { edges { node { name cash "
+            "holdings { quantity } } } } }",
+            "portfolio": f'{{ portfolio(id: "{NOBODY}") {{ name }} }}',
+            "portfolioCsvMappings": "{ portfolioCsvMappings { name } }",
+            "organizationPortfolioSummary": "{ organizationPortfolioSummary { currency } }",
+            "exportCapitalGains": "mutation { exportCapitalGains(input: {portfolioId: "
+            f'"{NOBODY}", taxYear: 2024, format: CSV}}) {{ __typename }} }}',
+        }.items()
+    },
+    **{
+        name: (f"mutation {{ {name}(input: {body}) {{ __typename }} }}", LEDGER_WRITERS)
+        for name, body in {
+            "createPortfolio": '{name: "", baseCurrency: "USD"}',
+            "updatePortfolio": f'{{portfolioId: "{NOBODY}"}}',
+            "deletePortfolio": f'{{portfolioId: "{NOBODY}"}}',
+            "recordPortfolioTransactions": f'{{portfolioId: "{NOBODY}", idempotencyKey: "k", '
+            "transactions: []}",
+            "updatePortfolioTransaction": f'{{transactionId: "{NOBODY}"}}',
+            "deletePortfolioTransaction": f'{{transactionId: "{NOBODY}"}}',
+            "transferBetweenPortfolios": f'{{fromPortfolioId: "{NOBODY}", toPortfolioId: '
+            f'"{NOBODY}", date: "2024-01-01", symbol: "AAPL", quantity: "1", idempotencyKey: "k"}}',
+            "importPortfolioTransactionsCsv": f'{{portfolioId: "{NOBODY}", csv: "", '
+            'idempotencyKey: "k"}',
+        }.items()
+    },
     "closePeriod": (
         'mutation { closePeriod(input: {through: "2000-01-01"}) { __typename } }',
         {"OWNER", "ADMIN"},

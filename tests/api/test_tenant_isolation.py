@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import uuid
 
+from tests.api import portfolio_operations as pf
 from tests.api.backtest_operations import RUN as BACKTEST_RUN
 from tests.api.backtest_operations import backtest_input, strategy
 from tests.api.test_marketdata import CREATE as CREATE_INSTRUMENT
@@ -20,7 +21,8 @@ def raw_uuid(global_id: str) -> uuid.UUID:
 NODE = """query($id: ID!) { node(id: $id) { __typename id
   ... on User { email } ... on Organization { name } ... on Invitation { email }
   ... on AuditEvent { action } ... on Member { role } ... on Instrument { symbol }
-  ... on Backtest { name } } }"""
+  ... on Backtest { name }
+  ... on Portfolio { name } ... on PortfolioTransaction { type } } }"""
 
 
 async def object_ids(client, account) -> dict[str, str]:
@@ -47,9 +49,18 @@ async def object_ids(client, account) -> dict[str, str]:
         },
         token=account.token,
     )
+    portfolio = await pf.create(client, account.token, f"Savings {account.email}")
+    deposit = await pf.record(
+        client,
+        account.token,
+        portfolio,
+        [{"type": "DEPOSIT", "date": "2024-01-02", "amount": "100", "reference": "d1"}],
+    )
     backtest = await house_backtest(client, account)
     return {
         "Backtest": backtest,
+        "Portfolio": portfolio,
+        "PortfolioTransaction": deposit["transactions"][0]["id"],
         "Instrument": created["data"]["createManualInstrument"]["instrument"]["id"],
         "User": account.user_id,
         "Organization": account.org_id,
@@ -205,7 +216,6 @@ async def test_backtests_of_another_organization_are_invisible_and_unreachable(
     import json
 
     from tests.api.backtest_operations import PROGRESS
-    from tests.api.portfolio_operations import create
     from tests.api.test_organization_activity import subscribe
 
     a = await sign_up(http, "a@example.com", org="Org A")
@@ -221,7 +231,7 @@ async def test_backtests_of_another_organization_are_invisible_and_unreachable(
     )
     assert seen == {"data": {"backtest": None}}
     # A's portfolio id smuggled into B's request: unknown to B, nothing stored.
-    portfolio_a = await create(http, a.token, name="A's")
+    portfolio_a = ids_a["Portfolio"]
     smuggled = await gql(
         http,
         BACKTEST_RUN,
@@ -269,3 +279,136 @@ async def test_backtests_of_another_organization_are_invisible_and_unreachable(
     }
     await own.close()
     await other.close()
+async def test_portfolios_of_another_organization_are_invisible_and_untouchable(
+    client, database_url
+):
+    from tests.services.portfolio_fixtures import seed_market
+
+    await seed_market(database_url)
+    a = await sign_up(client, "a@example.com", org="Org A")
+    b = await sign_up(client, "b@example.com", org="Org B")
+    ids_a, ids_b = await object_ids(client, a), await object_ids(client, b)
+    listed = await gql(
+        client,
+        "{ portfolios(first: 10) { edges { node { name transactions(first: 10) "
+        "{ edges { node { id } } } } } } }",
+        token=b.token,
+    )
+    nodes = [e["node"] for e in listed["data"]["portfolios"]["edges"]]
+    assert [n["name"] for n in nodes] == ["Savings b@example.com"]
+    assert [e["node"]["id"] for e in nodes[0]["transactions"]["edges"]] == [
+        ids_b["PortfolioTransaction"]
+    ]
+    seen = await gql(
+        client,
+        "query($id: ID!) { portfolio(id: $id) { name } }",
+        {"id": ids_a["Portfolio"]},
+        token=b.token,
+    )
+    assert seen == {"data": {"portfolio": None}}
+    # A's portfolio id smuggled into B's inputs: NOT_FOUND, nothing written.
+    recorded = await pf.record(
+        client,
+        b.token,
+        ids_a["Portfolio"],
+        [{"type": "DEPOSIT", "date": "2024-01-03", "amount": "5"}],
+        key="smuggled",
+    )
+    assert (recorded["code"], recorded["field"]) == ("NOT_FOUND", "input.portfolioId")
+    a_books = [
+        {"type": "DEPOSIT", "date": "2024-01-03", "amount": "10000"},
+        {"type": "BUY", "date": "2024-01-04", "symbol": "AAPL", "quantity": "5", "price": "100"},
+    ]
+    await pf.record(client, a.token, ids_a["Portfolio"], a_books, key="a-books")
+    moved = await gql(
+        client,
+        pf.TRANSFER,
+        {
+            "input": {
+                "fromPortfolioId": ids_a["Portfolio"],
+                "toPortfolioId": ids_b["Portfolio"],
+                "date": "2024-02-01",
+                "symbol": "AAPL",
+                "quantity": "1",
+                "idempotencyKey": "t",
+            }
+        },
+        token=b.token,
+    )
+    assert moved["data"]["transferBetweenPortfolios"]["field"] == "input.fromPortfolioId"
+    moved = await gql(
+        client,
+        pf.TRANSFER,
+        {
+            "input": {
+                "fromPortfolioId": ids_b["Portfolio"],
+                "toPortfolioId": ids_a["Portfolio"],
+                "date": "2024-02-01",
+                "symbol": "AAPL",
+                "quantity": "1",
+                "idempotencyKey": "t2",
+            }
+        },
+        token=b.token,
+    )
+    assert moved["data"]["transferBetweenPortfolios"]["field"] == "input.toPortfolioId"
+    # A's lot id named in B's SPECIFIC sell: not an open lot of B.
+    lots_a = await gql(
+        client,
+        "query($id: ID!) { portfolio(id: $id) { lots(open: true) { id } } }",
+        {"id": ids_a["Portfolio"]},
+        token=a.token,
+    )
+    lot_a = lots_a["data"]["portfolio"]["lots"][0]["id"]
+    specific = await pf.create(client, b.token, "Specific", costBasisMethod="SPECIFIC")
+    picked = await pf.record(
+        client,
+        b.token,
+        specific,
+        [
+            {"type": "DEPOSIT", "date": "2024-01-03", "amount": "10000"},
+            {
+                "type": "BUY",
+                "date": "2024-01-04",
+                "symbol": "AAPL",
+                "quantity": "5",
+                "price": "100",
+            },
+            {
+                "type": "SELL",
+                "date": "2024-01-05",
+                "symbol": "AAPL",
+                "quantity": "1",
+                "price": "100",
+                "lots": [{"lotId": lot_a, "quantity": "1"}],
+            },
+        ],
+        key="picked",
+    )
+    assert (picked["code"], picked["field"]) == (
+        "LOT_NOT_OPEN",
+        "input.transactions[2].lots[0].lotId",
+    )
+    for mutation, name in (
+        (pf.UPDATE_TX, "updatePortfolioTransaction"),
+        (pf.DELETE_TX, "deletePortfolioTransaction"),
+    ):
+        variables = {"input": {"transactionId": ids_a["PortfolioTransaction"]}}
+        if name == "updatePortfolioTransaction":
+            variables["input"]["note"] = "mine now"
+        touched = await gql(client, mutation, variables, token=b.token)
+        assert touched["data"][name]["code"] == "NOT_FOUND", touched
+    exported = await gql(
+        client,
+        pf.EXPORT,
+        {"input": {"portfolioId": ids_a["Portfolio"], "taxYear": 2024, "format": "CSV"}},
+        token=b.token,
+    )
+    assert exported["data"]["exportCapitalGains"]["code"] == "NOT_FOUND"
+    own = await gql(
+        client,
+        "query($id: ID!) { node(id: $id) { ... on Portfolio { cash } } }",
+        {"id": ids_a["Portfolio"]},
+        token=a.token,
+    )
+    assert own["data"]["node"]["cash"] == "9600.0000"  # A's books are as A left them

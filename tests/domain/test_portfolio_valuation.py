@@ -260,7 +260,5 @@ def test_a_long_series_has_one_point_per_calendar_day() -> None:
         end=day("2020-12-31"),
     )
     assert len(points) == 366
-    assert all(
-        b.date - a.date == timedelta(days=1) for a, b in itertools.pairwise(points)
-    )
+    assert all(b.date - a.date == timedelta(days=1) for a, b in itertools.pairwise(points))
     assert points[-1].date == date(2020, 12, 31)

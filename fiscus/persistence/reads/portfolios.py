@@ -14,7 +14,6 @@ from decimal import Decimal
 from typing import Any
 from uuid import UUID
 
-import asyncpg
 from sqlalchemy import (
     Boolean,
     DateTime,
@@ -33,7 +32,8 @@ from fiscus.domain.portfolios.portfolio import Portfolio
 from fiscus.persistence.models.portfolios import PortfolioRow, PortfolioTransactionRow
 from fiscus.persistence.reads.compiled import ReadQuery
 from fiscus.persistence.reads.repositories import ReadRepository
-from fiscus.persistence.repositories.portfolios import (
+from fiscus.persistence.repositories.portfolio_rows import (
+    HISTORY_ARRAY,
     TRANSACTION_COLUMNS,
     Holding,
     StoredTransaction,
@@ -85,9 +85,10 @@ _HOLDINGS = ReadQuery.of(
     ORDER BY portfolio_id, instrument_id""")
 )
 _HISTORIES = ReadQuery.of(
-    select(*TRANSACTION_COLUMNS)
-    .where(T.org_id == _ORG, T.portfolio_id == any_(_IDS))
-    .order_by(T.portfolio_id, T.trade_date, T.seq)
+    text(f"""
+    SELECT portfolio_id, count(*), json_agg({HISTORY_ARRAY})::text FROM portfolio_transactions
+    WHERE org_id = :org_id AND portfolio_id = ANY(CAST(:ids AS uuid[]))
+    GROUP BY portfolio_id""")  # noqa: S608 -- a constant fragment, no input
 )
 _TRANSACTIONS_BY_IDS = ReadQuery.of(
     select(*TRANSACTION_COLUMNS).where(T.org_id == _ORG, T.id == any_(_IDS))
@@ -229,12 +230,14 @@ class PortfolioReads(ReadRepository):
             found[r[0]].append(Holding(r[1], Decimal(r[2]), Decimal(r[3]), Decimal(r[4])))
         return found
 
-    async def history_rows(self, portfolio_ids: Sequence[UUID]) -> Sequence[asyncpg.Record]:
-        """Every transaction of these portfolios in replay order, as raw rows (``stored_of``
-        converts them; big histories convert in a worker thread)."""
+    async def history_texts(self, portfolio_ids: Sequence[UUID]) -> dict[UUID, tuple[int, str]]:
+        """Each portfolio's transactions in replay order as (count, one JSON text), which
+        ``stored_from_json`` decodes (big histories in a worker thread); portfolios with
+        none are absent."""
         if not portfolio_ids:
-            return []
-        return await self.fetch(_HISTORIES, org_id=self.org_id, ids=list(portfolio_ids))
+            return {}
+        rows = await self.fetch(_HISTORIES, org_id=self.org_id, ids=list(portfolio_ids))
+        return {r[0]: (int(r[1]), str(r[2])) for r in rows}
 
     async def transactions_by_ids(self, ids: Sequence[UUID]) -> list[StoredTransaction]:
         if not ids:

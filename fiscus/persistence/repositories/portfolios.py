@@ -10,19 +10,15 @@ the cache is rewritten with two statements (holdings replaced, cash set).
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
-from datetime import date, datetime
+from collections.abc import Sequence
+from datetime import datetime
 from decimal import Decimal
-from typing import Any
 from uuid import UUID
 
-from sqlalchemy import Row, delete, func, select, text, update
+from sqlalchemy import delete, func, select, text, update
 
 from fiscus.domain.portfolios.model import (
-    LotPick,
     Transaction,
-    TransactionType,
     TransferredLot,
 )
 from fiscus.persistence.models.portfolios import (
@@ -32,142 +28,18 @@ from fiscus.persistence.models.portfolios import (
     PortfolioTransactionRow,
 )
 from fiscus.persistence.repositories.base import AreaRepository
-
-T = PortfolioTransactionRow
-TRANSACTION_COLUMNS = (
-    T.id,
-    T.seq,
-    T.type,
-    T.trade_date,
-    T.currency,
-    T.fx_rate,
-    T.instrument_id,
-    T.quantity,
-    T.price,
-    T.fee,
-    T.amount,
-    T.ratio,
-    T.lots,
-    T.transferred_lots,
-    T.reference,
-    T.note,
-    T.portfolio_id,
-    T.transfer_id,
+from fiscus.persistence.repositories.portfolio_rows import (
+    HISTORY_ARRAY,
+    TRANSACTION_COLUMNS,
+    Holding,
+    StoredTransaction,
+    picks_json,
+    stored_of,
+    transferred_json,
 )
 
+T = PortfolioTransactionRow
 
-@dataclass(frozen=True, slots=True)
-class Holding:
-    """A cache row (or what a replay says one should be)."""
-
-    instrument_id: UUID
-    quantity: Decimal
-    cost_basis: Decimal
-    cost_local: Decimal
-
-
-@dataclass(frozen=True, slots=True)
-class StoredTransaction:
-    """A transaction as stored: the domain transaction plus where it belongs."""
-
-    transaction: Transaction
-    portfolio_id: UUID
-    transfer_id: UUID | None
-
-
-def _decimal(value: Any) -> Decimal | None:
-    return None if value is None else Decimal(value)
-
-
-def picks_of(raw: Sequence[dict[str, Any]] | None) -> tuple[LotPick, ...]:
-    return tuple(LotPick(str(p["lot_id"]), Decimal(str(p["quantity"]))) for p in raw or ())
-
-
-def picks_json(picks: Iterable[LotPick]) -> list[dict[str, str]]:
-    return [{"lot_id": p.lot_id, "quantity": str(p.quantity)} for p in picks]
-
-
-def transferred_of(raw: Sequence[dict[str, Any]] | None) -> tuple[TransferredLot, ...]:
-    return tuple(
-        TransferredLot(
-            date.fromisoformat(str(lot["acquired_on"])),
-            Decimal(str(lot["quantity"])),
-            Decimal(str(lot["cost_basis"])),
-            Decimal(str(lot["cost_local"])),
-        )
-        for lot in raw or ()
-    )
-
-
-def transferred_json(lots: Iterable[TransferredLot]) -> list[dict[str, str]]:
-    return [
-        {
-            "acquired_on": lot.acquired_on.isoformat(),
-            "quantity": str(lot.quantity),
-            "cost_basis": str(lot.cost_basis),
-            "cost_local": str(lot.cost_local),
-        }
-        for lot in lots
-    ]
-
-
-def stored_of(row: Sequence[Any]) -> StoredTransaction:
-    """A row of ``TRANSACTION_COLUMNS`` (or the same columns read by the read path). Pure:
-    callers convert big histories in a worker thread."""
-    lots = row[12]
-    transferred = row[13]
-    if isinstance(lots, str):
-        lots = json.loads(lots)
-    if isinstance(transferred, str):
-        transferred = json.loads(transferred)
-    transaction = Transaction(
-        id=row[0],
-        seq=row[1],
-        type=TransactionType(row[2]),
-        date=row[3],
-        currency=row[4].strip(),
-        fx_rate=Decimal(row[5]),
-        instrument_id=row[6],
-        quantity=_decimal(row[7]),
-        price=_decimal(row[8]),
-        fee=Decimal(row[9]),
-        amount=_decimal(row[10]),
-        ratio=_decimal(row[11]),
-        lots=picks_of(lots),
-        transferred_lots=transferred_of(transferred),
-        reference=row[14],
-        note=row[15],
-    )
-    return StoredTransaction(transaction, row[16], row[17])
-
-
-def transaction_json(
-    transaction: Transaction, portfolio_id: UUID, transfer_id: UUID | None = None
-) -> dict[str, Any]:
-    """One row of ``insert_transactions``' JSON parameter."""
-    t = transaction
-    return {
-        "id": str(t.id),
-        "portfolio_id": str(portfolio_id),
-        "type": t.type.value,
-        "trade_date": t.date.isoformat(),
-        "instrument_id": None if t.instrument_id is None else str(t.instrument_id),
-        "currency": t.currency,
-        "fx_rate": str(t.fx_rate),
-        "quantity": None if t.quantity is None else str(t.quantity),
-        "price": None if t.price is None else str(t.price),
-        "fee": str(t.fee),
-        "amount": None if t.amount is None else str(t.amount),
-        "ratio": None if t.ratio is None else str(t.ratio),
-        "lots": picks_json(t.lots) if t.lots else None,
-        "transferred_lots": transferred_json(t.transferred_lots) if t.transferred_lots else None,
-        "transfer_id": None if transfer_id is None else str(transfer_id),
-        "reference": t.reference,
-        "note": t.note,
-    }
-
-
-# Rows keep the order of the JSON array, so ``seq`` (an identity) follows it.
 _INSERT_TRANSACTIONS = text("""
     INSERT INTO portfolio_transactions (
       org_id, id, portfolio_id, type, trade_date, instrument_id, currency, fx_rate, quantity,
@@ -209,6 +81,9 @@ _EXISTING_REFERENCES = text("""
     SELECT reference FROM portfolio_transactions
     WHERE org_id = :org_id AND portfolio_id = :portfolio_id
       AND reference = ANY(CAST(:references AS text[]))""")
+_HISTORY = text(f"""
+    SELECT count(*), coalesce(max(seq), 0), coalesce(json_agg({HISTORY_ARRAY}), '[]')::text
+    FROM portfolio_transactions WHERE org_id = :org_id AND portfolio_id = :id""")  # noqa: S608 -- a constant fragment, no input
 _LOCK_PORTFOLIOS = text("""
     SELECT id FROM portfolios WHERE org_id = :org_id AND id = ANY(CAST(:ids AS uuid[]))
     ORDER BY id FOR UPDATE""")
@@ -265,15 +140,13 @@ class PortfolioRepository(AreaRepository):
 
     # Transactions.
 
-    async def transaction_rows(self, portfolio_id: UUID) -> Sequence[Row[Any]]:
-        """The portfolio's whole history as raw rows in replay order (``stored_of`` turns
-        each into a domain transaction; big histories do that in a worker thread)."""
-        result = await self.session.execute(
-            select(*TRANSACTION_COLUMNS)
-            .where(T.org_id == self.org_id, T.portfolio_id == portfolio_id)
-            .order_by(T.trade_date, T.seq)
-        )
-        return result.all()
+    async def history_text(self, portfolio_id: UUID) -> tuple[int, int, str]:
+        """(count, highest ``seq``, the portfolio's whole history in replay order as one JSON
+        text): ``stored_from_json`` decodes it, away from the event loop when big."""
+        row = (
+            await self.session.execute(_HISTORY, {"org_id": self.org_id, "id": portfolio_id})
+        ).one()
+        return int(row[0]), int(row[1]), str(row[2])
 
     async def transaction(self, transaction_id: UUID) -> StoredTransaction | None:
         result = await self.session.execute(
@@ -291,6 +164,28 @@ class PortfolioRepository(AreaRepository):
             .order_by(T.seq)
         )
         return [stored_of(r) for r in result.all()]
+
+    async def transfer_outs(self, portfolio_id: UUID) -> list[StoredTransaction]:
+        """The portfolio's TRANSFER_OUT legs of transfers with another portfolio."""
+        result = await self.session.execute(
+            select(*TRANSACTION_COLUMNS).where(
+                T.org_id == self.org_id,
+                T.portfolio_id == portfolio_id,
+                T.type == "TRANSFER_OUT",
+                T.transfer_id.is_not(None),
+            )
+        )
+        return [stored_of(r) for r in result.all()]
+
+    async def transfer_leg_count(self, portfolio_id: UUID) -> int:
+        found = await self.session.scalar(
+            select(func.count()).where(
+                T.org_id == self.org_id,
+                T.portfolio_id == portfolio_id,
+                T.transfer_id.is_not(None),
+            )
+        )
+        return int(found or 0)
 
     async def existing_references(self, portfolio_id: UUID, references: Sequence[str]) -> set[str]:
         if not references:

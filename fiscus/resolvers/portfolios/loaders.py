@@ -12,7 +12,7 @@ from uuid import UUID
 from strawberry.dataloader import DataLoader
 
 from fiscus.domain.portfolios.portfolio import Portfolio
-from fiscus.persistence.repositories.portfolios import StoredTransaction
+from fiscus.persistence.repositories.portfolio_rows import StoredTransaction
 from fiscus.schema.portfolios.records import PortfolioBooks, TransactionsPage
 from fiscus.services.portfolios import pricing, queries, valuation
 

@@ -138,9 +138,9 @@ class PortfolioMutation:
             )
             return io.RecordPortfolioTransactionsSuccess(
                 portfolio=Portfolio.from_domain(done.portfolio),
-                transactions=[PortfolioTransaction.from_domain(s) for s in done.transactions],
                 recorded=len(done.transactions),
                 replayed=done.replayed,
+                stored=done.transactions,
             )
 
         return await attempt(run)

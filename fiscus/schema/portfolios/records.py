@@ -10,6 +10,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
+from typing import Any
 from uuid import UUID
 
 import strawberry
@@ -17,7 +18,7 @@ from graphql import GraphQLError
 from strawberry.types import Info
 
 from fiscus.domain.portfolios import model as domain
-from fiscus.persistence.repositories.portfolios import StoredTransaction
+from fiscus.persistence.repositories.portfolio_rows import StoredTransaction
 from fiscus.schema.marketdata import Instrument
 from fiscus.schema.relay import Node, to_global_id
 from fiscus.services.portfolios.queries import TransactionFilters
@@ -294,4 +295,67 @@ class TransactionsPage:
             from_day=self.from_day,
             to_day=self.to_day,
             after=self.after,
+        )
+
+
+@strawberry.type(description="One sale (a row per term when a sale mixed short and long lots).")
+class CapitalGainsRow:
+    sale_date: date
+    quantity: Decimal
+    acquired: str = strawberry.field(
+        description="The lots' acquisition date (YYYY-MM-DD), or VARIOUS."
+    )
+    proceeds: Decimal
+    cost_basis: Decimal
+    fee: Decimal
+    gain: Decimal
+    term: domain.Term
+    transaction_id: strawberry.Private[UUID]
+    instrument_id: strawberry.Private[UUID]
+
+    @strawberry.field
+    async def transaction(self, info: Info) -> PortfolioTransaction | None:
+        return await _transaction(info, self.transaction_id)
+
+    @strawberry.field
+    async def instrument(self, info: Info) -> Instrument | None:
+        return await _instrument(info, self.instrument_id)
+
+
+@strawberry.type
+class CapitalGainsReport:
+    tax_year: int
+    currency: str
+    rows: list[CapitalGainsRow]
+    short_term_total: Decimal
+    long_term_total: Decimal
+    total: Decimal
+    proceeds_total: Decimal
+    cost_total: Decimal
+
+    @classmethod
+    def from_domain(cls, report: Any, currency: str) -> CapitalGainsReport:
+        return cls(
+            tax_year=report.tax_year,
+            currency=currency,
+            rows=[
+                CapitalGainsRow(
+                    sale_date=r.sale_date,
+                    quantity=r.quantity,
+                    acquired=r.acquired if isinstance(r.acquired, str) else r.acquired.isoformat(),
+                    proceeds=r.proceeds,
+                    cost_basis=r.cost_basis,
+                    fee=r.fee,
+                    gain=r.gain,
+                    term=r.term,
+                    transaction_id=r.transaction_id,
+                    instrument_id=r.instrument_id,
+                )
+                for r in report.rows
+            ],
+            short_term_total=report.short_total,
+            long_term_total=report.long_total,
+            total=report.total,
+            proceeds_total=report.proceeds_total,
+            cost_total=report.cost_total,
         )

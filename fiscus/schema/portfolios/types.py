@@ -20,10 +20,12 @@ from fiscus.domain.portfolios import model as domain
 from fiscus.domain.portfolios.engine import open_lots
 from fiscus.domain.portfolios.portfolio import Portfolio as DomainPortfolio
 from fiscus.domain.portfolios.returns import Performance as DomainPerformance
+from fiscus.domain.portfolios.tax import capital_gains_report
 from fiscus.domain.portfolios.valuation import ValuationPoint as DomainPoint
 from fiscus.schema.analytics import risk as analytics
 from fiscus.schema.marketdata import Instrument
 from fiscus.schema.portfolios.records import (
+    CapitalGainsReport,
     IncomeEntry,
     Lot,
     PortfolioTransaction,
@@ -348,3 +350,13 @@ class Portfolio(Node):
             AllocationSlice(key=s.key, value=s.value, weight=s.weight)
             for s in valuation.allocation(self.source, rows, by)
         ]
+
+    @strawberry.field(description="Realized gains of a tax year, by term (base currency).")
+    async def capital_gains_report(self, info: Info, tax_year: int) -> CapitalGainsReport:
+        if not 1900 <= tax_year <= 2200:
+            raise GraphQLError(
+                "A year.", extensions={"code": "BAD_USER_INPUT", "argument": "taxYear"}
+            )
+        books = (await info.context.loaders.portfolios.books.load(self.source)).books
+        report = capital_gains_report(books, tax_year)
+        return CapitalGainsReport.from_domain(report, self.source.base_currency)

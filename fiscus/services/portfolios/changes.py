@@ -11,11 +11,10 @@ from uuid import UUID
 
 from fiscus.domain.errors import RuleViolation
 from fiscus.domain.identity import Principal
-from fiscus.domain.portfolios.engine import PortfolioRuleViolation
-from fiscus.domain.portfolios.model import Transaction
 from fiscus.persistence.uow import UnitOfWork
 from fiscus.realtime import channels
 from fiscus.services.identity import audit
+from fiscus.services.portfolios.replaying import Broken
 from fiscus.services.portfolios.rows import FieldName, input_name
 from fiscus.services.portfolios.workspace import Explain, describe
 
@@ -59,16 +58,15 @@ def explain_rows(
     """Violations on rows of the input name ``name(index, field)``; on a row recorded
     earlier (that this change breaks) they name ``fallback`` and say which row broke."""
 
-    def explain(violation: PortfolioRuleViolation, portfolio_id: UUID, tx: Transaction) -> Any:
+    def explain(broken: Broken, portfolio_id: UUID) -> RuleViolation:
+        tx = broken.transaction
         index = rows.get(tx.id)
         if index is not None:
-            return _violation(
-                violation.code, violation.message, name(index, input_name(violation.field))
-            )
+            return _violation(broken.code, broken.message, name(index, input_name(broken.field)))
         where = names.get(portfolio_id, "this portfolio")
         return _violation(
-            violation.code,
-            f"This change breaks {describe(tx)} in {where}: {violation.message}",
+            broken.code,
+            f"This change breaks {describe(tx)} in {where}: {broken.message}",
             fallback,
         )
 

@@ -19,7 +19,7 @@ from fiscus.domain.errors import ErrorCode, FieldIssue, NotFound, RuleViolation,
 from fiscus.domain.identity import Principal
 from fiscus.domain.portfolios.model import LotPick, Transaction, TransactionType
 from fiscus.domain.portfolios.portfolio import Portfolio
-from fiscus.persistence.repositories.portfolios import StoredTransaction
+from fiscus.persistence.repositories.portfolio_rows import StoredTransaction
 from fiscus.services.portfolios import pricing
 from fiscus.services.portfolios.changes import explain_rows, record_change
 from fiscus.services.portfolios.context import PortfolioContext
@@ -81,13 +81,15 @@ def _merged(
 
 
 async def _locate(work: Workspace, transaction_id: UUID) -> StoredTransaction:
+    """The row, read again once its portfolio is locked (it may have changed meanwhile)."""
     stored = await work.uow.portfolios.transaction(transaction_id)
     if stored is None:
         raise NotFound("No such transaction.", field="transactionId")
     await work.open(stored.portfolio_id)
-    found = work.find(transaction_id)
-    assert found is not None
-    return found[1]
+    locked = await work.uow.portfolios.transaction(transaction_id)
+    if locked is None:
+        raise NotFound("No such transaction.", field="transactionId")
+    return locked
 
 
 async def update_transaction(
@@ -173,7 +175,7 @@ async def update_transaction(
             subject_type="portfolio_transaction",
             subject_id=current.id,
         )
-        cash = work.books(portfolio_id).cash
+        cash = work.outcome(portfolio_id).cash
         await uow.commit()
     return Edited(replace(portfolio_of(row), cash=cash), changed)
 
@@ -215,6 +217,6 @@ async def delete_transaction(
             subject_type="portfolio_transaction",
             subject_id=transaction_id,
         )
-        cash = work.books(portfolio_id).cash
+        cash = work.outcome(portfolio_id).cash
         await uow.commit()
     return replace(portfolio_of(row), cash=cash)

@@ -11,7 +11,7 @@ from uuid import UUID
 from fiscus.domain.errors import ErrorCode, FieldIssue, RuleViolation, ValidationFailed
 from fiscus.domain.identity import Principal
 from fiscus.domain.marketdata import normalize_currency
-from fiscus.domain.portfolios.model import CostBasisMethod, TransactionType
+from fiscus.domain.portfolios.model import CostBasisMethod
 from fiscus.domain.portfolios.portfolio import Portfolio, normalize_portfolio_name
 from fiscus.persistence.models.portfolios import PortfolioRow
 from fiscus.persistence.uow import UnitOfWork
@@ -170,16 +170,11 @@ async def delete_portfolio(ctx: PortfolioContext, principal: Principal, portfoli
     async with ctx.unit(org_id=principal.org_id, user_id=principal.user_id) as uow:
         work = Workspace(ctx, uow, now, principal.user_id)
         row = await work.open(portfolio_id)
-        legs = [
-            s
-            for s in work.history(portfolio_id)
-            if s.transfer_id is not None
-            and s.transaction.type in (TransactionType.TRANSFER_IN, TransactionType.TRANSFER_OUT)
-        ]
+        legs = await uow.portfolios.transfer_leg_count(portfolio_id)
         if legs:
             raise RuleViolation(
                 ErrorCode.TRANSFER_LEG,
-                f"This portfolio holds {len(legs)} transfer(s) with another portfolio: delete "
+                f"This portfolio holds {legs} transfer(s) with another portfolio: delete "
                 "them first (deletePortfolioTransaction on either leg).",
                 "portfolioId",
             )
@@ -190,7 +185,7 @@ async def delete_portfolio(ctx: PortfolioContext, principal: Principal, portfoli
             action="portfolio.deleted",
             portfolio_ids=[portfolio_id],
             at=now,
-            details={"name": row.name, "transactions": len(work.history(portfolio_id))},
+            details={"name": row.name, "transactions": work.count(portfolio_id)},
         )
         await uow.commit()
     return portfolio_id

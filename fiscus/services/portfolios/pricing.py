@@ -107,6 +107,21 @@ async def fx_table(
     return FxTable(base, {s: History.of(points) for s, points in found.items()})
 
 
+async def fx_tables(
+    reads: Reads, bases: Iterable[str], currencies: Iterable[str], start: date, end: date
+) -> dict[str, FxTable]:
+    """``fx_table`` for several base currencies at once (one statement for all)."""
+    wanted = set(currencies)
+    by_base = {base: fx_symbols(base, wanted) for base in set(bases)}
+    symbols = sorted({s for found in by_base.values() for s in found})
+    found = await reads.portfolios.currency_histories(symbols, start, end) if symbols else {}
+    histories = {s: History.of(points) for s, points in found.items()}
+    return {
+        base: FxTable(base, {s: histories[s] for s in wanted_symbols if s in histories})
+        for base, wanted_symbols in by_base.items()
+    }
+
+
 async def instruments_by_symbols(reads: Reads, symbols: Iterable[str]) -> dict[str, Instrument]:
     """The organization's manual instruments first, then global ones (one statement)."""
     wanted = sorted(set(symbols))

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import partial
 from uuid import UUID
 
 from fiscus.domain.identity import Principal
@@ -18,9 +19,13 @@ from fiscus.domain.portfolios.engine import replay
 from fiscus.domain.portfolios.model import Books
 from fiscus.domain.portfolios.portfolio import Portfolio
 from fiscus.persistence.reads.portfolios import CsvMapping, TransactionFilters
-from fiscus.persistence.repositories.portfolios import Holding, StoredTransaction, stored_of
+from fiscus.persistence.repositories.portfolio_rows import (
+    Holding,
+    StoredTransaction,
+    stored_from_json,
+)
 from fiscus.services.portfolios.context import PortfolioContext
-from fiscus.services.portfolios.workspace import holdings_of
+from fiscus.services.portfolios.replaying import holdings_of
 
 __all__ = ["TransactionFilters"]
 
@@ -62,11 +67,10 @@ async def histories(
 ) -> dict[UUID, list[StoredTransaction]]:
     """Each portfolio's transactions in replay order (one statement)."""
     async with ctx.reading(principal.org_id, principal.user_id) as reads:
-        raw = await reads.portfolios.history_rows(portfolio_ids)
-    converted = await ctx.offload(len(raw), lambda: [stored_of(r) for r in raw])
+        texts = await reads.portfolios.history_texts(portfolio_ids)
     found: dict[UUID, list[StoredTransaction]] = {p: [] for p in portfolio_ids}
-    for stored in converted:
-        found[stored.portfolio_id].append(stored)
+    for portfolio_id, (count, text) in texts.items():
+        found[portfolio_id] = await ctx.offload(count, partial(stored_from_json, text))
     return found
 
 
@@ -137,8 +141,11 @@ async def verify_holdings_cache(
     async with ctx.reading(principal.org_id, principal.user_id) as reads:
         (portfolio,) = await reads.portfolios.portfolios_by_ids([portfolio_id])
         cached = (await reads.portfolios.holdings([portfolio_id]))[portfolio_id]
-        raw = await reads.portfolios.history_rows([portfolio_id])
-    rows = [stored_of(r).transaction for r in raw]
+        count, text = (await reads.portfolios.history_texts([portfolio_id])).get(
+            portfolio_id, (0, "[]")
+        )
+    stored = await ctx.offload(count, lambda: stored_from_json(text))
+    rows = [s.transaction for s in stored]
     fresh = await ctx.offload(
         len(rows),
         lambda: replay(rows, method=portfolio.cost_basis_method, allow_margin=True),

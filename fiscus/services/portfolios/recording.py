@@ -26,9 +26,9 @@ from uuid import UUID
 
 from fiscus.domain.errors import Conflict, ErrorCode, FieldIssue, NotFound, ValidationFailed
 from fiscus.domain.identity import Principal
-from fiscus.domain.portfolios.model import MAX_TRANSACTIONS_PER_CALL
+from fiscus.domain.portfolios.model import MAX_TRANSACTIONS_PER_CALL, Transaction
 from fiscus.domain.portfolios.portfolio import Portfolio
-from fiscus.persistence.repositories.portfolios import StoredTransaction
+from fiscus.persistence.repositories.portfolio_rows import StoredTransaction
 from fiscus.services import idempotency
 from fiscus.services.portfolios import pricing
 from fiscus.services.portfolios.changes import explain_rows, record_change
@@ -142,8 +142,9 @@ async def record_transactions(
             name=field_name,
         ),
     )
-    fingerprint_of = request or _request(portfolio_id, rows)
-    fingerprint = await ctx.offload(size, lambda: idempotency.fingerprint(fingerprint_of))
+    fingerprint = await ctx.offload(
+        size, lambda: idempotency.fingerprint(request or _request(portfolio_id, rows))
+    )
     now = ctx.clock()
     async with ctx.unit(org_id=principal.org_id, user_id=principal.user_id) as uow:
         work = Workspace(ctx, uow, now, principal.user_id)
@@ -184,18 +185,12 @@ async def record_transactions(
             ]
             resolved = [t for t in resolved if t.reference not in existing]
         first_seq = work.next_seq(portfolio_id)
-        new = [
-            StoredTransaction(replace(t, seq=first_seq + n), portfolio_id, None)
-            for n, t in enumerate(resolved)
-        ]
+        new = await ctx.offload(size, lambda: _stored(resolved, portfolio_id, first_seq))
         if new:
             work.add(portfolio_id, new)
             await work.settle(explain_rows(index_of, field_name, fallback="transactions", names={}))
             seqs = await work.write()
-            new = [
-                replace(s, transaction=replace(s.transaction, seq=seqs[s.transaction.id]))
-                for s in new
-            ]
+            new = await ctx.offload(size, lambda: _with_seqs(new, seqs))
             await record_change(
                 uow,
                 principal,
@@ -209,11 +204,29 @@ async def record_transactions(
                     "to": max(s.transaction.date for s in new).isoformat(),
                 },
             )
-            cash = work.books(portfolio_id).cash
+            cash = work.outcome(portfolio_id).cash
         else:
             cash = row.cash
         await uow.commit()
     return Recorded(replace(portfolio_of(row), cash=cash), new, False, duplicates)
+
+
+def _stored(
+    transactions: Sequence[Transaction], portfolio_id: UUID, first_seq: int
+) -> list[StoredTransaction]:
+    """New rows after every stored one (their ``seq`` until the database assigns it)."""
+    return [
+        StoredTransaction(replace(t, seq=first_seq + n), portfolio_id, None)
+        for n, t in enumerate(transactions)
+    ]
+
+
+def _with_seqs(
+    stored: Sequence[StoredTransaction], seqs: dict[UUID, int]
+) -> list[StoredTransaction]:
+    return [
+        replace(s, transaction=replace(s.transaction, seq=seqs[s.transaction.id])) for s in stored
+    ]
 
 
 def idempotency_reused() -> Conflict:

@@ -24,7 +24,7 @@ from fiscus.domain.identity import Principal
 from fiscus.domain.marketdata import FxRateNotFound, normalize_symbol
 from fiscus.domain.portfolios.model import LotPick, Transaction, TransactionType
 from fiscus.domain.portfolios.portfolio import MAX_NOTE, Portfolio
-from fiscus.persistence.repositories.portfolios import StoredTransaction
+from fiscus.persistence.repositories.portfolio_rows import StoredTransaction
 from fiscus.services import idempotency
 from fiscus.services.portfolios import pricing
 from fiscus.services.portfolios.changes import explain_rows, record_change
@@ -135,7 +135,7 @@ async def transfer_between_portfolios(
         explain = explain_rows({out_id: 0, in_id: 0}, own_field, fallback="date", names={})
         work.add(from_portfolio_id, [out_leg])
         await work.settle(explain)
-        consumed = work.books(from_portfolio_id).closed_lots_for.get(out_id, ())
+        consumed = work.outcome(from_portfolio_id).closed_lots_for.get(out_id, ())
         in_tx = Transaction(
             id=in_id,
             seq=work.next_seq(to_portfolio_id),
@@ -169,7 +169,7 @@ async def transfer_between_portfolios(
             },
             subject_id=from_portfolio_id,
         )
-        books_out, books_in = work.books(from_portfolio_id), work.books(to_portfolio_id)
+        books_out, books_in = work.outcome(from_portfolio_id), work.outcome(to_portfolio_id)
         rows = work.row(from_portfolio_id), work.row(to_portfolio_id)
         await uow.commit()
     out_leg = replace(out_leg, transaction=replace(out_tx, seq=seqs[out_id]))

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import enum
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import date, timedelta
 from decimal import ROUND_HALF_EVEN, Decimal
@@ -36,7 +36,7 @@ from fiscus.domain.portfolios.valuation import (
     daily_valuation,
     holdings,
 )
-from fiscus.persistence.repositories.portfolios import Holding, StoredTransaction
+from fiscus.persistence.repositories.portfolio_rows import Holding, StoredTransaction
 from fiscus.services.portfolios import pricing, queries
 from fiscus.services.portfolios.context import PortfolioContext
 
@@ -63,11 +63,13 @@ async def valued_holdings(
         ids = {h.instrument_id for rows in cached.values() for h in rows}
         instruments = await pricing.instruments_by_ids(reads, ids)
         closes = await pricing.price_histories(reads, instruments, today - PERIOD_LOOKBACK, today)
-        tables = {}
-        for base in {p.base_currency for p in portfolios}:
-            tables[base] = await pricing.fx_table(
-                reads, base, {i.currency for i in instruments.values()}, today, today
-            )
+        tables = await pricing.fx_tables(
+            reads,
+            {p.base_currency for p in portfolios},
+            {i.currency for i in instruments.values()},
+            today,
+            today,
+        )
     found: dict[UUID, list[ValuedHolding]] = {}
     for portfolio in portfolios:
         rows = cached.get(portfolio.id, [])
@@ -128,34 +130,58 @@ async def valuation_series(
     """One point per calendar day of [start, end] (see ``domain.portfolios.valuation``)."""
     if history is None:
         history = (await queries.histories(ctx, principal, [portfolio.id]))[portfolio.id]
-    transactions = [s.transaction for s in history]
-    ids = {t.instrument_id for t in transactions if t.instrument_id is not None}
+    found = await many_series(ctx, principal, [portfolio], {portfolio.id: history}, start, end)
+    return found[portfolio.id]
+
+
+async def many_series(
+    ctx: PortfolioContext,
+    principal: Principal,
+    portfolios: Sequence[Portfolio],
+    histories: Mapping[UUID, Sequence[StoredTransaction]],
+    start: date,
+    end: date,
+) -> dict[UUID, list[ValuationPoint]]:
+    """``valuation_series`` of several portfolios, their market data read together (three
+    statements at most however many portfolios)."""
+    transactions = {p.id: [s.transaction for s in histories.get(p.id, ())] for p in portfolios}
+    ids = {t.instrument_id for rows in transactions.values() for t in rows if t.instrument_id}
     async with ctx.reading(principal.org_id, principal.user_id) as reads:
         instruments = await pricing.instruments_by_ids(reads, ids)
         closes = await pricing.price_histories(reads, instruments, start, end)
-        currencies = {i.currency for i in instruments.values()} | {t.currency for t in transactions}
-        table = await pricing.fx_table(reads, portfolio.base_currency, currencies, start, end)
+        currencies = {i.currency for i in instruments.values()}
+        currencies |= {t.currency for rows in transactions.values() for t in rows}
+        tables = await pricing.fx_tables(
+            reads, {p.base_currency for p in portfolios}, currencies, start, end
+        )
     prices = {
         i: PriceHistory(instruments[i].currency, h.days, h.closes)
         for i, h in closes.items()
         if i in instruments
     }
-    fx: dict[str, FxHistory] = {}
-    for currency in currencies - {portfolio.base_currency}:
-        dates, rates = table.series(currency, start - timedelta(days=1), end)
-        fx[currency] = FxHistory(dates, rates)
-    return await ctx.offload(
-        len(transactions) + (end - start).days,
-        lambda: daily_valuation(
-            transactions,
-            method=portfolio.cost_basis_method,
-            prices=prices,
-            fx=fx,
-            base_currency=portfolio.base_currency,
-            start=start,
-            end=end,
-        ),
-    )
+    found: dict[UUID, list[ValuationPoint]] = {}
+    for portfolio in portfolios:
+        base = portfolio.base_currency
+        fx: dict[str, FxHistory] = {}
+        for currency in currencies - {base}:
+            dates, rates = tables[base].series(currency, start - timedelta(days=1), end)
+            fx[currency] = FxHistory(dates, rates)
+        rows = transactions[portfolio.id]
+        found[portfolio.id] = await ctx.offload(
+            len(rows) + (end - start).days,
+            lambda rows=rows, base=base, fx=fx, method=portfolio.cost_basis_method: (  # type: ignore[misc]
+                daily_valuation(
+                    rows,
+                    method=method,
+                    prices=prices,
+                    fx=fx,
+                    base_currency=base,
+                    start=start,
+                    end=end,
+                )
+            ),
+        )
+    return found
 
 
 class Period(enum.StrEnum):
@@ -243,15 +269,14 @@ async def organization_summary(
         from_=from_day,
         to=to_day,
     )
-    series: list[list[ValuationPoint]] = []
     async with ctx.reading(principal.org_id, principal.user_id) as reads:
         table = await pricing.fx_table(
             reads, target, {p.base_currency for p in found}, start - timedelta(days=1), end
         )
+    by_portfolio = await many_series(ctx, principal, found, history, start, end)
+    series: list[list[ValuationPoint]] = []
     for portfolio in found:
-        points = await valuation_series(
-            ctx, principal, portfolio, start, end, history[portfolio.id]
-        )
+        points = by_portfolio[portfolio.id]
         if portfolio.base_currency != target:
             converted = []
             for point in points:

@@ -1,6 +1,7 @@
-"""The histories one use case changes: loaded under lock, changed in memory, replayed (off
-the event loop when big), cascaded through transfers, then written back with every
-touched portfolio's cache in the same transaction.
+"""The histories one use case changes: locked, changed (added, replaced and removed rows
+kept apart from the stored history), replayed (``replaying``: in another process for a
+big history), cascaded through transfers, then written back with every touched
+portfolio's cache in the same transaction.
 
 Cascade: a TRANSFER_IN carries the lots its paired TRANSFER_OUT took from the source's
 replay (``Books.closed_lots_for``). When a source history changes, each of its transfers'
@@ -23,9 +24,7 @@ from decimal import ROUND_HALF_EVEN, Decimal
 from uuid import UUID
 
 from fiscus.domain.errors import ErrorCode, NotFound, RuleViolation
-from fiscus.domain.portfolios.engine import PortfolioRuleViolation, replay
 from fiscus.domain.portfolios.model import (
-    Books,
     ConsumedLot,
     CostBasisMethod,
     Transaction,
@@ -33,28 +32,16 @@ from fiscus.domain.portfolios.model import (
     TransferredLot,
 )
 from fiscus.persistence.models.portfolios import PortfolioRow
-from fiscus.persistence.repositories.portfolios import (
-    Holding,
-    StoredTransaction,
-    stored_of,
-    transaction_json,
-)
+from fiscus.persistence.repositories.portfolio_rows import StoredTransaction, transaction_json
 from fiscus.persistence.uow import UnitOfWork
 from fiscus.services.portfolios.context import PortfolioContext
+from fiscus.services.portfolios.replaying import Broken, ReplayJob, ReplayOutcome
 
 _CENT = Decimal("0.0001")
 MAX_CASCADE = 200
 
-Explain = Callable[[PortfolioRuleViolation, UUID, Transaction], RuleViolation]
-"""(violation, portfolio id, the row breaking the rule) -> the error the caller reports."""
-
-
-def holdings_of(books: Books) -> list[Holding]:
-    return [
-        Holding(p.instrument_id, p.quantity, p.cost_basis, p.cost_local)
-        for p in sorted(books.positions, key=lambda p: str(p.instrument_id))
-        if p.quantity != 0
-    ]
+Explain = Callable[[Broken, UUID], RuleViolation]
+"""(the broken rule and its row, portfolio id) -> the error the caller reports."""
 
 
 def received_lots(
@@ -76,18 +63,23 @@ def received_lots(
     )
 
 
-@dataclass
-class _Portfolio:
-    row: PortfolioRow
-    history: list[StoredTransaction]
-    books: Books | None = None
-    dirty: bool = False
-    touched: bool = False
-
-
 def describe(tx: Transaction) -> str:
     reference = f", reference {tx.reference}" if tx.reference else ""
     return f"the {tx.type.value} of {tx.date.isoformat()}{reference}"
+
+
+@dataclass
+class _Portfolio:
+    row: PortfolioRow
+    count: int
+    max_seq: int
+    history: str
+    added: list[StoredTransaction] = field(default_factory=list)
+    replaced: dict[UUID, StoredTransaction] = field(default_factory=dict)
+    removed: set[UUID] = field(default_factory=set)
+    outcome: ReplayOutcome | None = None
+    dirty: bool = False
+    touched: bool = False
 
 
 @dataclass
@@ -102,45 +94,38 @@ class Workspace:
     deleted: set[UUID] = field(default_factory=set)
 
     async def open(self, portfolio_id: UUID, *, field_name: str = "portfolioId") -> PortfolioRow:
-        """Locks and loads a portfolio (once per use case)."""
+        """Locks and reads a portfolio (once per use case); its history stays the text the
+        database sent until a replay decodes it."""
         found = self.portfolios.get(portfolio_id)
         if found is not None:
             return found.row
         row = await self.uow.portfolios.portfolio(portfolio_id, for_update=True)
         if row is None:
             raise NotFound("No such portfolio.", field=field_name)
-        raw = await self.uow.portfolios.transaction_rows(portfolio_id)
-        history = await self.ctx.offload(len(raw), lambda: _convert(raw))
-        self.portfolios[portfolio_id] = _Portfolio(row, history)
+        count, max_seq, text = await self.uow.portfolios.history_text(portfolio_id)
+        self.portfolios[portfolio_id] = _Portfolio(row, count, max_seq, text)
         return row
 
     def row(self, portfolio_id: UUID) -> PortfolioRow:
         return self.portfolios[portfolio_id].row
 
-    def history(self, portfolio_id: UUID) -> list[StoredTransaction]:
-        return self.portfolios[portfolio_id].history
+    def count(self, portfolio_id: UUID) -> int:
+        return self.portfolios[portfolio_id].count
 
-    def books(self, portfolio_id: UUID) -> Books:
-        books = self.portfolios[portfolio_id].books
-        assert books is not None, "settle() first"
-        return books
+    def outcome(self, portfolio_id: UUID) -> ReplayOutcome:
+        outcome = self.portfolios[portfolio_id].outcome
+        assert outcome is not None, "settle() first"
+        return outcome
 
     def next_seq(self, portfolio_id: UUID) -> int:
-        history = self.portfolios[portfolio_id].history
-        return max((s.transaction.seq for s in history), default=0) + 1
-
-    def find(self, transaction_id: UUID) -> tuple[UUID, StoredTransaction] | None:
-        for portfolio_id, held in self.portfolios.items():
-            for stored in held.history:
-                if stored.transaction.id == transaction_id:
-                    return portfolio_id, stored
-        return None
+        held = self.portfolios[portfolio_id]
+        return max([held.max_seq, *(s.transaction.seq for s in held.added)]) + 1
 
     # Changes (in memory until ``write``).
 
     def add(self, portfolio_id: UUID, stored: Sequence[StoredTransaction]) -> None:
         held = self.portfolios[portfolio_id]
-        held.history.extend(stored)
+        held.added.extend(stored)
         for item in stored:
             self.inserted[item.transaction.id] = item
         held.dirty = held.touched = True
@@ -148,20 +133,23 @@ class Workspace:
     def replace(self, portfolio_id: UUID, stored: StoredTransaction) -> None:
         held = self.portfolios[portfolio_id]
         tx_id = stored.transaction.id
-        held.history = [stored if s.transaction.id == tx_id else s for s in held.history]
         if tx_id in self.inserted:
             self.inserted[tx_id] = stored
+            held.added = [stored if s.transaction.id == tx_id else s for s in held.added]
         else:
             self.updated[tx_id] = stored
+            held.replaced[tx_id] = stored
         held.dirty = held.touched = True
 
     def remove(self, portfolio_id: UUID, transaction_ids: set[UUID]) -> None:
         held = self.portfolios[portfolio_id]
-        held.history = [s for s in held.history if s.transaction.id not in transaction_ids]
+        held.removed |= transaction_ids
         for tx_id in transaction_ids:
             self.updated.pop(tx_id, None)
+            held.replaced.pop(tx_id, None)
             if self.inserted.pop(tx_id, None) is None:
                 self.deleted.add(tx_id)
+        held.added = [s for s in held.added if s.transaction.id not in transaction_ids]
         held.dirty = held.touched = True
 
     def reconfigure(self, portfolio_id: UUID) -> None:
@@ -179,81 +167,88 @@ class Workspace:
                 return
             for portfolio_id in pending:
                 await self._replay(portfolio_id, explain)
-                await self._cascade(portfolio_id, explain)
+                await self._cascade(portfolio_id)
         raise RuleViolation(
             ErrorCode.INVALID, "Transfers between these portfolios never settle.", None
         )
 
     async def _replay(self, portfolio_id: UUID, explain: Explain) -> None:
         held = self.portfolios[portfolio_id]
-        transactions = [s.transaction for s in held.history]
-        method = CostBasisMethod(held.row.cost_basis_method)
-        try:
-            margin = held.row.allow_margin
-            books = await self.ctx.offload(
-                len(transactions),
-                lambda: replay(transactions, method=method, allow_margin=margin),
-            )
-        except PortfolioRuleViolation as violation:
-            culprit = next(t for t in transactions if t.id == violation.transaction_id)
-            raise explain(violation, portfolio_id, culprit) from None
-        held.books = books
+        job = ReplayJob(
+            history=held.history,
+            method=CostBasisMethod(held.row.cost_basis_method),
+            allow_margin=held.row.allow_margin,
+            added=[s.transaction for s in held.added],
+            replaced={k: s.transaction for k, s in held.replaced.items()},
+            removed=frozenset(held.removed),
+            size=held.count + len(held.added),
+        )
+        outcome = await self.ctx.replay(job)
+        if outcome.broken is not None:
+            raise explain(outcome.broken, portfolio_id)
+        held.outcome = outcome
         held.dirty = False
 
-    async def _cascade(self, portfolio_id: UUID, explain: Explain) -> None:
+    async def _outs(self, portfolio_id: UUID) -> list[StoredTransaction]:
+        """The portfolio's TRANSFER_OUT legs as changed here."""
         held = self.portfolios[portfolio_id]
-        assert held.books is not None
-        outs = [
+        stored = await self.uow.portfolios.transfer_outs(portfolio_id)
+        found = [
+            held.replaced.get(s.transaction.id, s)
+            for s in stored
+            if s.transaction.id not in held.removed
+        ]
+        found += [
             s
-            for s in held.history
+            for s in held.added
             if s.transaction.type is TransactionType.TRANSFER_OUT and s.transfer_id is not None
         ]
+        return found
+
+    async def _cascade(self, portfolio_id: UUID) -> None:
+        held = self.portfolios[portfolio_id]
+        assert held.outcome is not None
+        outs = await self._outs(portfolio_id)
         if not outs:
             return
         legs = await self._receiving_legs([s.transfer_id for s in outs if s.transfer_id])
         for out in outs:
-            target = legs.get(out.transfer_id)  # type: ignore[arg-type]
+            target = legs.get(out.transfer_id) if out.transfer_id else None
             if target is None:
                 continue
             target_id, in_leg = target
-            consumed = held.books.closed_lots_for.get(out.transaction.id, ())
+            consumed = held.outcome.closed_lots_for.get(out.transaction.id, ())
             lots = received_lots(consumed, out.transaction, in_leg.transaction)
             if tuple(lots) == tuple(in_leg.transaction.transferred_lots):
                 continue
             quantity = sum((lot.quantity for lot in lots), Decimal(0))
-            changed = replace(
-                in_leg,
-                transaction=replace(in_leg.transaction, transferred_lots=lots, quantity=quantity),
-            )
-            self.replace(target_id, changed)
+            moved = replace(in_leg.transaction, transferred_lots=lots, quantity=quantity)
+            self.replace(target_id, replace(in_leg, transaction=moved))
 
     async def _receiving_legs(
         self, transfer_ids: Sequence[UUID]
     ) -> dict[UUID, tuple[UUID, StoredTransaction]]:
-        """TRANSFER_IN legs of these transfers, from loaded histories, loading (and locking)
-        the receiving portfolios not loaded yet."""
+        """TRANSFER_IN legs of these transfers as changed here (opening, and locking, the
+        receiving portfolios not open yet)."""
         wanted = set(transfer_ids)
         found: dict[UUID, tuple[UUID, StoredTransaction]] = {}
-        for portfolio_id, held in self.portfolios.items():
-            for s in held.history:
-                if (
-                    s.transfer_id is not None
-                    and s.transfer_id in wanted
-                    and s.transaction.type is TransactionType.TRANSFER_IN
-                ):
-                    found[s.transfer_id] = (portfolio_id, s)
+        for item in [*self.inserted.values(), *self.updated.values()]:
+            if (
+                item.transfer_id in wanted
+                and item.transfer_id is not None
+                and item.transaction.type is TransactionType.TRANSFER_IN
+            ):
+                found[item.transfer_id] = (item.portfolio_id, item)
         missing = wanted - set(found)
         if missing:
-            stored = await self.uow.portfolios.transfer_legs(sorted(missing))
-            for leg in stored:
-                if leg.transaction.type is TransactionType.TRANSFER_IN:
-                    await self.open(leg.portfolio_id)
-                    current = next(
-                        s
-                        for s in self.portfolios[leg.portfolio_id].history
-                        if s.transaction.id == leg.transaction.id
-                    )
-                    found[leg.transfer_id] = (leg.portfolio_id, current)  # type: ignore[index]
+            for leg in await self.uow.portfolios.transfer_legs(sorted(missing)):
+                if leg.transaction.type is not TransactionType.TRANSFER_IN:
+                    continue
+                await self.open(leg.portfolio_id)
+                if leg.transaction.id in self.portfolios[leg.portfolio_id].removed:
+                    continue
+                assert leg.transfer_id is not None
+                found[leg.transfer_id] = (leg.portfolio_id, leg)
         return found
 
     # Writing.
@@ -276,21 +271,17 @@ class Workspace:
         for portfolio_id, held in self.portfolios.items():
             if not held.touched:
                 continue
-            assert held.books is not None and not held.dirty, "settle() before write()"
+            assert held.outcome is not None and not held.dirty, "settle() before write()"
             await repo.rewrite_cache(
                 portfolio_id,
-                cash=held.books.cash,
-                holdings=holdings_of(held.books),
+                cash=held.outcome.cash,
+                holdings=held.outcome.holdings,
                 at=self.now,
             )
         return seqs
 
     def touched(self) -> list[UUID]:
         return [p for p, held in self.portfolios.items() if held.touched]
-
-
-def _convert(raw: Sequence[object]) -> list[StoredTransaction]:
-    return [stored_of(r) for r in raw]  # type: ignore[arg-type]
 
 
 def _inserted_json(items: Sequence[StoredTransaction]) -> str:

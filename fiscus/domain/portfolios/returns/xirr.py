@@ -10,8 +10,9 @@ POSITIVE (a withdrawal, the value at the end). The rate does not depend on the c
 Solved in ``x = ln(1 + r)`` (so ``r > -1`` always): ``f(x) = sum_i c_i * exp(-x * t_i)``,
 evaluated with the largest exponent factored out (no overflow; the sign is unchanged).
 From a guess, the search steps outward on both sides (doubling steps) to the nearest sign
-change within ``x`` in [-50, 700] (r from -100% + 2e-22 to about 1e304), then Newton steps that fall
-outside the shrinking bracket are replaced by bisection, to ``|hi - lo| < 1e-12``. Two
+change within ``x`` in [-700, 700] (r from -100% + 1e-304 to about 1e304), then Newton
+steps that fall outside the shrinking bracket are replaced by bisection, to
+``|hi - lo| < 1e-12``. Two
 roots between two scan points of the same sign are found through the turning point of
 ``f`` between them (where ``f'`` changes sign). No bracket: ``rate`` None with the reason;
 never a silent non-convergence. When the flows change sign more than once there may be
@@ -28,7 +29,7 @@ from decimal import Decimal
 
 from fiscus.domain.portfolios.returns.twr import DAYS_PER_YEAR, to_rate
 
-X_MIN, X_MAX = -50.0, 700.0
+X_MIN, X_MAX = -700.0, 700.0
 _TOLERANCE = 1e-12
 _MAX_STEPS = 300
 

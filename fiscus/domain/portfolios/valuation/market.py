@@ -1,6 +1,7 @@
-"""Per-instrument arrays over the valuation calendar: the local close ``P[k]``, the rate
-``X[k]``, the unit value in the base currency ``U[k] = P[k] * X[k]``, the currency move
-``P[k] * (X[k] - X[k-1])`` and the days whose close was carried or stood in for."""
+"""Arrays over the valuation calendar: per instrument the local close ``P[k]`` and the days
+whose close was carried or stood in for; per foreign currency the rate ``X[k]`` and its
+move ``X[k] - X[k-1]``. Values are summed per currency in local units, then converted once
+a day (``sum_i q_i * P_i * X = X * sum_i q_i * P_i``)."""
 
 from __future__ import annotations
 
@@ -8,44 +9,59 @@ from bisect import bisect_left
 from collections.abc import Mapping, Sequence
 from datetime import date
 from decimal import Decimal
-from operator import mul, sub
+from itertools import chain, repeat
+from operator import add, mul, sub
 from uuid import UUID
 
 from fiscus.domain.portfolios.kinds import LOT_TYPES, PRICED, SPLIT, TRANSFER_IN
 from fiscus.domain.portfolios.model import Transaction
-from fiscus.domain.portfolios.valuation.history import Aligned, FxHistory, PriceHistory, align
+from fiscus.domain.portfolios.valuation.history import FxHistory, PriceHistory, align
 
 _ZERO = Decimal(0)
 
 
+class CurrencyMarket:
+    """A foreign currency's rates; ``first``: the first day with a rate (None before)."""
+
+    __slots__ = ("delta", "first", "rates")
+
+    def __init__(self, rates: list[Decimal | None]) -> None:
+        self.rates = rates
+        self.first = first = _first_known(rates)
+        # delta[k] = X[k] - X[k-1]; 0 on the first day with a rate and before it
+        self.delta: list[Decimal] = [_ZERO] * (first + 1)
+        self.delta.extend(map(sub, rates[first + 1 :], rates[first:-1]))
+        del self.delta[len(rates) :]
+
+
 class InstrumentMarket:
-    __slots__ = ("carried", "close", "currency", "foreign", "fx", "instrument_id", "move", "unit")
+    __slots__ = ("carried", "close", "currency", "foreign", "instrument_id")
 
     def __init__(
         self,
         instrument_id: UUID,
         currency: str,
         close: list[Decimal | None],
-        fx: list[Decimal | None] | None,
+        foreign: CurrencyMarket | None,
         carried: list[int],
     ) -> None:
         self.instrument_id = instrument_id
         self.currency = currency
         self.close = close
-        self.fx = fx
-        self.foreign = fx is not None
+        self.foreign = foreign
         self.carried = carried
-        if fx is None:
-            self.unit = close
-            self.move: list[Decimal] = []
-        else:
-            # From the first day with both a close and a rate on, neither is None again.
-            first = max(_first_known(close), _first_known(fx))
-            self.unit = [None] * first + list(map(mul, close[first:], fx[first:]))
-            # move[k] = P[k] * (X[k] - X[k-1])
-            changes = map(sub, fx[first + 1 :], fx[first:-1])
-            self.move = [_ZERO] * (first + 1) + list(map(mul, close[first + 1 :], changes))
-            del self.move[len(close) :]
+
+    def unit(self, k: int) -> Decimal:
+        """The value of one unit on day ``k`` in the base currency, ``P[k] * X[k]``."""
+        close = self.close[k]
+        if close is None:
+            raise ValueError("No price for a day an instrument is held.")
+        if self.foreign is None:
+            return close
+        rate = self.foreign.rates[k]
+        if rate is None:
+            raise ValueError("No rate for a day an instrument is held.")
+        return close * rate
 
     def carried_within(self, start: int, stop: int) -> list[int]:
         at = bisect_left(self.carried, start)
@@ -92,15 +108,15 @@ def build_markets(
     base_currency: str,
     first: date,
     days: int,
-) -> dict[int, InstrumentMarket]:
+) -> tuple[dict[int, InstrumentMarket], dict[str, CurrencyMarket]]:
     """Arrays for every instrument whose quantity ``rows`` (in replay order) may change,
-    by ``instrument_id.int``."""
+    by ``instrument_id.int``, and for the foreign currencies they are quoted in."""
     by_instrument: dict[int, list[Transaction]] = {}
     for tx in rows:
         if tx.instrument_id is not None and tx.type in LOT_TYPES:
             by_instrument.setdefault(tx.instrument_id.int, []).append(tx)
     weekdays = _weekdays(first, days)
-    fx_cache: dict[str, Aligned] = {}
+    currencies: dict[str, CurrencyMarket] = {}
     markets: dict[int, InstrumentMarket] = {}
     for key, own in by_instrument.items():
         instrument_id = own[0].instrument_id
@@ -119,42 +135,54 @@ def build_markets(
             stand_ins,
         )
         carried = (weekdays - close.real) | set(range(min(close.first_real, days)))
-        rates: list[Decimal | None] | None = None
+        foreign: CurrencyMarket | None = None
         if currency != base_currency:
-            aligned = fx_cache.get(currency)
-            if aligned is None:
-                rate_history = fx.get(currency)
-                if rate_history is not None and rate_history.dates:
-                    seen_from = rate_history.dates[0]
-                    rates_seen = [
-                        (tx.date, tx.fx_rate)
-                        for tx in rows
-                        if tx.currency == currency and tx.date < seen_from
-                    ]
-                else:
-                    rates_seen = [(tx.date, tx.fx_rate) for tx in rows if tx.currency == currency]
-                aligned = align(
-                    first,
-                    days,
-                    rate_history.dates if rate_history is not None else (),
-                    rate_history.rates if rate_history is not None else (),
-                    rates_seen,
+            foreign = currencies.get(currency)
+            if foreign is None:
+                foreign = currencies[currency] = _currency(
+                    rows, fx.get(currency), currency, first, days
                 )
-                fx_cache[currency] = aligned
-            rates = aligned.values
-            carried |= set(range(min(aligned.first_real, days)))
+            carried |= set(range(min(foreign.first, days)))
         markets[key] = InstrumentMarket(
-            instrument_id, currency, close.values, rates, sorted(carried)
+            instrument_id, currency, close.values, foreign, sorted(carried)
         )
-    return markets
+    return markets, currencies
 
 
-def scaled_sum(
-    into: list[Decimal], start: int, stop: int, factor: Decimal, values: Sequence[Decimal | None]
+def _currency(
+    rows: Sequence[Transaction], history: FxHistory | None, code: str, first: date, days: int
+) -> CurrencyMarket:
+    """Rates carried forward; before the first one, the rows' own ``fx_rate`` stand in."""
+    seen_from = history.dates[0] if history is not None and history.dates else None
+    stand_ins = [
+        (tx.date, tx.fx_rate)
+        for tx in rows
+        if tx.currency == code and (seen_from is None or tx.date < seen_from)
+    ]
+    aligned = align(
+        first,
+        days,
+        history.dates if history is not None else (),
+        history.rates if history is not None else (),
+        stand_ins,
+    )
+    return CurrencyMarket(aligned.values)
+
+
+def add_held_value(
+    into: list[Decimal],
+    changes: Sequence[tuple[int, Decimal]],
+    closes: Sequence[Decimal | None],
+    days: int,
 ) -> None:
-    """``into[k] += factor * values[k]`` for ``start <= k < stop`` (at C speed). ``values``
-    carry forward, so once one is known every later one is."""
-    part = values[start:stop]
-    if part and part[0] is None:
-        raise ValueError("No price or rate for a day an instrument is held.")
-    into[start:stop] = map(Decimal.__add__, into[start:stop], map(factor.__mul__, part))  # type: ignore[arg-type]
+    """``into[k] += q(k) * closes[k]`` for every day, ``q`` the step function ``changes``
+    ((first day, units from then on), ascending). Two passes in C over the whole calendar
+    rather than one per step: per-step slicing costs more than multiplying by zero."""
+    starts = [first for first, _ in changes]
+    gaps = list(map(sub, [*starts[1:], days], starts))
+    quantities = [_ZERO] * starts[0]
+    quantities.extend(chain.from_iterable(map(repeat, (q for _, q in changes), gaps)))
+    known = _first_known(closes)
+    if any(quantities[:known]):
+        raise ValueError("No price for a day an instrument is held.")
+    into[known:] = map(add, into[known:], map(mul, quantities[known:], closes[known:]))

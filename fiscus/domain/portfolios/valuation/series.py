@@ -26,6 +26,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal, localcontext
+from operator import add, mul
 from uuid import UUID
 
 from fiscus.domain.portfolios.engine import EXACT, BookKeeper, in_order
@@ -33,7 +34,7 @@ from fiscus.domain.portfolios.kinds import ACQUIRING, LOT_TYPES, SPLIT, TRANSFER
 from fiscus.domain.portfolios.lots import ZERO, money
 from fiscus.domain.portfolios.model import Books, CostBasisMethod, Transaction
 from fiscus.domain.portfolios.valuation.history import FxHistory, PriceHistory
-from fiscus.domain.portfolios.valuation.market import build_markets, scaled_sum
+from fiscus.domain.portfolios.valuation.market import add_held_value, build_markets
 
 
 @dataclass(frozen=True, slots=True)
@@ -111,7 +112,9 @@ def recompute(
         if row[1].date <= end and (instrument_id is None or row[1].instrument_id == instrument_id)
     ]
     with localcontext(EXACT):
-        markets = build_markets([tx for _, tx in rows], prices, fx, base_currency, start, days)
+        markets, currencies = build_markets(
+            [tx for _, tx in rows], prices, fx, base_currency, start, days
+        )
         keeper = BookKeeper(method, allow_margin=allow_margin)
         at = 0
         while at < len(rows) and rows[at][1].date < start:
@@ -164,18 +167,18 @@ def recompute(
                     continue
                 if tx.type is TRANSFER_IN:
                     q = sum((lot.quantity for lot in tx.transferred_lots), ZERO)
-                    inflow[k] += money(q * market.unit[k])  # type: ignore[operator]
+                    inflow[k] += money(q * market.unit(k))
                 elif tx.type is TRANSFER_OUT:
                     q = -sum((lot.quantity for lot in keeper.closed_lots_for[tx.id]), ZERO)
-                    outflow[k] -= money(q * market.unit[k])  # type: ignore[operator]
+                    outflow[k] -= money(q * market.unit(k))
                 elif tx.quantity is None:  # a cash dividend
                     continue
                 else:
                     q = tx.quantity if tx.type in ACQUIRING else -tx.quantity
-                    if market.foreign:
+                    if market.foreign is not None:
                         # Units traded at rate x, valued tonight at X(k): q * P(k) * (X(k) - x).
-                        close, rate = market.close[k], market.fx[k]  # type: ignore[index]
-                        currency[k] += q * close * (rate - tx.fx_rate)  # type: ignore[operator]
+                        tonight = market.unit(k)
+                        currency[k] += q * (tonight - market.close[k] * tx.fx_rate)  # type: ignore[operator]
                 touched[key] = net + q
             income[k] = keeper.income_total - income_before
             fees[k] = keeper.fees - fees_before
@@ -185,27 +188,38 @@ def recompute(
                 steps.setdefault(key, []).append((k, book.quantity))
                 cost_total += book.cost_basis - cost_before[key]
                 market = markets[key]
-                if market.foreign:
-                    # Overnight units only: q(start of day) = q(end of day) - net acquired.
-                    currency[k] -= net * market.move[k]
+                if market.foreign is not None and net:
+                    # Overnight units only: q(start of day) = q(end of day) - net acquired;
+                    # the currency sums below take q(end of day) * P(k) * (X(k) - X(k-1)).
+                    currency[k] -= net * market.close[k] * market.foreign.delta[k]  # type: ignore[operator]
             cost[k] = cost_total
         for k in range(1, days):
             if cash[k] is None:
                 cash[k] = cash[k - 1]
                 cost[k] = cost[k - 1]
         value = [ZERO] * days
+        # Sum q * P per currency in local units: sum_i q_i P_i X = X * sum_i q_i P_i.
+        local = {code: [ZERO] * days for code in currencies}
         carried: dict[int, list[UUID]] = {}
         for key, changes in steps.items():
             market = markets[key]
+            into = value if market.foreign is None else local[market.currency]
+            add_held_value(into, changes, market.close, days)
             for n, (first, quantity) in enumerate(changes):
                 stop = changes[n + 1][0] if n + 1 < len(changes) else days
-                if not quantity or stop <= first:
-                    continue
-                scaled_sum(value, first, stop, quantity, market.unit)
-                if market.foreign:
-                    scaled_sum(currency, first, stop, quantity, market.move)
-                for k in market.carried_within(first, stop):
-                    carried.setdefault(k, []).append(market.instrument_id)
+                if quantity and stop > first:
+                    for k in market.carried_within(first, stop):
+                        carried.setdefault(k, []).append(market.instrument_id)
+        for code, foreign in currencies.items():
+            held, first = local[code], foreign.first
+            if any(held[:first]):
+                raise ValueError(f"No {code} rate for a day an instrument in {code} is held.")
+            rates = foreign.rates[first:]
+            # value += X(k) * sum_i q_i P_i(k);  currency += (X(k) - X(k-1)) * sum_i q_i P_i(k)
+            value[first:] = map(add, value[first:], map(mul, held[first:], rates))
+            currency[first:] = map(
+                add, currency[first:], map(mul, held[first:], foreign.delta[first:])
+            )
         points = []
         one_day = timedelta(days=1)
         on = start

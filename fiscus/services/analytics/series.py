@@ -26,10 +26,15 @@ from fiscus.domain.portfolios.valuation import (
     combine,
     daily_valuation,
 )
-from fiscus.persistence.repositories.portfolios import StoredTransaction
+from fiscus.persistence.repositories.portfolio_rows import StoredTransaction
 from fiscus.services.portfolios import pricing, queries
 from fiscus.services.portfolios.context import PortfolioContext
-from fiscus.services.portfolios.valuation import Period, first_day, valuation_series
+from fiscus.services.portfolios.valuation import (
+    Period,
+    first_day,
+    many_series,
+    valuation_series,
+)
 
 _CENT = Decimal("0.0001")
 
@@ -151,11 +156,10 @@ async def organization_series(
         table = await pricing.fx_table(
             reads, target, {p.base_currency for p in found}, start - timedelta(days=1), end
         )
+    by_portfolio = await many_series(ctx, principal, found, history, start, end)
     series: list[list[ValuationPoint]] = []
     for portfolio in found:
-        points = await valuation_series(
-            ctx, principal, portfolio, start, end, history[portfolio.id]
-        )
+        points = by_portfolio[portfolio.id]
         if portfolio.base_currency != target:
             converted = []
             for point in points:

@@ -23,6 +23,7 @@ if TYPE_CHECKING:
     from fiscus.domain.debts import Debt
     from fiscus.domain.identity import Principal
     from fiscus.marketdata.providers.simulated import SimulatedProvider
+    from fiscus.runtime import Runtime
     from fiscus.services.ledger.context import LedgerContext
     from fiscus.services.planning import PlanningContext
     from fiscus.services.portfolios.context import PortfolioContext
@@ -84,9 +85,75 @@ async def seed_demo(settings: Settings, *, backfill_now: bool) -> bool:
         await seed_portfolios(runtime.portfolios, owner, runtime.ledger.clock().date(), market)
         if backfill_now:
             await refresh.refresh_instruments(runtime.marketdata, runtime.providers, watched)
+            await run_demo_backtest(runtime, owner)
         return True
     finally:
         await runtime.close()
+
+
+async def run_demo_backtest(runtime: Runtime, owner: Principal) -> None:
+    """Four years of SPY/AGG 60/40 held, rebalanced quarterly, or bought monthly, beside the
+    demo's USD brokerage portfolio; run inline (the same ``execute`` as the worker's job)
+    and stored for the organization."""
+    from fiscus.domain.backtesting import Frequency, StrategyKind
+    from fiscus.services.backtesting import runs
+    from fiscus.services.backtesting.requests import (
+        AllocationInput,
+        BacktestInput,
+        StrategyInput,
+    )
+    from fiscus.services.portfolios import queries
+
+    end = runtime.portfolios.clock().date()
+    compared = next(
+        (
+            p.id
+            for p in await queries.all_portfolios(runtime.portfolios, owner)
+            if p.base_currency == CURRENCY
+        ),
+        None,
+    )
+    mix = [AllocationInput("SPY", Decimal("0.6")), AllocationInput("AGG", Decimal("0.4"))]
+    fixed, rate = Decimal(1), Decimal("0.0005")
+    request = BacktestInput(
+        name="60/40: hold, rebalance or buy monthly",
+        start=end.replace(year=end.year - PORTFOLIO_YEARS, day=1),
+        end=end,
+        compare_portfolio_id=compared,
+        strategies=[
+            StrategyInput(
+                "Buy and hold",
+                StrategyKind.BUY_AND_HOLD,
+                mix,
+                Decimal(10_000),
+                fee_fixed=fixed,
+                fee_rate=rate,
+            ),
+            StrategyInput(
+                "Rebalance quarterly",
+                StrategyKind.REBALANCE,
+                mix,
+                Decimal(10_000),
+                rebalance_frequency=Frequency.QUARTERLY,
+                fee_fixed=fixed,
+                fee_rate=rate,
+            ),
+            StrategyInput(
+                "Monthly 500",
+                StrategyKind.DCA,
+                mix,
+                Decimal(0),
+                contribution=Decimal(500),
+                dca_amount=Decimal(500),
+                fee_fixed=fixed,
+                fee_rate=rate,
+            ),
+        ],
+    )
+    submitted = await runs.submit(runtime.portfolios, owner, request)
+    await runs.execute(
+        runtime.portfolios, runtime.broker.publish, owner.org_id, submitted.backtest.id
+    )
 
 
 CURRENCY = "USD"

@@ -41,6 +41,18 @@ async def test_the_demo_watches_the_simulated_market_with_ten_years_of_history(
         expected_first = max(ten_years_ago, CATALOGUE[row["symbol"]].listed)
         assert (row["first"] - expected_first).days <= 7, row["symbol"]
         assert row["days"] >= 0.68 * (row["last"] - row["first"]).days, row["symbol"]
+    # One backtest stored for the demo organization, run by the same code as the worker's.
+    connection = await asyncpg.connect(_plain(database_url))
+    try:
+        backtests = await connection.fetch(
+            "SELECT status, jsonb_array_length(summary->'strategies') AS strategies,"
+            " error FROM backtests"
+        )
+    finally:
+        await connection.close()
+    assert [(b["status"], b["strategies"], b["error"]) for b in backtests] == [
+        ("SUCCEEDED", 3, None)
+    ]
     assert await seed_demo(settings, backfill_now=True) is False  # already there
 
 

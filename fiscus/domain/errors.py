@@ -68,6 +68,8 @@ class ErrorCode(enum.StrEnum):
     ARCHIVED = "ARCHIVED"
     IN_USE = "IN_USE"
     LEASE_OVERLAP = "LEASE_OVERLAP"
+    # Analytics and backtests.
+    NO_PRICES = "NO_PRICES"
 
 
 @dataclass(frozen=True, slots=True)

@@ -21,6 +21,7 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from fiscus.persistence.database import Database
+from fiscus.persistence.repositories.analytics import AnalyticsRepository
 from fiscus.persistence.repositories.attachments import AttachmentsRepository
 from fiscus.persistence.repositories.base import AreaRepository
 from fiscus.persistence.repositories.budgets import BudgetsRepository, GoalsRepository
@@ -108,6 +109,9 @@ class UnitOfWork:
         self._ledger: LedgerRepository | None = None
         self._idempotency: IdempotencyRepository | None = None
         self._portfolios: PortfolioRepository | None = None
+        self._receivables: ReceivablesRepository | None = None
+        self._properties: PropertiesRepository | None = None
+        self._analytics: AnalyticsRepository | None = None
         self._areas: dict[str, object] = {}
 
     @property
@@ -132,8 +136,6 @@ class UnitOfWork:
         if not isinstance(found, cls):
             found = self._areas[name] = cls(self.session, self.org_id)
         return found
-        self._receivables: ReceivablesRepository | None = None
-        self._properties: PropertiesRepository | None = None
 
     @property
     def marketdata(self) -> MarketDataRepository:
@@ -169,6 +171,13 @@ class UnitOfWork:
         if self._properties is None:
             self._properties = PropertiesRepository(self.session, self.org_id)
         return self._properties
+
+    @property
+    def analytics(self) -> AnalyticsRepository:
+        """Backtest runs and analytics settings, created on first use in the tenant context."""
+        if self._analytics is None:
+            self._analytics = AnalyticsRepository(self.session, self.org_id)
+        return self._analytics
 
     @property
     def idempotency(self) -> IdempotencyRepository:
@@ -243,6 +252,7 @@ class UnitOfWork:
         self._areas = {}
         self._receivables = None
         self._properties = None
+        self._analytics = None
 
     async def _send_effects(self) -> None:
         # The commit stands whatever happens here: a lost event is resynchronised from the

@@ -60,6 +60,12 @@ def portfolio(org_id: UUID, portfolio_id: UUID) -> Channel:
     return Channel(f"org:{org_id}:portfolio:{portfolio_id}", "org")
 
 
+def backtest(org_id: UUID, backtest_id: UUID) -> Channel:
+    """One backtest run's progress (status, fraction done, the error when it failed); the
+    snapshot is the latest, so a late subscriber starts from where the run is."""
+    return Channel(f"org:{org_id}:backtest:{backtest_id}", "org")
+
+
 def user_access(user_id: UUID) -> Channel:
     """Fired when a user's membership or role changes or a session is revoked.
 

@@ -17,6 +17,7 @@ from fiscus.domain.goals import Goal, GoalProgress
 from fiscus.domain.identity import Organization, User
 from fiscus.domain.ledger import Account, JournalEntry, JournalLine
 from fiscus.domain.marketdata import Instrument
+from fiscus.resolvers.analytics.loaders import AnalyticsLoaders
 from fiscus.resolvers.portfolios.loaders import PortfolioLoaders
 from fiscus.resolvers.properties.loaders import PropertiesLoaders
 from fiscus.resolvers.receivables.loaders import ReceivablesLoaders
@@ -55,6 +56,7 @@ class Loaders:
             self._load_account_balances
         )
         self.portfolios = PortfolioLoaders(context)
+        self.analytics = AnalyticsLoaders(context)
 
         self.debts: DataLoader[UUID, Debt | None] = DataLoader(self._load_debts)
         self.debt_payments: DataLoader[UUID, list[DebtPayment]] = DataLoader(

@@ -12,6 +12,7 @@ import strawberry
 from strawberry.schema.config import StrawberryConfig
 from strawberry.tools import merge_types
 
+from fiscus.resolvers.analytics import AnalyticsMutation, AnalyticsQuery, AnalyticsSubscription
 from fiscus.resolvers.budgets import BudgetsMutation, BudgetsQuery
 from fiscus.resolvers.debts import DebtsMutation, DebtsQuery
 from fiscus.resolvers.identity import (
@@ -37,6 +38,7 @@ from fiscus.schema import ledger as ledger_types
 from fiscus.schema import marketdata as marketdata_types
 from fiscus.schema import properties as properties_types
 from fiscus.schema import receivables as receivables_types
+from fiscus.schema.analytics import backtests as backtest_types
 from fiscus.schema.execution import LeanExecutionContext
 from fiscus.schema.portfolios import records as portfolio_records
 from fiscus.schema.portfolios import types as portfolio_types
@@ -55,6 +57,7 @@ Query = merge_types(
         IncomeExpenseQuery,
         ReceivablesQuery,
         PropertiesQuery,
+        AnalyticsQuery,
     ),
 )
 Mutation = merge_types(
@@ -70,6 +73,7 @@ Mutation = merge_types(
         IncomeExpenseMutation,
         ReceivablesMutation,
         PropertiesMutation,
+        AnalyticsMutation,
     ),
 )
 Subscription = merge_types(
@@ -79,6 +83,7 @@ Subscription = merge_types(
         MarketDataSubscription,
         LedgerSubscription,
         PortfolioValuationSubscription,
+        AnalyticsSubscription,
     ),
 )
 
@@ -103,6 +108,7 @@ NODE_TYPES = [
     properties_types.Building,
     properties_types.Unit,
     properties_types.Lease,
+    backtest_types.Backtest,
 ]
 
 

@@ -24,7 +24,15 @@ from fiscus.runtime import (
 )
 from fiscus.services.identity.password_reset import SEND_PASSWORD_RESET_JOB
 from fiscus.services.identity.registration import SEND_SIGN_UP_EMAIL_JOB
-from fiscus.workers.jobs import debts, email, identity, maintenance, marketdata, properties
+from fiscus.workers.jobs import (
+    backtesting,
+    debts,
+    email,
+    identity,
+    maintenance,
+    marketdata,
+    properties,
+)
 from fiscus.workers.jobs.context import JobContext
 
 log = logging.getLogger(__name__)
@@ -95,6 +103,11 @@ def worker_settings(settings: Settings) -> dict[str, Any]:
                 measured(properties.SNAPSHOT_DELINQUENCY_JOB, properties.snapshot_delinquency),
                 name=properties.SNAPSHOT_DELINQUENCY_JOB,
                 timeout=BILLING_TIMEOUT_SECONDS,
+            ),
+            func(
+                measured(backtesting.RUN_BACKTEST_JOB, backtesting.run_backtest),
+                name=backtesting.RUN_BACKTEST_JOB,
+                timeout=backtesting.RUN_BACKTEST_TIMEOUT_SECONDS,
             ),
         ],
         "cron_jobs": [

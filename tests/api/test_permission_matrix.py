@@ -305,6 +305,23 @@ OPERATIONS = {
             "deleteAttachment": f'{{attachmentId: "{NOBODY}"}}',
         }.items()
     },
+    # Backtests: results are reports (reports:read), so viewers read them too -- but not the
+    # real portfolio a run was compared with (Backtest.portfolioComparison needs
+    # portfolio:read: tests/api/test_backtests.py); running one is analytics:run (analysts and
+    # above; the empty input is a typed error after the check); the organization's risk-free
+    # rate is a setting (org:update; an out-of-range rate is a typed error, nothing written).
+    "backtest": (f'{{ backtest(id: "{NOBODY}") {{ name }} }}', set(ROLES)),
+    "backtests": ("{ backtests(first: 5) { edges { node { name status } } } }", set(ROLES)),
+    "analyticsSettings": ("{ analyticsSettings { riskFreeRate riskFreeSymbol } }", set(ROLES)),
+    "runBacktest": (
+        'mutation { runBacktest(input: {start: "2024-01-01", end: "2024-02-01", '
+        "strategies: []}) { __typename } }",
+        {"OWNER", "ADMIN", "MEMBER", "ANALYST"},
+    ),
+    "updateAnalyticsSettings": (
+        'mutation { updateAnalyticsSettings(input: {riskFreeRate: "5"}) { __typename } }',
+        {"OWNER", "ADMIN"},
+    ),
     # Public: whoever calls it, an unknown token is a typed error, never FORBIDDEN.
     "verifyEmail": (
         'mutation { verifyEmail(input: {token: "vfy_unknown"}) { __typename } }',
@@ -371,8 +388,10 @@ def test_every_root_field_is_covered_by_the_matrix_or_named_public():
         "priceUpdates",
         "ledgerActivity",
         "portfolioValuation",
+        "backtestProgress",
     }  # own tests: authentication, members, realtime, test_price_updates, test_ledger_api,
-    # test_portfolio_valuation
+    # test_portfolio_valuation, test_tenant_isolation (backtestProgress: viewers follow their
+    # organization's runs)
     names = set()
     for root in ("Query", "Mutation", "Subscription"):
         names |= {

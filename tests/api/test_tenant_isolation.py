@@ -6,6 +6,8 @@ import base64
 import uuid
 
 from tests.api import portfolio_operations as pf
+from tests.api.backtest_operations import RUN as BACKTEST_RUN
+from tests.api.backtest_operations import backtest_input, strategy
 from tests.api.test_marketdata import CREATE as CREATE_INSTRUMENT
 from tests.api.test_marketdata import IMPORT, RECORD, TRACK
 from tests.api.test_members import INVITE, MEMBERS, SWITCH
@@ -19,6 +21,7 @@ def raw_uuid(global_id: str) -> uuid.UUID:
 NODE = """query($id: ID!) { node(id: $id) { __typename id
   ... on User { email } ... on Organization { name } ... on Invitation { email }
   ... on AuditEvent { action } ... on Member { role } ... on Instrument { symbol }
+  ... on Backtest { name }
   ... on Portfolio { name } ... on PortfolioTransaction { type } } }"""
 
 
@@ -53,7 +56,9 @@ async def object_ids(client, account) -> dict[str, str]:
         portfolio,
         [{"type": "DEPOSIT", "date": "2024-01-02", "amount": "100", "reference": "d1"}],
     )
+    backtest = await house_backtest(client, account)
     return {
+        "Backtest": backtest,
         "Portfolio": portfolio,
         "PortfolioTransaction": deposit["transactions"][0]["id"],
         "Instrument": created["data"]["createManualInstrument"]["instrument"]["id"],
@@ -63,6 +68,42 @@ async def object_ids(client, account) -> dict[str, str]:
         "AuditEvent": audit["data"]["auditLog"]["edges"][0]["node"]["id"],
         "Member": members["data"]["organization"]["members"]["edges"][0]["node"]["id"],
     }
+
+
+async def house_backtest(client, account, **kw) -> str:
+    """A backtest of the account's own manual instrument (FUND-<initial>)."""
+    symbol = f"FUND-{account.email[0].upper()}"
+    created = await gql(
+        client,
+        CREATE_INSTRUMENT,
+        {"input": {"symbol": symbol, "name": "Fund", "kind": "FUND", "currency": "USD"}},
+        token=account.token,
+    )
+    assert created["data"]["createManualInstrument"]["__typename"] == (
+        "CreateManualInstrumentSuccess"
+    ), created
+    prices = [{"date": f"2024-01-{d:02}", "close": str(100 + d)} for d in range(2, 20)]
+    recorded = await gql(
+        client, RECORD, {"input": {"symbol": symbol, "prices": prices}}, token=account.token
+    )
+    assert recorded["data"]["recordPrices"]["__typename"] == "RecordPricesSuccess", recorded
+    run = await gql(
+        client,
+        BACKTEST_RUN,
+        {
+            "input": backtest_input(
+                start="2024-01-02",
+                end="2024-01-19",
+                strategies=[strategy("House", "BUY_AND_HOLD", {symbol: "1"})],
+                **kw,
+            )
+        },
+        token=account.token,
+    )
+    result = run["data"]["runBacktest"]
+    assert result["__typename"] == "BacktestRun", result
+    backtest_id: str = result["backtest"]["id"]
+    return backtest_id
 
 
 async def test_node_ids_of_another_organization_resolve_to_nothing(client):
@@ -169,6 +210,75 @@ async def test_manual_instruments_of_another_organization_are_invisible_and_unto
     assert latest["data"]["instrument"]["latestPrice"] is None
 
 
+async def test_backtests_of_another_organization_are_invisible_and_unreachable(
+    http, live, settings
+):
+    import json
+
+    from tests.api.backtest_operations import PROGRESS
+    from tests.api.test_organization_activity import subscribe
+
+    a = await sign_up(http, "a@example.com", org="Org A")
+    b = await sign_up(http, "b@example.com", org="Org B")
+    ids_a, ids_b = await object_ids(http, a), await object_ids(http, b)
+    listed = await gql(http, "{ backtests { edges { node { id } } } }", token=a.token)
+    assert [e["node"]["id"] for e in listed["data"]["backtests"]["edges"]] == [ids_a["Backtest"]]
+    seen = await gql(
+        http,
+        "query($id: ID!) { backtest(id: $id) { name } }",
+        {"id": ids_b["Backtest"]},
+        token=a.token,
+    )
+    assert seen == {"data": {"backtest": None}}
+    # A's portfolio id smuggled into B's request: unknown to B, nothing stored.
+    portfolio_a = ids_a["Portfolio"]
+    smuggled = await gql(
+        http,
+        BACKTEST_RUN,
+        {
+            "input": backtest_input(
+                comparePortfolioId=portfolio_a,
+                strategies=[strategy("s", "BUY_AND_HOLD", {"FUND-B": "1"})],
+                start="2024-01-02",
+                end="2024-01-19",
+            )
+        },
+        token=b.token,
+    )
+    problems = smuggled["data"]["runBacktest"]["problems"]
+    assert {(p["field"], p["code"]) for p in problems} == {
+        ("input.comparePortfolioId", "NOT_FOUND")
+    }
+    # A's symbols are unknown to B as well.
+    foreign = await gql(
+        http,
+        BACKTEST_RUN,
+        {
+            "input": backtest_input(
+                strategies=[strategy("s", "BUY_AND_HOLD", {"FUND-A": "1"})],
+                start="2024-01-02",
+                end="2024-01-19",
+            )
+        },
+        token=b.token,
+    )
+    assert foreign["data"]["runBacktest"]["problems"][0]["code"] == "NOT_FOUND"
+    after = await gql(http, "{ backtests { edges { node { id } } } }", token=b.token)
+    assert [e["node"]["id"] for e in after["data"]["backtests"]["edges"]] == [ids_b["Backtest"]]
+    # Subscribing to A's run: B gets NOT_FOUND; A (the control) gets the run's state.
+    query = PROGRESS.replace("($id: ID!)", "").replace("$id", json.dumps(ids_a["Backtest"]))
+    own = await subscribe(live, a.token, query)
+    first = json.loads(await own.recv())
+    assert first["payload"]["data"]["backtestProgress"]["status"] == "QUEUED"
+    other = await subscribe(live, b.token, query)
+    refused = json.loads(await other.recv())
+    assert refused["payload"]["data"] is None, refused
+    assert refused["payload"]["errors"][0]["extensions"] == {
+        "code": "NOT_FOUND",
+        "argument": "runId",
+    }
+    await own.close()
+    await other.close()
 async def test_portfolios_of_another_organization_are_invisible_and_untouchable(
     client, database_url
 ):

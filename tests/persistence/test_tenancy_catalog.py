@@ -73,6 +73,8 @@ async def test_every_tenant_table_has_forced_rls_with_using_and_with_check(owner
         *DEBTS_BUDGETS_GOALS,
         *RECEIVABLES_TABLES,
         *PROPERTIES_TABLES,
+        "backtests",
+        "analytics_settings",
     } <= set(tables)
     for table, column in tables.items():
         flags = await owner.fetchrow(

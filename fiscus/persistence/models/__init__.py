@@ -1,5 +1,6 @@
 """Every table, imported here so ``Base.metadata`` is complete for alembic."""
 
+from fiscus.persistence.models.analytics import AnalyticsSettingsRow, BacktestRow
 from fiscus.persistence.models.attachments import AttachmentRow
 from fiscus.persistence.models.base import Base
 from fiscus.persistence.models.budgets import BudgetAlertRow, BudgetRow
@@ -68,9 +69,11 @@ from fiscus.persistence.models.receivables import (
 
 __all__ = [
     "AllocationRow",
+    "AnalyticsSettingsRow",
     "AttachmentRow",
     "AuditEventRow",
     "AuthSessionRow",
+    "BacktestRow",
     "Base",
     "BudgetAlertRow",
     "BudgetRow",

@@ -15,6 +15,7 @@ from fiscus.persistence.repositories.base import TenantScoped
 from fiscus.persistence.statements import note_statement
 
 if TYPE_CHECKING:
+    from fiscus.persistence.reads.analytics import AnalyticsReads
     from fiscus.persistence.reads.attachments import AttachmentsReads
     from fiscus.persistence.reads.budgets import BudgetsReads, GoalsReads
     from fiscus.persistence.reads.debts import DebtsReads
@@ -123,3 +124,9 @@ class Reads:
         from fiscus.persistence.reads.properties import PropertiesReads
 
         return PropertiesReads(self._connection, self._org_id)
+
+    @cached_property
+    def analytics(self) -> AnalyticsReads:
+        from fiscus.persistence.reads.analytics import AnalyticsReads
+
+        return AnalyticsReads(self._connection, self._org_id)

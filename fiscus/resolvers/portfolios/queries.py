@@ -17,6 +17,7 @@ from fiscus.domain.identity import Permission, Principal
 from fiscus.persistence.reads.portfolios import CsvMapping as StoredMapping
 from fiscus.resolvers.lookahead import asks_for
 from fiscus.resolvers.portfolios import ids
+from fiscus.schema.analytics import risk as analytics
 from fiscus.schema.permissions import requires
 from fiscus.schema.portfolios import inputs as results
 from fiscus.schema.portfolios.records import PortfolioTransaction
@@ -75,6 +76,8 @@ class OrganizationPortfolioSummary:
     currency: str
     portfolios: int
     performance: PortfolioPerformance | None
+    risk = analytics.organization_risk()
+    benchmark = analytics.organization_benchmark()
 
 
 async def resolve_portfolio_node(

@@ -22,6 +22,7 @@ from fiscus.domain.portfolios.portfolio import Portfolio as DomainPortfolio
 from fiscus.domain.portfolios.returns import Performance as DomainPerformance
 from fiscus.domain.portfolios.tax import capital_gains_report
 from fiscus.domain.portfolios.valuation import ValuationPoint as DomainPoint
+from fiscus.schema.analytics import risk as analytics
 from fiscus.schema.limits import HOLDINGS_COST, list_cost
 from fiscus.schema.marketdata import Instrument
 from fiscus.schema.portfolios.records import (
@@ -370,6 +371,9 @@ class Portfolio(Node):
             )
         )
         return PortfolioPerformance.from_domain(found, self.source.base_currency)
+
+    risk = analytics.portfolio_risk()
+    benchmark = analytics.portfolio_benchmark()
 
     @strawberry.field(description="Today's value split by instrument, kind or currency.")
     async def allocation(

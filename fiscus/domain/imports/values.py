@@ -4,6 +4,7 @@ read; ``12.3O`` is an error (a letter O is not a zero), and so are misplaced sep
 
 from __future__ import annotations
 
+import functools
 import re
 from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
@@ -23,8 +24,13 @@ DATE_DIRECTIVES = frozenset("dmyYbB")
 """strptime directives a saved column mapping may use (with any literal separators)."""
 
 
+_PLAIN = re.compile(r"-?\d{1,16}(?:\.\d{1,4})?")
+
+
 def parse_amount(raw: str, *, decimal_separator: str = ".", field: str = "amount") -> Decimal:
     """A signed Decimal; raises ``RowError`` naming ``field`` when ``raw`` is not an amount."""
+    if decimal_separator == "." and _PLAIN.fullmatch(raw):
+        return Decimal(raw)  # the common case: "-12.30"
     text = _SPACES.sub(" ", raw).strip()
     if not text:
         raise RowError("REQUIRED", field, "The amount is empty.")
@@ -70,13 +76,22 @@ def parse_date(raw: str, formats: tuple[str, ...], *, field: str = "date") -> da
     text = raw.strip()
     if not text:
         raise RowError("REQUIRED", field, "The date is empty.")
+    found = _date_of(text, formats)
+    if found is None:
+        shown = " or ".join(_human(f) for f in formats)
+        raise RowError("INVALID", field, f"{text!r} is not a date ({shown}).")
+    return found
+
+
+@functools.lru_cache(maxsize=8192)
+def _date_of(text: str, formats: tuple[str, ...]) -> date | None:
+    """Statements repeat a few hundred dates over thousands of lines: parse each once."""
     for pattern in formats:
         try:
             return datetime.strptime(text, pattern).date()
         except ValueError:
             continue
-    shown = " or ".join(_human(f) for f in formats)
-    raise RowError("INVALID", field, f"{text!r} is not a date ({shown}).")
+    return None
 
 
 def check_date_format(pattern: str) -> str | None:

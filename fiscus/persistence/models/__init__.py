@@ -1,6 +1,10 @@
 """Every table, imported here so ``Base.metadata`` is complete for alembic."""
 
 from fiscus.persistence.models.base import Base
+from fiscus.persistence.models.categorization import (
+    CategorizationModelRow,
+    CategorizationRuleRow,
+)
 from fiscus.persistence.models.identity import (
     AuditEventRow,
     AuthSessionRow,
@@ -11,6 +15,13 @@ from fiscus.persistence.models.identity import (
     PendingSignUpRow,
     RefreshTokenRow,
     UserRow,
+)
+from fiscus.persistence.models.imports import (
+    BankConnectionRow,
+    BankImportRow,
+    BankImportRowRow,
+    BankLineRow,
+    ImportCsvMappingRow,
 )
 from fiscus.persistence.models.ledger import (
     IdempotencyKeyRow,
@@ -34,10 +45,17 @@ from fiscus.persistence.models.marketdata import (
 __all__ = [
     "AuditEventRow",
     "AuthSessionRow",
+    "BankConnectionRow",
+    "BankImportRow",
+    "BankImportRowRow",
+    "BankLineRow",
     "Base",
+    "CategorizationModelRow",
+    "CategorizationRuleRow",
     "CorporateActionRow",
     "DailyPriceRow",
     "IdempotencyKeyRow",
+    "ImportCsvMappingRow",
     "InstrumentRow",
     "InstrumentWatchRow",
     "InvitationRow",

@@ -20,8 +20,10 @@ from fiscus.persistence.reads.scope import ReadScopes
 from fiscus.persistence.statements import install_statement_counter
 from fiscus.persistence.uow import Effects, UnitOfWorkFactory
 from fiscus.realtime.broker import Broker
+from fiscus.services.categorization.context import CategorizationContext
 from fiscus.services.credentials import AccessTokens, Clock, PasswordHasher, utcnow
 from fiscus.services.identity.context import IdentityContext
+from fiscus.services.imports.context import ImportsContext
 from fiscus.services.ledger.context import LedgerContext
 from fiscus.services.marketdata.context import MarketDataContext
 from fiscus.services.throttling import Throttle, auth_limits
@@ -58,6 +60,8 @@ class Runtime:
     marketdata: MarketDataContext
     providers: ProviderRegistry
     ledger: LedgerContext
+    categorization: CategorizationContext
+    imports: ImportsContext
 
     @classmethod
     async def open(cls, settings: Settings, *, clock: Clock = utcnow) -> Runtime:
@@ -93,7 +97,28 @@ class Runtime:
             settings=settings, uow=uow, reads=reads, clock=clock, broker=broker, provider=providers
         )
         ledger = LedgerContext(settings=settings, uow=uow, reads=reads, clock=clock)
-        return cls(settings, db, redis, broker, queue, identity, marketdata, providers, ledger)
+        categorization = CategorizationContext(settings=settings, uow=uow, reads=reads, clock=clock)
+        imports = ImportsContext(
+            settings=settings,
+            uow=uow,
+            reads=reads,
+            clock=clock,
+            categorization=categorization,
+            broker=broker,
+        )
+        return cls(
+            settings,
+            db,
+            redis,
+            broker,
+            queue,
+            identity,
+            marketdata,
+            providers,
+            ledger,
+            categorization,
+            imports,
+        )
 
     async def close(self) -> None:
         await self.queue.aclose()

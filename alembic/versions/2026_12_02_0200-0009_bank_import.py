@@ -151,6 +151,12 @@ def upgrade() -> None:
         sa.Column("account_number", sa.String(length=40), nullable=True),
         sa.Column("status", sa.String(length=8), nullable=False),
         sa.Column("failure", postgresql.JSONB(astext_type=sa.Text()), nullable=True),
+        sa.Column(
+            "notes",
+            postgresql.JSONB(astext_type=sa.Text()),
+            server_default=sa.text("'[]'::jsonb"),
+            nullable=False,
+        ),
         sa.Column("rows", sa.Integer(), server_default=sa.text("0"), nullable=False),
         sa.Column("created_count", sa.Integer(), server_default=sa.text("0"), nullable=False),
         sa.Column("duplicate_count", sa.Integer(), server_default=sa.text("0"), nullable=False),

@@ -20,6 +20,7 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from fiscus.persistence.database import Database
+from fiscus.persistence.repositories.categorization import CategorizationRepository
 from fiscus.persistence.repositories.idempotency import IdempotencyRepository
 from fiscus.persistence.repositories.identity import (
     AuditRepository,
@@ -31,6 +32,7 @@ from fiscus.persistence.repositories.identity import (
     SessionRepository,
     UserRepository,
 )
+from fiscus.persistence.repositories.imports import ImportsRepository
 from fiscus.persistence.repositories.ledger import LedgerRepository
 from fiscus.persistence.repositories.marketdata import MarketDataRepository
 from fiscus.persistence.statement_unit import StatementUnit
@@ -95,6 +97,8 @@ class UnitOfWork:
         self._marketdata: MarketDataRepository | None = None
         self._ledger: LedgerRepository | None = None
         self._idempotency: IdempotencyRepository | None = None
+        self._imports: ImportsRepository | None = None
+        self._categorization: CategorizationRepository | None = None
 
     @property
     def marketdata(self) -> MarketDataRepository:
@@ -109,6 +113,19 @@ class UnitOfWork:
         if self._ledger is None:
             self._ledger = LedgerRepository(self.session, self.org_id)
         return self._ledger
+
+    @property
+    def imports(self) -> ImportsRepository:
+        """Bank import writes, created on first use in the current tenant context."""
+        if self._imports is None:
+            self._imports = ImportsRepository(self.session, self.org_id)
+        return self._imports
+
+    @property
+    def categorization(self) -> CategorizationRepository:
+        if self._categorization is None:
+            self._categorization = CategorizationRepository(self.session, self.org_id)
+        return self._categorization
 
     @property
     def idempotency(self) -> IdempotencyRepository:
@@ -179,6 +196,8 @@ class UnitOfWork:
         self._marketdata = None
         self._ledger = None
         self._idempotency = None
+        self._imports = None
+        self._categorization = None
 
     async def _send_effects(self) -> None:
         # The commit stands whatever happens here: a lost event is resynchronised from the

@@ -53,6 +53,12 @@ def ledger_activity(org_id: UUID) -> Channel:
     return Channel(f"org:{org_id}:ledger", "org")
 
 
+def import_progress(org_id: UUID, import_id: UUID) -> Channel:
+    """One bank import's progress (rows read, lines created, status); the snapshot is its
+    latest state, so a late subscriber starts from there."""
+    return Channel(f"org:{org_id}:import:{import_id}", "org")
+
+
 def user_access(user_id: UUID) -> Channel:
     """Fired when a user's membership or role changes or a session is revoked.
 

@@ -24,7 +24,7 @@ from fiscus.runtime import (
 )
 from fiscus.services.identity.password_reset import SEND_PASSWORD_RESET_JOB
 from fiscus.services.identity.registration import SEND_SIGN_UP_EMAIL_JOB
-from fiscus.workers.jobs import email, identity, maintenance, marketdata
+from fiscus.workers.jobs import email, identity, imports, maintenance, marketdata
 from fiscus.workers.jobs.context import JobContext
 
 log = logging.getLogger(__name__)
@@ -72,6 +72,16 @@ def worker_settings(settings: Settings) -> dict[str, Any]:
                 measured(marketdata.REFRESH_PRICES_JOB, marketdata.refresh_prices),
                 name=marketdata.REFRESH_PRICES_JOB,
                 timeout=REFRESH_PRICES_TIMEOUT_SECONDS,
+            ),
+            func(
+                measured(imports.IMPORT_STATEMENT_JOB, imports.import_statement),
+                name=imports.IMPORT_STATEMENT_JOB,
+                timeout=settings.imports.job_timeout_seconds,
+            ),
+            func(
+                measured(imports.TRAIN_CATEGORIZER_JOB, imports.train_categorizer),
+                name=imports.TRAIN_CATEGORIZER_JOB,
+                timeout=settings.imports.job_timeout_seconds,
             ),
         ],
         "cron_jobs": [

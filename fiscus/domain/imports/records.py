@@ -53,6 +53,16 @@ class ImportFailure:
 
 
 @dataclass(frozen=True, slots=True)
+class ImportNote:
+    """A warning about the statement as a whole (several accounts in one OFX file)."""
+
+    line: int
+    code: str
+    field: str | None
+    message: str
+
+
+@dataclass(frozen=True, slots=True)
 class BankImport:
     id: UUID
     account_id: UUID
@@ -74,6 +84,7 @@ class BankImport:
     ending_balance: StatementBalance | None = None
     started_at: datetime.datetime | None = None
     finished_at: datetime.datetime | None = None
+    notes: tuple[ImportNote, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)

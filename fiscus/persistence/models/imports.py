@@ -91,6 +91,10 @@ class BankImportRow(TenantMixin, CreatedAtMixin, Base):
     status: Mapped[str] = mapped_column(String(8))
     failure: Mapped[dict[str, Any] | None] = mapped_column(JSONB)
     """A file-level problem ({field, code, message}); rows' problems are in the rows."""
+    notes: Mapped[list[dict[str, Any]]] = mapped_column(
+        JSONB, server_default=text("'[]'::jsonb"), default=list
+    )
+    """Warnings about the statement rather than a row ({line, code, field, message})."""
     rows: Mapped[int] = mapped_column(Integer, server_default=text("0"), default=0)
     created_count: Mapped[int] = mapped_column(Integer, server_default=text("0"), default=0)
     duplicate_count: Mapped[int] = mapped_column(Integer, server_default=text("0"), default=0)

@@ -16,6 +16,7 @@ from fiscus.persistence.statements import note_statement
 
 if TYPE_CHECKING:
     from fiscus.persistence.reads.identity import IdentityReads
+    from fiscus.persistence.reads.imports import ImportsReads
     from fiscus.persistence.reads.ledger import LedgerReads
     from fiscus.persistence.reads.marketdata import MarketDataReads
 
@@ -62,6 +63,12 @@ class Reads:
         from fiscus.persistence.reads.marketdata import MarketDataReads
 
         return MarketDataReads(self._connection, self._org_id)
+
+    @cached_property
+    def imports(self) -> ImportsReads:
+        from fiscus.persistence.reads.imports import ImportsReads
+
+        return ImportsReads(self._connection, self._org_id)
 
     @cached_property
     def ledger(self) -> LedgerReads:

@@ -53,6 +53,7 @@ def create_app(settings: Settings, *, clock: Clock = utcnow) -> Starlette:
             identity=runtime().identity,
             marketdata_context=runtime().marketdata,
             ledger_context=runtime().ledger,
+            imports_context=runtime().imports,
             make_loaders=Loaders,
             hub=state["hub"],
             bearer_token=_bearer(request.headers.get("authorization")),
@@ -66,6 +67,7 @@ def create_app(settings: Settings, *, clock: Clock = utcnow) -> Starlette:
             identity=runtime().identity,
             marketdata_context=runtime().marketdata,
             ledger_context=runtime().ledger,
+            imports_context=runtime().imports,
             make_loaders=Loaders,
             hub=state["hub"],
             client_address=client_address,
@@ -92,6 +94,8 @@ def create_app(settings: Settings, *, clock: Clock = utcnow) -> Starlette:
         cached_documents=settings.graphql.document_cache_entries,
         cached_document_bytes=settings.graphql.document_cache_bytes,
         max_body_bytes=settings.graphql.max_request_bytes,
+        # A statement file and the multipart envelope around it.
+        max_upload_bytes=settings.imports.max_upload_bytes + 64 * 1024,
     )
 
     @asynccontextmanager

@@ -18,21 +18,51 @@ from fiscus.resolvers.identity import (
     IdentitySubscription,
     Organization,
 )
+from fiscus.resolvers.imports import (
+    CategorizationMutation,
+    CategorizationQuery,
+    ImportsMutation,
+    ImportsQuery,
+    ImportsSubscription,
+)
 from fiscus.resolvers.ledger import LedgerMutation, LedgerQuery, LedgerSubscription
 from fiscus.resolvers.ledger.statements import ExportsMutation, StatementsQuery
 from fiscus.resolvers.marketdata import MarketDataMutation, MarketDataQuery
 from fiscus.resolvers.marketdata.subscriptions import MarketDataSubscription
+from fiscus.schema import bank_connections as connection_types
+from fiscus.schema import bank_lines as line_types
+from fiscus.schema import categorization as categorization_types
 from fiscus.schema import identity as identity_types
+from fiscus.schema import imports as import_types
 from fiscus.schema import ledger as ledger_types
 from fiscus.schema import marketdata as marketdata_types
 from fiscus.schema.scalars import Money
 
-Query = merge_types("Query", (IdentityQuery, MarketDataQuery, LedgerQuery, StatementsQuery))
+Query = merge_types(
+    "Query",
+    (
+        IdentityQuery,
+        MarketDataQuery,
+        LedgerQuery,
+        StatementsQuery,
+        ImportsQuery,
+        CategorizationQuery,
+    ),
+)
 Mutation = merge_types(
-    "Mutation", (IdentityMutation, MarketDataMutation, LedgerMutation, ExportsMutation)
+    "Mutation",
+    (
+        IdentityMutation,
+        MarketDataMutation,
+        LedgerMutation,
+        ExportsMutation,
+        ImportsMutation,
+        CategorizationMutation,
+    ),
 )
 Subscription = merge_types(
-    "Subscription", (IdentitySubscription, MarketDataSubscription, LedgerSubscription)
+    "Subscription",
+    (IdentitySubscription, MarketDataSubscription, LedgerSubscription, ImportsSubscription),
 )
 
 NODE_TYPES = [
@@ -44,6 +74,11 @@ NODE_TYPES = [
     marketdata_types.Instrument,
     ledger_types.Account,
     ledger_types.JournalEntry,
+    import_types.BankImport,
+    line_types.BankLine,
+    connection_types.CsvMapping,
+    connection_types.BankConnection,
+    categorization_types.CategorizationRule,
 ]
 
 

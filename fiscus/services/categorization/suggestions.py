@@ -139,6 +139,13 @@ def request_training(uow: UnitOfWork, org_id: UUID) -> None:
     uow.enqueue(TRAIN_JOB, job_id=train_job_id(org_id), org_id=str(org_id))
 
 
+async def queue_training(ctx: CategorizationContext, acting: Acting) -> None:
+    """A retraining, queued now (``trainCategorizer``); runs in the worker."""
+    async with ctx.unit(org_id=acting.org_id, user_id=acting.user_id) as uow:
+        request_training(uow, acting.org_id)
+        await uow.commit()
+
+
 async def labels_since_training(ctx: CategorizationContext, org_id: UUID) -> tuple[int, int]:
     """(labelled lines now, labelled lines the current model learned from)."""
     async with ctx.reading(org_id, None) as reads:

@@ -30,9 +30,9 @@ from fiscus.persistence.models.imports import BankImportRow
 from fiscus.persistence.repositories.imports_writes import ImportTotals, WrittenLine
 from fiscus.realtime import channels
 from fiscus.services import idempotency
+from fiscus.services.categorization.accounts import ensure_uncategorized
 from fiscus.services.categorization.suggestions import maybe_retrain, model_for
 from fiscus.services.identity import audit
-from fiscus.services.imports.accounts import ensure_uncategorized
 from fiscus.services.imports.context import Acting, Actor, ImportsContext
 from fiscus.services.imports.lines import PreparedLines, prepare_lines
 

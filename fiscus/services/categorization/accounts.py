@@ -6,8 +6,9 @@ from __future__ import annotations
 import uuid
 from uuid import UUID
 
+from fiscus.services.categorization.context import Acting
+from fiscus.services.context import ServiceContext
 from fiscus.services.identity import audit
-from fiscus.services.imports.context import Acting, ImportsContext
 
 UNCATEGORIZED_ROLE = "uncategorized"
 
@@ -16,7 +17,7 @@ def uncategorized_code(currency: str) -> str:
     return f"UNCAT-{currency}"
 
 
-async def ensure_uncategorized(ctx: ImportsContext, acting: Acting, currency: str) -> UUID:
+async def ensure_uncategorized(ctx: ServiceContext, acting: Acting, currency: str) -> UUID:
     now = ctx.clock()
     async with ctx.unit(org_id=acting.org_id, user_id=acting.user_id) as uow:
         account_id, created = await uow.imports.ensure_account(

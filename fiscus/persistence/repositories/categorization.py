@@ -21,7 +21,9 @@ RULES_LOCK_SPACE = 0x52554C45  # "RULE": rule edits of one organization queue
 class CategorizationRepository(AreaRepository):
     async def lock_rules(self) -> None:
         """Rule edits (creation, reordering) of one organization run one at a time."""
-        await self.session.execute(_LOCK_RULES, {"space": RULES_LOCK_SPACE, "org_id": self.org_id})
+        await self.session.execute(
+            _LOCK_RULES, {"space": RULES_LOCK_SPACE, "org_id": str(self.org_id)}
+        )
 
     async def rules(self) -> list[CategorizationRuleRow]:
         result = await self.session.execute(

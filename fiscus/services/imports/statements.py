@@ -113,7 +113,9 @@ async def start_import(
     mapping_id: UUID | None = None,
     account_number: str | None = None,
     idempotency_key: str | None = None,
+    enqueue: bool = True,
 ) -> BankImport:
+    """``enqueue=False``: the caller runs the import itself (``fiscus import``)."""
     _check_upload(ctx, upload, format, mapping, mapping_id, account_number)
     key = idempotency.check_key(idempotency_key) if idempotency_key is not None else None
     async with ctx.reading(principal.org_id, principal.user_id) as reads:
@@ -181,12 +183,13 @@ async def start_import(
                 "format": row.format,
             },
         )
-        uow.enqueue(
-            IMPORT_JOB,
-            job_id=import_job_id(import_id),
-            org_id=str(principal.org_id),
-            import_id=str(import_id),
-        )
+        if enqueue:
+            uow.enqueue(
+                IMPORT_JOB,
+                job_id=import_job_id(import_id),
+                org_id=str(principal.org_id),
+                import_id=str(import_id),
+            )
         await uow.commit()
     return BankImport(
         id=import_id,
@@ -340,7 +343,21 @@ async def run_import(
         uncategorized_id=uncategorized,
         threshold=ctx.settings.imports.suggestion_threshold,
     )
-    return await _write(ctx, actor, import_id, account, parsed, prepared, report)
+    done = await _write(ctx, actor, import_id, account, parsed, prepared, report)
+    if progress is not None:  # the final state went out with the commit; tell the caller
+        await progress(
+            progress_payload(
+                import_id,
+                done.status,
+                rows=done.rows,
+                processed=done.created + done.duplicates,
+                created=done.created,
+                duplicates=done.duplicates,
+                skipped=done.skipped,
+                failed=done.failed,
+            )
+        )
+    return done
 
 
 async def _write(

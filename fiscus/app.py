@@ -36,6 +36,7 @@ from fiscus.services.identity.auth import authenticate, revalidate
 from fiscus.transport.exports import export_routes
 from fiscus.transport.graphiql import assets_app, graphiql_html
 from fiscus.transport.http import GraphQLHTTPEndpoint
+from fiscus.transport.webhooks import webhook_routes
 from fiscus.transport.websocket import GraphQLWebSocketEndpoint
 
 
@@ -149,6 +150,7 @@ def create_app(settings: Settings, *, clock: Clock = utcnow) -> Starlette:
         WebSocketRoute("/graphql", graphql_ws),
         *observability_routes(settings.metrics.token),
         *export_routes(),
+        *webhook_routes(),
     ]
     if settings.graphiql_enabled:
         routes.append(Mount("/graphql/assets", app=assets_app(graphiql_asset_directory(settings))))

@@ -75,7 +75,7 @@ async def run_import_command(settings: Settings, args: argparse.Namespace) -> in
     from fiscus.domain.imports import StatementFormat
     from fiscus.runtime import Runtime
     from fiscus.services.categorization.context import Actor
-    from fiscus.services.imports import mappings, statements
+    from fiscus.services.imports import mappings, running, statements
 
     org_id = organization_id(args.org)
     data = args.file.read_bytes()
@@ -112,7 +112,7 @@ async def run_import_command(settings: Settings, args: argparse.Namespace) -> in
             print(f"{error.field or 'file'}: {error.message}", file=sys.stderr)
             return 2
         bar = ProgressBar(args.file.name)
-        done = await statements.run_import(runtime.imports, org_id, started.id, progress=bar)
+        done = await running.run_import(runtime.imports, org_id, started.id, progress=bar)
         bar.finish()
     finally:
         await runtime.close()

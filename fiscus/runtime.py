@@ -24,6 +24,8 @@ from fiscus.services.categorization.context import CategorizationContext
 from fiscus.services.credentials import AccessTokens, Clock, PasswordHasher, utcnow
 from fiscus.services.identity.context import IdentityContext
 from fiscus.services.imports.context import ImportsContext
+from fiscus.services.imports.plaid.client import PlaidClient
+from fiscus.services.imports.plaid.webhooks import VerificationKeys
 from fiscus.services.ledger.context import LedgerContext
 from fiscus.services.marketdata.context import MarketDataContext
 from fiscus.services.throttling import Throttle, auth_limits
@@ -98,6 +100,7 @@ class Runtime:
         )
         ledger = LedgerContext(settings=settings, uow=uow, reads=reads, clock=clock)
         categorization = CategorizationContext(settings=settings, uow=uow, reads=reads, clock=clock)
+        plaid = PlaidClient(settings.imports)
         imports = ImportsContext(
             settings=settings,
             uow=uow,
@@ -105,6 +108,8 @@ class Runtime:
             clock=clock,
             categorization=categorization,
             broker=broker,
+            plaid=plaid,
+            verification_keys=VerificationKeys(plaid.webhook_verification_key),
         )
         return cls(
             settings,

@@ -19,6 +19,7 @@ from fiscus.resolvers.identity import (
     Organization,
 )
 from fiscus.resolvers.imports import (
+    BankConnectionsMutation,
     CategorizationMutation,
     CategorizationQuery,
     ImportsMutation,
@@ -58,6 +59,7 @@ Mutation = merge_types(
         ExportsMutation,
         ImportsMutation,
         CategorizationMutation,
+        BankConnectionsMutation,
     ),
 )
 Subscription = merge_types(

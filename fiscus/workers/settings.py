@@ -83,6 +83,11 @@ def worker_settings(settings: Settings) -> dict[str, Any]:
                 name=imports.TRAIN_CATEGORIZER_JOB,
                 timeout=settings.imports.job_timeout_seconds,
             ),
+            func(
+                measured(imports.SYNC_BANK_CONNECTION_JOB, imports.sync_bank_connection),
+                name=imports.SYNC_BANK_CONNECTION_JOB,
+                timeout=settings.imports.job_timeout_seconds,
+            ),
         ],
         "cron_jobs": [
             cron(

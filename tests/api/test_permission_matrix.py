@@ -172,6 +172,10 @@ OPERATIONS = {
             "acceptSuggestion": f'(input: {{lineIds: ["{NOBODY}"]}})',
             "categorizeLines": f'(input: {{lineIds: ["{NOBODY}"], accountId: "{NOBODY}"}})',
             "trainCategorizer": "",
+            "connectPlaidItem": '(input: {publicToken: "public-x", accounts: []})',
+            "updateBankConnection": f'(input: {{connectionId: "{NOBODY}", accounts: []}})',
+            "deleteBankConnection": f'(input: {{connectionId: "{NOBODY}"}})',
+            "syncBankConnection": f'(input: {{connectionId: "{NOBODY}"}})',
         }.items()
     },
     # Public: whoever calls it, an unknown token is a typed error, never FORBIDDEN.

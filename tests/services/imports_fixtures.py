@@ -10,7 +10,7 @@ from uuid import UUID
 from fiscus.domain.identity import Principal
 from fiscus.domain.imports import CsvMapping, StatementFormat
 from fiscus.domain.imports.records import BankImport
-from fiscus.services.imports import statements
+from fiscus.services.imports import running, statements
 from fiscus.services.ledger import accounts
 from tests.persistence.test_marketdata_reads import principal_of
 from tests.persistence.test_row_level_security import _two_orgs
@@ -60,4 +60,4 @@ async def import_bytes(
         format=format,
         mapping=mapping,
     )
-    return await statements.run_import(runtime.imports, principal.org_id, started.id)
+    return await running.run_import(runtime.imports, principal.org_id, started.id)

@@ -12,7 +12,7 @@ import asyncpg
 import pytest
 
 from fiscus.domain.imports.records import ImportStatus
-from fiscus.services.imports import statements
+from fiscus.services.imports import running
 from tests.conftest import _plain
 from tests.services.imports_fixtures import fixture, household, import_bytes
 
@@ -156,7 +156,7 @@ async def test_an_unreadable_file_fails_the_import_with_its_reason(runtime):
     assert done.status is ImportStatus.FAILED
     assert done.failure is not None and done.failure.field == "format"
     # The job is idempotent: running it again answers the failed import as it is.
-    again = await statements.run_import(runtime.imports, h.principal.org_id, done.id)
+    again = await running.run_import(runtime.imports, h.principal.org_id, done.id)
     assert again.status is ImportStatus.FAILED and again.finished_at == done.finished_at
 
 

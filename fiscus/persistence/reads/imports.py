@@ -167,6 +167,17 @@ _LABELS = ReadQuery.of(
     ORDER BY b.line_date DESC, b.id DESC
     LIMIT :limit""")
 )
+_BY_EXTERNAL_IDS = ReadQuery.of(
+    text("""
+    SELECT b.id, b.account_id, b.external_id, e.status AS entry_status
+    FROM bank_lines b
+    LEFT JOIN journal_entries e ON e.org_id = b.org_id AND e.id = b.entry_id
+    WHERE b.org_id = :org_id AND b.external_id = ANY(CAST(:external_ids AS text[]))
+      AND b.account_id = ANY(CAST(:account_ids AS uuid[])) AND NOT b.removed""")
+)
+_CONNECTION_FOR_ITEM = ReadQuery.of(
+    text("SELECT org_id, connection_id FROM fiscus_bank_connection_for_item(:item_id)")
+)
 _LABEL_COUNT = ReadQuery.of(
     text("""
     SELECT count(*) FROM bank_lines b
@@ -475,6 +486,26 @@ class ImportsReads(ReadRepository):
             )
             for r in rows
         ]
+
+    async def lines_by_external_ids(
+        self, account_ids: Sequence[UUID], external_ids: Sequence[str]
+    ) -> dict[str, tuple[UUID, UUID, str | None]]:
+        """external id -> (line, account, its entry's status) of lines not removed."""
+        if not external_ids:
+            return {}
+        rows = await self.fetch(
+            _BY_EXTERNAL_IDS,
+            org_id=self.org_id,
+            external_ids=list(external_ids),
+            account_ids=list(account_ids),
+        )
+        return {r["external_id"]: (r["id"], r["account_id"], r["entry_status"]) for r in rows}
+
+    async def connection_for_item(self, item_id: str) -> tuple[UUID, UUID] | None:
+        """(organization, connection) of a Plaid item, across tenants: the only read that
+        runs before the tenant is known (a SECURITY DEFINER function answers it)."""
+        row = await self.fetchrow(_CONNECTION_FOR_ITEM, item_id=item_id)
+        return None if row is None else (row["org_id"], row["connection_id"])
 
     async def label_count(self) -> int:
         """About as many lines as ``labels`` finds (posted entries counted by the line's

@@ -71,12 +71,15 @@ _MODIFY = text("""
 WITH change AS (
   SELECT * FROM unnest(CAST(:ids AS uuid[]), CAST(:dates AS date[]),
                        CAST(:amounts AS numeric[]), CAST(:descriptions AS text[]),
-                       CAST(:pending AS bool[]))
-    AS c(id, line_date, amount, description, pending)
+                       CAST(:pending AS bool[]), CAST(:external_ids AS text[]))
+    AS c(id, line_date, amount, description, pending, external_id)
 ),
 lines AS (
   UPDATE bank_lines b SET line_date = c.line_date, amount = c.amount,
-    description = left(c.description, 500), pending = c.pending
+    description = left(c.description, 500), pending = c.pending,
+    external_id = coalesce(c.external_id, b.external_id),
+    dedupe_key = CASE WHEN c.external_id IS NULL THEN b.dedupe_key
+                      ELSE format('id:%s:1', c.external_id) END
   FROM change c
   JOIN journal_entries e0 ON e0.org_id = :org_id AND e0.status = 'draft'
   WHERE b.org_id = :org_id AND b.id = c.id AND e0.id = b.entry_id
@@ -125,6 +128,9 @@ class LineEdit:
     amount: Decimal
     description: str
     pending: bool
+    external_id: str | None = None
+    """The bank's new id for the line (a pending transaction that posted): it becomes the
+    line's dedupe key too."""
 
 
 class ImportsRepository(AreaRepository):
@@ -298,5 +304,6 @@ class ImportsRepository(AreaRepository):
                 "amounts": [e.amount for e in edits],
                 "descriptions": [e.description for e in edits],
                 "pending": [e.pending for e in edits],
+                "external_ids": [e.external_id for e in edits],
             },
         )

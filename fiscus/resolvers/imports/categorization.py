@@ -281,7 +281,8 @@ async def _categorize(
             account_id=account_id,
             source=source,
         )
-        found = await queries.lines_by_ids(info.context.imports, principal, changed)
+        # Read after the write: not through the request's (older) read snapshot.
+        found = await queries.lines_by_ids(info.context.imports_context, principal, changed)
         return types.CategorizeLinesSuccess(
             lines=[BankLine.from_domain(found[i]) for i in changed if i in found]
         )

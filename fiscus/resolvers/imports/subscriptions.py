@@ -17,7 +17,7 @@ from fiscus.resolvers.imports import ids
 from fiscus.schema.imports import ImportProgress
 from fiscus.schema.permissions import requires
 from fiscus.services.imports import queries
-from fiscus.services.imports.statements import progress_payload
+from fiscus.services.imports.running import progress_payload
 
 
 def _state(item: BankImport) -> ImportProgress:

@@ -6,16 +6,19 @@ from typing import Any
 from uuid import UUID
 
 from fiscus.services.categorization import suggestions
-from fiscus.services.imports import statements
+from fiscus.services.categorization.context import Actor
+from fiscus.services.imports import running, statements
+from fiscus.services.imports.plaid import connections, sync
 from fiscus.workers.jobs.context import JobContext, runtime_of
 
 IMPORT_STATEMENT_JOB = statements.IMPORT_JOB
 TRAIN_CATEGORIZER_JOB = suggestions.TRAIN_JOB
+SYNC_BANK_CONNECTION_JOB = connections.SYNC_JOB
 
 
 async def import_statement(ctx: JobContext, *, org_id: str, import_id: str) -> dict[str, Any]:
     """Imports one uploaded statement into the ledger; answers its counts."""
-    done = await statements.run_import(runtime_of(ctx).imports, UUID(org_id), UUID(import_id))
+    done = await running.run_import(runtime_of(ctx).imports, UUID(org_id), UUID(import_id))
     return {
         "status": done.status.value,
         "created": done.created,
@@ -37,3 +40,13 @@ async def train_categorizer(ctx: JobContext, *, org_id: str) -> dict[str, Any]:
         "accuracy": trained.accuracy,
         "seconds": round(trained.seconds, 3),
     }
+
+
+async def sync_bank_connection(
+    ctx: JobContext, *, org_id: str, connection_id: str
+) -> dict[str, Any]:
+    """Pulls a Plaid item's updates (the webhook queued it) into the books."""
+    done = await sync.sync_connection(
+        runtime_of(ctx).imports, Actor(UUID(org_id), None), UUID(connection_id)
+    )
+    return {"added": done.added, "modified": done.modified, "removed": done.removed}

@@ -1,7 +1,9 @@
 """The demo account: a household organization that watches a few dozen instruments of the
 simulated market (equities, ETFs, crypto, FX) with ten years of daily history, and keeps
 its books in the ledger (household chart, two years of entries through the posting
-service, so every invariant, summary and audit event is what a user's postings produce)."""
+service, so every invariant, summary and audit event is what a user's postings produce),
+and has imported its checking account's statement (``demo_bank``: rules, drafts to review,
+learned suggestions)."""
 
 from __future__ import annotations
 
@@ -55,6 +57,9 @@ async def seed_demo(settings: Settings, *, backfill_now: bool) -> bool:
             raise
         owner = runtime.identity.tokens.decode(account.access_token)
         await seed_books(runtime.ledger, owner, runtime.ledger.clock().date())
+        from fiscus.demo_bank import seed_bank_import
+
+        await seed_bank_import(runtime, owner, runtime.ledger.clock().date())
         watched = []
         for symbol in sorted(CATALOGUE):
             tracked = await tracking.track_instrument(runtime.marketdata, owner, symbol=symbol)

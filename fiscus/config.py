@@ -291,7 +291,7 @@ class ImportsSettings(BaseModel):
         description="Largest statement file an upload (multipart request) may carry.",
     )
     write_chunk_lines: int = Field(
-        default=5_000, description="Lines written per statement of an import's transaction."
+        default=25_000, description="Lines written per statement of an import's transaction."
     )
     job_timeout_seconds: int = 30 * 60
     suggestion_threshold: float = Field(

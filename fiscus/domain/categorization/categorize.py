@@ -22,7 +22,7 @@ class Suggester(Protocol):
         ...
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class Categorization:
     category_account_id: UUID | None
     """None: the Uncategorized account."""
@@ -67,7 +67,8 @@ def categorize(
         category = rule.actions.category_account_id
         return category is None or usable(category)
 
-    found = [apply_rule(rules.first_match(f, applicable), f) for f in facts]
+    book = rules.only(applicable)
+    found = [apply_rule(book.first_match(f), f) for f in facts]
     if suggester is None:
         return found
     open_lines = [i for i, c in enumerate(found) if c.category_account_id is None]

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import enum
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal, InvalidOperation
 from typing import Any
@@ -116,9 +116,10 @@ class Rule:
     actions: RuleActions
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class LineFacts:
-    """What a rule sees of a bank line."""
+    """What a rule sees of a bank line (treated as immutable; made per line, so not
+    ``frozen``, whose constructor is slow)."""
 
     description: str
     payee: str
@@ -248,19 +249,15 @@ class _CompiledRule:
     rule: Rule
     text_checks: list[tuple[TextField, Any]]
     """(field, predicate over the upper-cased text)."""
-    _memo: dict[tuple[str, str], bool] = field(default_factory=dict)
 
     def text_holds(self, description: str, payee: str) -> bool:
-        key = (description, payee)
-        found = self._memo.get(key)
-        if found is None:
-            texts = {TextField.DESCRIPTION: description, TextField.PAYEE: payee}
-            found = all(check(texts[name]) for name, check in self.text_checks)
-            if len(self._memo) < 200_000:
-                self._memo[key] = found
-        return found
+        for name, check in self.text_checks:
+            if not check(description if name is TextField.DESCRIPTION else payee):
+                return False
+        return True
 
-    def matches(self, facts: LineFacts, description: str, payee: str) -> bool:
+    def rest_holds(self, facts: LineFacts) -> bool:
+        """The conditions other than text: account, amount, date."""
         conditions = self.rule.conditions
         if conditions.account_ids and facts.account_id not in conditions.account_ids:
             return False
@@ -287,7 +284,7 @@ class _CompiledRule:
                 return False
             if when.weekdays and facts.date.weekday() not in when.weekdays:
                 return False
-        return self.text_holds(description, payee)
+        return True
 
 
 def _text_check(condition: TextCondition) -> Any:
@@ -302,8 +299,15 @@ def _text_check(condition: TextCondition) -> Any:
     return lambda text: pattern.search(text) is not None
 
 
+MEMO_LIMIT = 200_000
+
+
 class RuleBook:
-    """An organization's enabled rules, compiled once, in order: ``first_match``."""
+    """An organization's enabled rules, compiled once, in order: ``first_match``.
+
+    A statement repeats its descriptions: for each distinct (description, payee) the rules
+    whose text conditions hold are found once and kept (up to ``MEMO_LIMIT`` texts); a line
+    then only checks those candidates' other conditions (amount, account, date)."""
 
     def __init__(self, rules: Iterable[Rule]) -> None:
         ordered = sorted((r for r in rules if r.enabled), key=lambda r: (r.position, str(r.id)))
@@ -311,20 +315,37 @@ class RuleBook:
             _CompiledRule(r, [(c.field, _text_check(c)) for c in r.conditions.text])
             for r in ordered
         ]
+        self._candidates: dict[tuple[str, str], list[_CompiledRule]] = {}
 
     def __len__(self) -> int:
         return len(self._rules)
+
+    def only(self, applicable: Callable[[Rule], bool]) -> RuleBook:
+        """The rules ``applicable`` accepts (e.g. those whose category can take the lines),
+        compiled already."""
+        subset = RuleBook(())
+        subset._rules = [c for c in self._rules if applicable(c.rule)]
+        return subset
+
+    def _candidates_for(self, facts: LineFacts) -> list[_CompiledRule]:
+        key = (facts.description, facts.payee)
+        found = self._candidates.get(key)
+        if found is None:
+            description = " ".join(facts.description[:MAX_TEXT].upper().split())
+            payee = " ".join(facts.payee[:MAX_TEXT].upper().split())
+            found = [c for c in self._rules if c.text_holds(description, payee)]
+            if len(self._candidates) < MEMO_LIMIT:
+                self._candidates[key] = found
+        return found
 
     def first_match(
         self, facts: LineFacts, applicable: Callable[[Rule], bool] | None = None
     ) -> Rule | None:
         """The first rule that holds (and that ``applicable`` accepts)."""
-        description = " ".join(facts.description[:MAX_TEXT].upper().split())
-        payee = " ".join(facts.payee[:MAX_TEXT].upper().split())
-        for compiled in self._rules:
+        for compiled in self._candidates_for(facts):
             if applicable is not None and not applicable(compiled.rule):
                 continue
-            if compiled.matches(facts, description, payee):
+            if compiled.rest_holds(facts):
                 return compiled.rule
         return None
 
@@ -333,11 +354,11 @@ class RuleBook:
         if compiled is None:
             return [False] * len(facts)
         return [
-            compiled.matches(
-                f,
+            compiled.text_holds(
                 " ".join(f.description[:MAX_TEXT].upper().split()),
                 " ".join(f.payee[:MAX_TEXT].upper().split()),
             )
+            and compiled.rest_holds(f)
             for f in facts
         ]
 

@@ -50,8 +50,11 @@ class LineProblem:
     message: str
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class StatementLine:
+    """Treated as immutable; not ``frozen`` because a statement makes 100,000s of them and a
+    frozen dataclass's constructor is several times slower."""
+
     line: int
     date: datetime.date
     """The date as written in the file (OFX ``20260929213000[-4:EDT]`` is the 29th)."""

@@ -124,7 +124,6 @@ class BankLineRow(TenantMixin, CreatedAtMixin, Base):
         ),
         Index("ix_bank_lines_org_id_account_id_line_date", "org_id", "account_id", "line_date"),
         Index("ix_bank_lines_org_id_line_date", "org_id", "line_date"),
-        Index("ix_bank_lines_org_id_entry_id", "org_id", "entry_id"),
     )
 
     id: Mapped[uuid.UUID] = mapped_column(Uuid)

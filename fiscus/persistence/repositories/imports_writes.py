@@ -6,9 +6,10 @@ line; then the rows' outcomes, the import's counts and its audit event."""
 
 from __future__ import annotations
 
+import asyncio
 import datetime
 import json
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
@@ -23,17 +24,50 @@ from fiscus.persistence.statements import note_statement
 IMPORT_LOCK_SPACE = 0x494D5054  # "IMPT": one import per account at a time
 
 _LOCK = "SELECT pg_advisory_xact_lock($1, $2)"
-_INSERT_LINES = """
+_STAGE = """
+CREATE TEMP TABLE bank_import_input (
+  row_no int, id uuid, entry_id uuid, dedupe_key text, line_date date, posted_date date,
+  amount numeric, description text, payee text, memo text, external_id text, kind text,
+  bank_category text, check_number text, card text, pending bool, balance numeric,
+  category_account_id uuid, category_source text, rule_id uuid, suggested_account_id uuid,
+  confidence numeric, counterparty text, dimensions text, tags text[],
+  warning_code text, warning_field text, warning_message text
+) ON COMMIT DROP"""
+STAGED_COLUMNS = (
+    "row_no",
+    "id",
+    "entry_id",
+    "dedupe_key",
+    "line_date",
+    "posted_date",
+    "amount",
+    "description",
+    "payee",
+    "memo",
+    "external_id",
+    "kind",
+    "bank_category",
+    "check_number",
+    "card",
+    "pending",
+    "balance",
+    "category_account_id",
+    "category_source",
+    "rule_id",
+    "suggested_account_id",
+    "confidence",
+    "counterparty",
+    "dimensions",
+    "tags",
+    "warning_code",
+    "warning_field",
+    "warning_message",
+)
+# One statement per range of rows: new lines (the account's dedupe keys decide), their draft
+# entries, and every row's outcome; answers the range's counts.
+_INSERT_STAGED = """
 WITH input AS (
-  SELECT * FROM unnest(
-    $3::int[], $4::uuid[], $5::uuid[], $6::text[], $7::date[], $8::date[], $9::numeric[],
-    $10::text[], $11::text[], $12::text[], $13::text[], $14::text[], $15::text[], $16::text[],
-    $17::text[], $18::bool[], $19::numeric[], $20::uuid[], $21::text[], $22::uuid[],
-    $23::uuid[], $24::numeric[], $25::text[], $26::jsonb[], $27::text[]
-  ) AS t(row_no, id, entry_id, dedupe_key, line_date, posted_date, amount, description,
-         payee, memo, external_id, kind, bank_category, check_number, card, pending,
-         balance, category_account_id, category_source, rule_id, suggested_account_id,
-         confidence, counterparty, dimensions, tags)
+  SELECT * FROM bank_import_input WHERE row_no >= $3 AND row_no <= $4
 ),
 inserted AS (
   INSERT INTO bank_lines AS b (
@@ -41,12 +75,13 @@ inserted AS (
     currency, description, payee, memo, external_id, kind, bank_category, check_number, card,
     pending, balance, category_account_id, category_source, rule_id, suggested_account_id,
     confidence, counterparty, dimensions, tags, created_at)
-  SELECT $1, i.id, $2, $28, i.dedupe_key, i.entry_id, i.line_date, i.posted_date, i.amount,
-         $29, i.description, i.payee, i.memo, i.external_id, i.kind, i.bank_category,
+  SELECT $1, i.id, $2, $5, i.dedupe_key, i.entry_id, i.line_date, i.posted_date, i.amount,
+         $6, i.description, i.payee, i.memo, i.external_id, i.kind, i.bank_category,
          i.check_number, i.card, i.pending, i.balance, i.category_account_id,
          i.category_source, i.rule_id, i.suggested_account_id, i.confidence, i.counterparty,
-         i.dimensions, CAST(i.tags AS varchar(40)[]), $31
+         CAST(i.dimensions AS jsonb), CAST(i.tags AS varchar(40)[]), $8
   FROM input i
+  ORDER BY i.row_no
   ON CONFLICT (org_id, account_id, dedupe_key) DO NOTHING
   RETURNING b.id, b.entry_id, b.line_date, b.amount, b.payee, b.description,
             b.category_account_id, b.counterparty, b.dimensions
@@ -54,34 +89,49 @@ inserted AS (
 entries AS (
   INSERT INTO journal_entries (org_id, id, entry_date, memo, status, created_by, created_at,
                                draft_lines)
-  SELECT $1, n.entry_id, n.line_date, left(n.payee, 500), 'draft', $30, $31,
+  SELECT $1, n.entry_id, n.line_date, left(n.payee, 500), 'draft', $7, $8,
          jsonb_build_array(
            jsonb_build_object('line_no', 0, 'account_id', $2::text, 'amount', n.amount::text,
-                              'currency', $29::text, 'rate', NULL, 'dimensions', '{}'::jsonb,
+                              'currency', $6::text, 'rate', NULL, 'dimensions', '{}'::jsonb,
                               'counterparty', left(n.payee, 200),
                               'memo', left(n.description, 500)),
            jsonb_build_object('line_no', 1, 'account_id', n.category_account_id::text,
-                              'amount', (-n.amount)::text, 'currency', $29::text,
+                              'amount', (-n.amount)::text, 'currency', $6::text,
                               'rate', NULL, 'dimensions', n.dimensions,
                               'counterparty', left(coalesce(n.counterparty, n.payee), 200),
                               'memo', NULL))
   FROM inserted n
   RETURNING 1
+),
+outcomes AS (
+  SELECT i.row_no, coalesce(n.id, b.id) AS line_id, n.id IS NOT NULL AS created,
+         i.warning_code, i.warning_field, i.warning_message
+  FROM input i
+  LEFT JOIN inserted n ON n.id = i.id
+  LEFT JOIN bank_lines b
+    ON n.id IS NULL AND b.org_id = $1 AND b.account_id = $2 AND b.dedupe_key = i.dedupe_key
+),
+recorded AS (
+  INSERT INTO bank_import_rows (org_id, import_id, line_no, outcome, line_id, code, field,
+                                message)
+  SELECT $1, $5, o.row_no, CASE WHEN o.created THEN 'created' ELSE 'duplicate' END,
+         o.line_id, left(o.warning_code, 32), left(o.warning_field, 100),
+         left(o.warning_message, 500)
+  FROM outcomes o
+  ON CONFLICT (org_id, import_id, line_no) DO NOTHING
+  RETURNING 1
 )
-SELECT i.row_no, coalesce(n.id, b.id) AS line_id, n.id IS NOT NULL AS created,
-       (SELECT count(*) FROM entries) AS entries
-FROM input i
-LEFT JOIN inserted n ON n.id = i.id
-LEFT JOIN bank_lines b
-  ON n.id IS NULL AND b.org_id = $1 AND b.account_id = $2 AND b.dedupe_key = i.dedupe_key
-ORDER BY i.row_no"""
+SELECT count(*) FILTER (WHERE created) AS created, count(*) AS total,
+       (SELECT count(*) FROM entries) AS entries, (SELECT count(*) FROM recorded) AS rows
+FROM outcomes"""
+_LONG_STATEMENTS = "SET LOCAL statement_timeout = '600s'"
 _CLAIM = "SELECT status FROM bank_imports WHERE org_id = $1 AND id = $2 FOR UPDATE"
 _INSERT_ROWS = """
 INSERT INTO bank_import_rows (org_id, import_id, line_no, outcome, line_id, code, field,
                               message)
 SELECT $1, $2, r.line_no, r.outcome, r.line_id, r.code, r.field, r.message
-FROM unnest($3::int[], $4::text[], $5::uuid[], $6::text[], $7::text[], $8::text[])
-  AS r(line_no, outcome, line_id, code, field, message)
+FROM jsonb_to_recordset(CAST(CAST($3 AS text) AS jsonb))
+  AS r(line_no int, outcome text, line_id uuid, code text, field text, message text)
 ON CONFLICT (org_id, import_id, line_no) DO NOTHING"""
 _FINISH = """
 WITH done AS (
@@ -99,9 +149,10 @@ event AS (
 SELECT (SELECT count(*) FROM done) + (SELECT count(*) FROM event)"""
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class NewBankLine:
-    """A bank line to write, with its categorization; ``row_no`` is its line in the file."""
+    """A bank line to write, with its categorization; ``row_no`` is its line in the file.
+    Not ``frozen``: an import builds 100,000s of them (treat as immutable)."""
 
     row_no: int
     id: UUID
@@ -131,13 +182,6 @@ class NewBankLine:
 
 
 @dataclass(frozen=True, slots=True)
-class WrittenLine:
-    row_no: int
-    line_id: UUID
-    created: bool
-
-
-@dataclass(frozen=True, slots=True)
 class ImportTotals:
     status: str
     format: str | None
@@ -157,6 +201,48 @@ def _cut(value: str | None, size: int) -> str | None:
     return None if value is None else value[:size]
 
 
+def staged_records(
+    lines: Sequence[NewBankLine], warnings: Mapping[int, tuple[str, str | None, str]]
+) -> list[tuple[Any, ...]]:
+    """Rows of the staging table, in ``STAGED_COLUMNS`` order (built off the event loop)."""
+    records = []
+    for line in lines:
+        warning = warnings.get(line.row_no)
+        records.append(
+            (
+                line.row_no,
+                line.id,
+                line.entry_id,
+                line.dedupe_key,
+                line.date,
+                line.posted_date,
+                line.amount,
+                line.description[:500],
+                line.payee[:200],
+                _cut(line.memo, 500),
+                _cut(line.external_id, 200),
+                _cut(line.kind, 40),
+                _cut(line.bank_category, 100),
+                _cut(line.check_number, 40),
+                _cut(line.card, 40),
+                line.pending,
+                line.balance,
+                line.category_account_id,
+                line.category_source,
+                line.rule_id,
+                line.suggested_account_id,
+                line.confidence,
+                _cut(line.counterparty, 200),
+                json.dumps(line.dimensions),
+                [t[:40] for t in line.tags],
+                warning[0] if warning else None,
+                warning[1] if warning else None,
+                warning[2] if warning else None,
+            )
+        )
+    return records
+
+
 class BankImportWriter(TenantScoped):
     def __init__(
         self, connection: asyncpg.Connection, org_id: UUID | None, user_id: UUID | None
@@ -171,55 +257,48 @@ class BankImportWriter(TenantScoped):
         note_statement(_LOCK)
         await self._connection.execute(_LOCK, IMPORT_LOCK_SPACE, keys[0])
 
-    async def insert_lines(
+    async def stage(
+        self, lines: Sequence[NewBankLine], warnings: Mapping[int, tuple[str, str | None, str]]
+    ) -> None:
+        """The lines into this transaction's temporary table (COPY: one stream), with the
+        warning each row carries ((code, field, message) by row)."""
+        note_statement(_LONG_STATEMENTS)
+        await self._connection.execute(_LONG_STATEMENTS)
+        note_statement(_STAGE)
+        await self._connection.execute(_STAGE)
+        records = await asyncio.to_thread(staged_records, lines, warnings)
+        note_statement("COPY bank_import_input")
+        await self._connection.copy_records_to_table(
+            "bank_import_input", records=records, columns=STAGED_COLUMNS
+        )
+
+    async def insert_staged(
         self,
         *,
         account_id: UUID,
         import_id: UUID,
         currency: str,
-        lines: Sequence[NewBankLine],
+        first_row: int,
+        last_row: int,
         at: datetime.datetime,
-    ) -> list[WrittenLine]:
-        """New lines and their draft entries; lines whose key the account has already are
-        answered with the earlier line's id and ``created=False``."""
-        if not lines:
-            return []
-        note_statement(_INSERT_LINES)
-        rows = await self._connection.fetch(
-            _INSERT_LINES,
+    ) -> tuple[int, int]:
+        """(created, rows) of the staged rows ``first_row..last_row``: new lines and their
+        drafts written; the others repeat a line the account has; every row's outcome
+        recorded."""
+        note_statement(_INSERT_STAGED)
+        row = await self._connection.fetchrow(
+            _INSERT_STAGED,
             self.org_id,
             account_id,
-            [line.row_no for line in lines],
-            [line.id for line in lines],
-            [line.entry_id for line in lines],
-            [line.dedupe_key for line in lines],
-            [line.date for line in lines],
-            [line.posted_date for line in lines],
-            [line.amount for line in lines],
-            [line.description[:500] for line in lines],
-            [line.payee[:200] for line in lines],
-            [_cut(line.memo, 500) for line in lines],
-            [_cut(line.external_id, 200) for line in lines],
-            [_cut(line.kind, 40) for line in lines],
-            [_cut(line.bank_category, 100) for line in lines],
-            [_cut(line.check_number, 40) for line in lines],
-            [_cut(line.card, 40) for line in lines],
-            [line.pending for line in lines],
-            [line.balance for line in lines],
-            [line.category_account_id for line in lines],
-            [line.category_source for line in lines],
-            [line.rule_id for line in lines],
-            [line.suggested_account_id for line in lines],
-            [line.confidence for line in lines],
-            [_cut(line.counterparty, 200) for line in lines],
-            [line.dimensions for line in lines],
-            ["{" + ",".join(json.dumps(t) for t in line.tags) + "}" for line in lines],
+            first_row,
+            last_row,
             import_id,
             currency,
             self._user_id,
             at,
         )
-        return [WrittenLine(r["row_no"], r["line_id"], r["created"]) for r in rows]
+        assert row is not None
+        return int(row["created"]), int(row["total"])
 
     async def insert_rows(
         self,
@@ -230,17 +309,21 @@ class BankImportWriter(TenantScoped):
         if not rows:
             return
         note_statement(_INSERT_ROWS)
-        await self._connection.execute(
-            _INSERT_ROWS,
-            self.org_id,
-            import_id,
-            [r[0] for r in rows],
-            [r[1] for r in rows],
-            [r[2] for r in rows],
-            [_cut(r[3], 32) for r in rows],
-            [_cut(r[4], 100) for r in rows],
-            [_cut(r[5], 500) for r in rows],
+        payload = await asyncio.to_thread(
+            json.dumps,
+            [
+                {
+                    "line_no": r[0],
+                    "outcome": r[1],
+                    "line_id": str(r[2]) if r[2] else None,
+                    "code": _cut(r[3], 32),
+                    "field": _cut(r[4], 100),
+                    "message": _cut(r[5], 500),
+                }
+                for r in rows
+            ],
         )
+        await self._connection.execute(_INSERT_ROWS, self.org_id, import_id, payload)
 
     async def finish(
         self,

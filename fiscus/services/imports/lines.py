@@ -5,8 +5,9 @@ it off the event loop."""
 
 from __future__ import annotations
 
+import os
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
@@ -30,6 +31,13 @@ class PreparedLines:
     """Warnings on lines that are written, by line."""
     notes: list[dict[str, Any]] = field(default_factory=list)
     """Warnings about the statement as a whole."""
+
+
+def _uuids(count: int) -> Iterator[uuid.UUID]:
+    """Random (version 4) ids from one read of the OS's randomness, not one per id."""
+    pool = os.urandom(16 * count)
+    for i in range(count):
+        yield uuid.UUID(bytes=pool[16 * i : 16 * i + 16], version=4)
 
 
 def prepare_lines(
@@ -70,11 +78,12 @@ def prepare_lines(
         for line, _, payee in kept
     ]
     found = categorize(facts, rules, suggester, usable=usable, threshold=threshold)
+    ids = _uuids(2 * len(kept))
     lines = [
         NewBankLine(
             row_no=line.line,
-            id=uuid.uuid4(),
-            entry_id=uuid.uuid4(),
+            id=next(ids),
+            entry_id=next(ids),
             dedupe_key=key,
             date=line.date,
             amount=line.amount,

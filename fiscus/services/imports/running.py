@@ -22,7 +22,7 @@ from fiscus.domain.errors import FieldIssue, NotFound, RuleViolation, Validation
 from fiscus.domain.imports import CsvMapping, ParsedStatement, StatementFormat, parse_statement
 from fiscus.domain.imports.records import BankImport, ImportStatus, RowOutcome
 from fiscus.domain.ledger import Account
-from fiscus.persistence.repositories.imports_writes import ImportTotals, WrittenLine
+from fiscus.persistence.repositories.imports_writes import ImportTotals
 from fiscus.realtime import channels
 from fiscus.services.categorization.accounts import ensure_uncategorized
 from fiscus.services.categorization.suggestions import maybe_retrain, model_for
@@ -210,7 +210,7 @@ async def _write(
     chunk = max(1, ctx.settings.imports.write_chunk_lines)
     skipped = sum(1 for r in prepared.problem_rows if r[1] == RowOutcome.SKIPPED.value)
     failed = len(prepared.problem_rows) - skipped
-    written: list[WrittenLine] = []
+    created = processed = 0
     async with ctx.uow.statements(
         org_id=actor.org_id, user_id=actor.user_id, transaction=True
     ) as unit:
@@ -219,48 +219,38 @@ async def _write(
         status = await writer.claim(import_id)
         if status is None or ImportStatus(status).finished:
             return await imported(ctx, actor, import_id)  # another run finished it
+        warnings = {line: (w.code, w.field, w.message) for line, w in prepared.warnings.items()}
+        await writer.stage(prepared.lines, warnings)
         for start in range(0, len(prepared.lines), chunk):
-            written += await writer.insert_lines(
+            part = prepared.lines[start : start + chunk]
+            new, rows = await writer.insert_staged(
                 account_id=account.id,
                 import_id=import_id,
                 currency=account.currency,
-                lines=prepared.lines[start : start + chunk],
+                first_row=part[0].row_no,
+                last_row=part[-1].row_no,
                 at=now,
             )
-            created = sum(1 for w in written if w.created)
+            created, processed = created + new, processed + rows
             await report(
                 progress_payload(
                     import_id,
                     ImportStatus.RUNNING,
                     rows=parsed.rows,
-                    processed=len(written),
+                    processed=processed,
                     created=created,
-                    duplicates=len(written) - created,
+                    duplicates=processed - created,
                     skipped=skipped,
                     failed=failed,
                 )
             )
-        rows = list(prepared.problem_rows)
-        for w in written:
-            warning = prepared.warnings.get(w.row_no)
-            rows.append(
-                (
-                    w.row_no,
-                    RowOutcome.CREATED.value if w.created else RowOutcome.DUPLICATE.value,
-                    w.line_id,
-                    warning.code if warning else None,
-                    warning.field if warning else None,
-                    warning.message if warning else None,
-                )
-            )
-        await writer.insert_rows(import_id, rows)
-        created = sum(1 for w in written if w.created)
+        await writer.insert_rows(import_id, prepared.problem_rows)
         totals = ImportTotals(
             status=ImportStatus.DONE.value,
             format=parsed.format.value,
             rows=parsed.rows,
             created=created,
-            duplicates=len(written) - created,
+            duplicates=processed - created,
             skipped=skipped,
             failed=failed,
             warnings=len(prepared.warnings) + len(prepared.notes),
@@ -295,7 +285,7 @@ async def _write(
             import_id,
             ImportStatus.DONE,
             rows=totals.rows,
-            processed=len(written),
+            processed=processed,
             created=totals.created,
             duplicates=totals.duplicates,
             skipped=totals.skipped,

@@ -78,15 +78,19 @@ def worker_settings(settings: Settings) -> dict[str, Any]:
                 name=imports.IMPORT_STATEMENT_JOB,
                 timeout=settings.imports.job_timeout_seconds,
             ),
+            # Their ids are per organization / connection: keeping no result lets the next
+            # request after a run be queued (arq refuses an id whose result it still keeps).
             func(
                 measured(imports.TRAIN_CATEGORIZER_JOB, imports.train_categorizer),
                 name=imports.TRAIN_CATEGORIZER_JOB,
                 timeout=settings.imports.job_timeout_seconds,
+                keep_result=0,
             ),
             func(
                 measured(imports.SYNC_BANK_CONNECTION_JOB, imports.sync_bank_connection),
                 name=imports.SYNC_BANK_CONNECTION_JOB,
                 timeout=settings.imports.job_timeout_seconds,
+                keep_result=0,
             ),
         ],
         "cron_jobs": [

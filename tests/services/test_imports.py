@@ -196,3 +196,18 @@ async def test_an_imported_draft_posts_through_the_ledger(runtime, owner):
         runtime.ledger, h.principal, [checking], date(2026, 12, 31)
     )
     assert balances[checking] == Decimal("2000")
+
+
+async def test_a_file_of_bad_rows_only_imports_nothing_and_reports_every_row(runtime, owner):
+    h = await household(runtime)
+    data = (
+        b"Transaction Date,Post Date,Description,Category,Type,Amount,Memo\n"
+        b"09/01/2026,09/02/2026,A,,Sale,-1.O0,\n"
+        b"09/02/2026,09/02/2026,B,,Sale,0.00,\n"
+    )
+    done = await import_bytes(runtime, h.principal, h.codes["2000"], data)
+    assert (done.status, done.created, done.failed, done.skipped) == (ImportStatus.DONE, 0, 1, 1)
+    outcomes = await owner.fetch(
+        "SELECT line_no, outcome FROM bank_import_rows WHERE import_id = $1 ORDER BY 1", done.id
+    )
+    assert [(r["line_no"], r["outcome"]) for r in outcomes] == [(2, "failed"), (3, "skipped")]

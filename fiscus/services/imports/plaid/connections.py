@@ -23,8 +23,13 @@ SYNC_JOB = "sync_bank_connection"
 MAX_ACCOUNTS = 20
 
 
-def sync_job_id(connection_id: UUID) -> str:
-    return f"sync-bank-connection:{connection_id}"
+SYNC_COALESCE_SECONDS = 30
+
+
+def sync_job_id(connection_id: UUID, now: float) -> str:
+    """Webhooks of one connection within ``SYNC_COALESCE_SECONDS`` share one queued sync; a
+    later one (even while that sync runs) queues another, which finds what came after."""
+    return f"sync-bank-connection:{connection_id}:{int(now // SYNC_COALESCE_SECONDS)}"
 
 
 async def _check_accounts(
@@ -187,7 +192,7 @@ async def handle_webhook(ctx: ImportsContext, body: bytes, signature: str | None
     async with ctx.unit(org_id=org_id) as uow:
         uow.enqueue(
             SYNC_JOB,
-            job_id=sync_job_id(connection_id),
+            job_id=sync_job_id(connection_id, time.time()),
             org_id=str(org_id),
             connection_id=str(connection_id),
         )

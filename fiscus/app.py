@@ -40,6 +40,7 @@ from fiscus.transport.attachments import attachment_routes
 from fiscus.transport.exports import export_routes
 from fiscus.transport.graphiql import assets_app, graphiql_html
 from fiscus.transport.http import GraphQLHTTPEndpoint
+from fiscus.transport.webhooks import webhook_routes
 from fiscus.transport.websocket import GraphQLWebSocketEndpoint
 
 
@@ -59,6 +60,7 @@ def create_app(settings: Settings, *, clock: Clock = utcnow) -> Starlette:
             ledger_context=runtime().ledger,
             portfolios_context=runtime().portfolios,
             planning_context=runtime().planning,
+            imports_context=runtime().imports,
             make_loaders=Loaders,
             hub=state["hub"],
             valuations=state["valuations"],
@@ -75,6 +77,7 @@ def create_app(settings: Settings, *, clock: Clock = utcnow) -> Starlette:
             ledger_context=runtime().ledger,
             portfolios_context=runtime().portfolios,
             planning_context=runtime().planning,
+            imports_context=runtime().imports,
             make_loaders=Loaders,
             hub=state["hub"],
             valuations=state["valuations"],
@@ -102,6 +105,8 @@ def create_app(settings: Settings, *, clock: Clock = utcnow) -> Starlette:
         cached_documents=settings.graphql.document_cache_entries,
         cached_document_bytes=settings.graphql.document_cache_bytes,
         max_body_bytes=settings.graphql.max_request_bytes,
+        # A statement file and the multipart envelope around it.
+        max_upload_bytes=settings.imports.max_upload_bytes + 64 * 1024,
     )
 
     @asynccontextmanager
@@ -165,6 +170,7 @@ def create_app(settings: Settings, *, clock: Clock = utcnow) -> Starlette:
         *observability_routes(settings.metrics.token),
         *export_routes(),
         *attachment_routes(),
+        *webhook_routes(),
     ]
     if settings.graphiql_enabled:
         routes.append(Mount("/graphql/assets", app=assets_app(graphiql_asset_directory(settings))))

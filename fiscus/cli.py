@@ -124,6 +124,10 @@ def _parser() -> argparse.ArgumentParser:
 
     schema = commands.add_parser("schema", help="print the GraphQL schema (SDL)")
     schema.set_defaults(handler=schema_command)
+
+    from fiscus.cli_import import add_import_command
+
+    add_import_command(commands, statement_import_command)
     return parser
 
 
@@ -187,6 +191,15 @@ def demo_command(args: argparse.Namespace) -> int:
         created = asyncio.run(seed_demo(settings, backfill_now=True))
     print(demo_instructions(settings, created=created))
     return 0
+
+
+def statement_import_command(args: argparse.Namespace) -> int:
+    from fiscus.cli_import import import_command
+
+    settings = Settings()
+    configure_logging(settings)
+    with services(settings) as settings:
+        return import_command(args, settings)
 
 
 def schema_command(args: argparse.Namespace) -> int:

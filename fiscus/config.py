@@ -289,6 +289,44 @@ class MarketDataSettings(BaseModel):
         return self.simulated_requests_per_second, self.simulated_burst
 
 
+class ImportsSettings(BaseModel):
+    """Bank imports, categorization and Plaid; environment: ``FISCUS_IMPORTS_<FIELD>``."""
+
+    max_upload_bytes: int = Field(
+        default=32 * 1024 * 1024,
+        description="Largest statement file an upload (multipart request) may carry.",
+    )
+    write_chunk_lines: int = Field(
+        default=25_000, description="Lines written per statement of an import's transaction."
+    )
+    job_timeout_seconds: int = 30 * 60
+    suggestion_threshold: float = Field(
+        default=0.5,
+        description="A suggestion at least this confident categorizes an imported line.",
+    )
+    retrain_after_labels: int = Field(
+        default=50,
+        description="New labelled lines since the last training that trigger a retraining.",
+    )
+    max_training_labels: int = Field(
+        default=200_000, description="The newest labelled lines a model is trained on."
+    )
+    plaid_base_url: str = Field(
+        default="https://sandbox.plaid.com", description="Plaid's API (sandbox, production)."
+    )
+    plaid_client_id: str | None = None
+    plaid_secret: SecretStr | None = None
+    token_key: SecretStr | None = Field(
+        default=None,
+        description="32 bytes, base64: encrypts bank access tokens at rest (AES-256-GCM). "
+        "Outside production a key is generated once under the data directory.",
+    )
+    webhook_max_age_seconds: int = Field(
+        default=300, description="Plaid webhooks signed longer ago than this are refused."
+    )
+    plaid_timeout_seconds: float = 30.0
+
+
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(
         env_prefix="FISCUS_",
@@ -317,6 +355,7 @@ class Settings(BaseSettings):
     streamer: StreamerSettings = StreamerSettings()
     metrics: MetricsSettings = MetricsSettings()
     marketdata: MarketDataSettings = MarketDataSettings()
+    imports: ImportsSettings = ImportsSettings()
 
     @property
     def is_production(self) -> bool:

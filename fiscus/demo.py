@@ -6,7 +6,9 @@ portfolios (USD and EUR) with years of trades at the simulated market's own clos
 dividends and splits, recorded through the portfolio service, and debts, budgets and goals.
 A second organization of the demo user (switch to it) manages a small property portfolio:
 two buildings, twelve units, eleven leases (one vacancy, one tenant who pays late and is
-behind), six months billed by the billing job's service, payments, late fees, expenses."""
+behind), six months billed by the billing job's service, payments, late fees, expenses.
+The first organization has also imported its checking account's statement
+(``demo_bank``: rules, drafts to review, learned suggestions)."""
 
 from __future__ import annotations
 
@@ -77,6 +79,10 @@ async def seed_demo(settings: Settings, *, backfill_now: bool) -> bool:
         )
         landlord = runtime.identity.tokens.decode(switched.access_token)
         await seed_properties(runtime.ledger, landlord, runtime.ledger.clock().date())
+
+        from fiscus.demo_bank import seed_bank_import
+
+        await seed_bank_import(runtime, owner, runtime.ledger.clock().date())
         watched = []
         for symbol in sorted(CATALOGUE):
             tracked = await tracking.track_instrument(runtime.marketdata, owner, symbol=symbol)

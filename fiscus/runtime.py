@@ -25,8 +25,12 @@ from fiscus.persistence.uow import Effects, UnitOfWorkFactory
 from fiscus.realtime.broker import Broker
 from fiscus.services.attachments.store import FilesystemStore
 from fiscus.services.budgets import alerts
+from fiscus.services.categorization.context import CategorizationContext
 from fiscus.services.credentials import AccessTokens, Clock, PasswordHasher, utcnow
 from fiscus.services.identity.context import IdentityContext
+from fiscus.services.imports.context import ImportsContext
+from fiscus.services.imports.plaid.client import PlaidClient
+from fiscus.services.imports.plaid.webhooks import VerificationKeys
 from fiscus.services.ledger.context import LedgerContext, PostingHook
 from fiscus.services.marketdata.context import MarketDataContext
 from fiscus.services.planning import PlanningContext
@@ -75,6 +79,8 @@ class Runtime:
     ledger: LedgerContext
     portfolios: PortfolioContext
     planning: PlanningContext
+    categorization: CategorizationContext
+    imports: ImportsContext
 
     @classmethod
     async def open(cls, settings: Settings, *, clock: Clock = utcnow) -> Runtime:
@@ -127,6 +133,18 @@ class Runtime:
             store=FilesystemStore(settings.data_dir / "attachments"),
         )
         hooks.append(functools.partial(alerts.after_posting, planning))
+        categorization = CategorizationContext(settings=settings, uow=uow, reads=reads, clock=clock)
+        plaid = PlaidClient(settings.imports)
+        imports = ImportsContext(
+            settings=settings,
+            uow=uow,
+            reads=reads,
+            clock=clock,
+            categorization=categorization,
+            broker=broker,
+            plaid=plaid,
+            verification_keys=VerificationKeys(plaid.webhook_verification_key),
+        )
         return cls(
             settings,
             db,
@@ -139,6 +157,8 @@ class Runtime:
             ledger,
             portfolios,
             planning,
+            categorization,
+            imports,
         )
 
     async def close(self) -> None:

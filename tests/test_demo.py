@@ -191,3 +191,26 @@ async def _the_demo_plans(runtime: Runtime, owner: Principal, today: date) -> No
     found_progress = await progress.progress(ctx, owner, [g.id for g in goals])
     assert len(goals) == 2
     assert all(25 <= p.percent <= 75 for p in found_progress.values()), found_progress
+
+
+async def test_the_demo_has_imported_its_checking_statement_with_rules_and_suggestions(
+    settings: Settings, database_url: str
+):
+    assert await seed_demo(settings, backfill_now=False) is True
+    connection = await asyncpg.connect(_plain(database_url))
+    try:
+        imports = await connection.fetch(
+            "SELECT status, created_count FROM bank_imports ORDER BY created_at"
+        )
+        sources = dict(
+            await connection.fetch("SELECT category_source, count(*) FROM bank_lines GROUP BY 1")
+        )
+        model = await connection.fetchrow("SELECT labels, accuracy FROM categorization_models")
+        rules = await connection.fetchval("SELECT count(*) FROM categorization_rules")
+    finally:
+        await connection.close()
+    assert [r["status"] for r in imports] == ["done", "done"]
+    assert all(r["created_count"] > 0 for r in imports)
+    assert rules == 6
+    assert sources["rule"] > 100 and sources.get("suggestion", 0) > 0
+    assert model is not None and model["labels"] > 100 and model["accuracy"] is not None

@@ -24,6 +24,7 @@ from fiscus.persistence.statements import note_statement
 
 if TYPE_CHECKING:
     from fiscus.persistence.reads.repositories import Reads
+    from fiscus.persistence.repositories.imports_writes import BankImportWriter
     from fiscus.persistence.repositories.ledger_posting import LedgerPostingRepository
     from fiscus.persistence.uow import Effects
 
@@ -48,6 +49,7 @@ class StatementUnit:
         self._connection: asyncpg.Connection | None = None
         self._events: list[tuple[Any, dict[str, Any]]] = []
         self._ledger_posting: LedgerPostingRepository | None = None
+        self._bank_imports: BankImportWriter | None = None
 
     @property
     def connection(self) -> asyncpg.Connection:
@@ -72,6 +74,14 @@ class StatementUnit:
         from fiscus.persistence.reads.repositories import Reads
 
         return Reads(self.connection, self.org_id)
+
+    @property
+    def bank_imports(self) -> BankImportWriter:
+        if self._bank_imports is None:
+            from fiscus.persistence.repositories.imports_writes import BankImportWriter
+
+            self._bank_imports = BankImportWriter(self.connection, self.org_id, self.user_id)
+        return self._bank_imports
 
     def publish(self, channel: Any, payload: dict[str, Any]) -> None:
         self._events.append((channel, payload))

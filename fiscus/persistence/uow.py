@@ -25,6 +25,7 @@ from fiscus.persistence.repositories.analytics import AnalyticsRepository
 from fiscus.persistence.repositories.attachments import AttachmentsRepository
 from fiscus.persistence.repositories.base import AreaRepository
 from fiscus.persistence.repositories.budgets import BudgetsRepository, GoalsRepository
+from fiscus.persistence.repositories.categorization import CategorizationRepository
 from fiscus.persistence.repositories.debts import DebtsRepository
 from fiscus.persistence.repositories.idempotency import IdempotencyRepository
 from fiscus.persistence.repositories.identity import (
@@ -37,6 +38,7 @@ from fiscus.persistence.repositories.identity import (
     SessionRepository,
     UserRepository,
 )
+from fiscus.persistence.repositories.imports import ImportsRepository
 from fiscus.persistence.repositories.ledger import LedgerRepository
 from fiscus.persistence.repositories.marketdata import MarketDataRepository
 from fiscus.persistence.repositories.portfolios import PortfolioRepository
@@ -108,6 +110,8 @@ class UnitOfWork:
         self._marketdata: MarketDataRepository | None = None
         self._ledger: LedgerRepository | None = None
         self._idempotency: IdempotencyRepository | None = None
+        self._imports: ImportsRepository | None = None
+        self._categorization: CategorizationRepository | None = None
         self._portfolios: PortfolioRepository | None = None
         self._receivables: ReceivablesRepository | None = None
         self._properties: PropertiesRepository | None = None
@@ -178,6 +182,19 @@ class UnitOfWork:
         if self._analytics is None:
             self._analytics = AnalyticsRepository(self.session, self.org_id)
         return self._analytics
+
+    @property
+    def imports(self) -> ImportsRepository:
+        """Bank import writes, created on first use in the current tenant context."""
+        if self._imports is None:
+            self._imports = ImportsRepository(self.session, self.org_id)
+        return self._imports
+
+    @property
+    def categorization(self) -> CategorizationRepository:
+        if self._categorization is None:
+            self._categorization = CategorizationRepository(self.session, self.org_id)
+        return self._categorization
 
     @property
     def idempotency(self) -> IdempotencyRepository:
@@ -253,6 +270,8 @@ class UnitOfWork:
         self._receivables = None
         self._properties = None
         self._analytics = None
+        self._imports = None
+        self._categorization = None
 
     async def _send_effects(self) -> None:
         # The commit stands whatever happens here: a lost event is resynchronised from the

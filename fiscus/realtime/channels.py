@@ -66,6 +66,12 @@ def backtest(org_id: UUID, backtest_id: UUID) -> Channel:
     return Channel(f"org:{org_id}:backtest:{backtest_id}", "org")
 
 
+def import_progress(org_id: UUID, import_id: UUID) -> Channel:
+    """One bank import's progress (rows read, lines created, status); the snapshot is its
+    latest state, so a late subscriber starts from there."""
+    return Channel(f"org:{org_id}:import:{import_id}", "org")
+
+
 def user_access(user_id: UUID) -> Channel:
     """Fired when a user's membership or role changes or a session is revoked.
 

@@ -15,6 +15,7 @@ from fiscus.domain.budgets import Budget, BudgetStatus
 from fiscus.domain.debts import Debt, DebtPayment
 from fiscus.domain.goals import Goal, GoalProgress
 from fiscus.domain.identity import Organization, User
+from fiscus.domain.imports.records import BankImport, BankLine, ImportRow
 from fiscus.domain.ledger import Account, JournalEntry, JournalLine
 from fiscus.domain.marketdata import Instrument
 from fiscus.resolvers.analytics.loaders import AnalyticsLoaders
@@ -27,9 +28,14 @@ from fiscus.services.budgets import status as budget_status
 from fiscus.services.debts import queries as debts
 from fiscus.services.goals import progress as goal_progress
 from fiscus.services.identity import queries
+from fiscus.services.imports import queries as imports
+from fiscus.services.imports.queries import BalanceCheck
 from fiscus.services.ledger import queries as ledger
 from fiscus.services.marketdata import queries as marketdata
 from fiscus.services.marketdata.live import LiveQuote
+
+ImportRowsKey = tuple[UUID, tuple[str, ...] | None, int, int]
+"""(import, outcomes or None for all, after line, limit)"""
 
 
 class Loaders:
@@ -82,6 +88,18 @@ class Loaders:
     @cached_property
     def properties(self) -> PropertiesLoaders:
         return PropertiesLoaders(self._context)
+
+        self.bank_imports: DataLoader[UUID, BankImport | None] = DataLoader(self._load_imports)
+        self.bank_lines: DataLoader[UUID, BankLine | None] = DataLoader(self._load_bank_lines)
+        self.import_problems: DataLoader[UUID, list[ImportRow]] = DataLoader(
+            self._load_import_problems
+        )
+        self.import_rows: DataLoader[ImportRowsKey, list[ImportRow]] = DataLoader(
+            self._load_import_rows
+        )
+        self.balance_checks: DataLoader[BankImport, BalanceCheck | None] = DataLoader(
+            self._load_balance_checks, cache_key_fn=lambda item: item.id
+        )
 
     def prime_caller(self, user: User, organization: Organization) -> None:
         """The request's authentication read these already (``confirm_caller``)."""
@@ -220,3 +238,48 @@ class Loaders:
             return [[] for _ in ids]
         found = await files.of_entries(self._context.planning, principal, ids)
         return [found.get(i, []) for i in ids]
+    # Bank imports.
+
+    async def _load_imports(self, ids: Sequence[UUID]) -> list[BankImport | None]:
+        principal = await self._context.principal()
+        if principal is None:
+            return [None] * len(ids)
+        found = await imports.imports_by_ids(self._context.imports, principal, ids)
+        return [found.get(i) for i in ids]
+
+    async def _load_bank_lines(self, ids: Sequence[UUID]) -> list[BankLine | None]:
+        principal = await self._context.principal()
+        if principal is None:
+            return [None] * len(ids)
+        found = await imports.lines_by_ids(self._context.imports, principal, ids)
+        return [found.get(i) for i in ids]
+
+    async def _load_import_problems(self, ids: Sequence[UUID]) -> list[list[ImportRow]]:
+        principal = await self._context.principal()
+        if principal is None:
+            return [[] for _ in ids]
+        found = await imports.problems(self._context.imports, principal, ids, limit=200)
+        return [found.get(i, []) for i in ids]
+
+    async def _load_import_rows(self, keys: Sequence[ImportRowsKey]) -> list[list[ImportRow]]:
+        """One statement per key (a page of one import's rows)."""
+        principal = await self._context.principal()
+        if principal is None:
+            return [[] for _ in keys]
+        return [
+            await imports.import_rows(
+                self._context.imports,
+                principal,
+                import_id,
+                outcomes=list(outcomes) if outcomes else None,
+                after_line=after,
+                limit=limit,
+            )
+            for import_id, outcomes, after, limit in keys
+        ]
+
+    async def _load_balance_checks(self, items: Sequence[BankImport]) -> list[BalanceCheck | None]:
+        principal = await self._context.principal()
+        if principal is None:
+            return [None] * len(items)
+        return [await imports.balance_check(self._context.imports, principal, i) for i in items]

@@ -21,6 +21,14 @@ from fiscus.resolvers.identity import (
     IdentitySubscription,
     Organization,
 )
+from fiscus.resolvers.imports import (
+    BankConnectionsMutation,
+    CategorizationMutation,
+    CategorizationQuery,
+    ImportsMutation,
+    ImportsQuery,
+    ImportsSubscription,
+)
 from fiscus.resolvers.income_expense import IncomeExpenseMutation, IncomeExpenseQuery
 from fiscus.resolvers.ledger import LedgerMutation, LedgerQuery, LedgerSubscription
 from fiscus.resolvers.ledger.statements import ExportsMutation, StatementsQuery
@@ -30,9 +38,13 @@ from fiscus.resolvers.portfolio_valuation import PortfolioValuationSubscription
 from fiscus.resolvers.portfolios import PortfolioMutation, PortfolioQuery
 from fiscus.resolvers.properties import PropertiesMutation, PropertiesQuery
 from fiscus.resolvers.receivables import ReceivablesMutation, ReceivablesQuery
+from fiscus.schema import bank_connections as connection_types
+from fiscus.schema import bank_lines as line_types
 from fiscus.schema import budgets as budget_types
+from fiscus.schema import categorization as categorization_types
 from fiscus.schema import debts as debt_types
 from fiscus.schema import identity as identity_types
+from fiscus.schema import imports as import_types
 from fiscus.schema import income_expense as income_expense_types
 from fiscus.schema import ledger as ledger_types
 from fiscus.schema import marketdata as marketdata_types
@@ -58,6 +70,8 @@ Query = merge_types(
         ReceivablesQuery,
         PropertiesQuery,
         AnalyticsQuery,
+        ImportsQuery,
+        CategorizationQuery,
     ),
 )
 Mutation = merge_types(
@@ -74,6 +88,9 @@ Mutation = merge_types(
         ReceivablesMutation,
         PropertiesMutation,
         AnalyticsMutation,
+        ImportsMutation,
+        CategorizationMutation,
+        BankConnectionsMutation,
     ),
 )
 Subscription = merge_types(
@@ -84,6 +101,7 @@ Subscription = merge_types(
         LedgerSubscription,
         PortfolioValuationSubscription,
         AnalyticsSubscription,
+        ImportsSubscription,
     ),
 )
 
@@ -109,6 +127,11 @@ NODE_TYPES = [
     properties_types.Unit,
     properties_types.Lease,
     backtest_types.Backtest,
+    import_types.BankImport,
+    line_types.BankLine,
+    connection_types.CsvMapping,
+    connection_types.BankConnection,
+    categorization_types.CategorizationRule,
 ]
 
 

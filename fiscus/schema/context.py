@@ -12,8 +12,10 @@ from graphql import GraphQLError
 from fiscus.domain.errors import AuthenticationFailed
 from fiscus.domain.identity import Principal
 from fiscus.persistence.reads.scope import SharedReadScopes
+from fiscus.services.categorization.context import CategorizationContext
 from fiscus.services.identity.auth import confirm_caller
 from fiscus.services.identity.context import IdentityContext
+from fiscus.services.imports.context import ImportsContext
 from fiscus.services.ledger.context import LedgerContext
 from fiscus.services.marketdata.context import MarketDataContext
 from fiscus.services.planning import PlanningContext
@@ -30,6 +32,7 @@ class Context:
     ledger_context: LedgerContext | None = None
     portfolios_context: PortfolioContext | None = None
     planning_context: PlanningContext | None = None
+    imports_context: ImportsContext | None = None
     loaders: Any = None
     make_loaders: Callable[[Context], Any] | None = None
     hub: Any = None
@@ -46,6 +49,7 @@ class Context:
     _ledger: LedgerContext | None = None
     _portfolios: PortfolioContext | None = None
     _planning: PlanningContext | None = None
+    _imports: ImportsContext | None = None
     _lock: asyncio.Lock = field(default_factory=asyncio.Lock)
 
     @classmethod
@@ -121,6 +125,24 @@ class Context:
         if self._planning is None:
             self._planning = self.planning_context.sharing(self._read_scope)
         return self._planning
+
+    @property
+    def imports(self) -> ImportsContext:
+        """The process's bank import context, reading through this request's shared read
+        transaction once the caller is known (its categorization context too)."""
+        if self.imports_context is None:
+            raise RuntimeError("Context built without an imports_context")
+        if self._read_scope is None:
+            return self.imports_context
+        if self._imports is None:
+            base = self.imports_context
+            self._imports = base.sharing(self._read_scope)
+            self._imports.categorization = base.categorization.sharing(self._read_scope)
+        return self._imports
+
+    @property
+    def categorization(self) -> CategorizationContext:
+        return self.imports.categorization
 
     async def principal(self) -> Principal | None:
         """The authenticated caller, checked against the database once per request."""

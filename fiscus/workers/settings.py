@@ -29,6 +29,7 @@ from fiscus.workers.jobs import (
     debts,
     email,
     identity,
+    imports,
     maintenance,
     marketdata,
     properties,
@@ -108,6 +109,25 @@ def worker_settings(settings: Settings) -> dict[str, Any]:
                 measured(backtesting.RUN_BACKTEST_JOB, backtesting.run_backtest),
                 name=backtesting.RUN_BACKTEST_JOB,
                 timeout=backtesting.RUN_BACKTEST_TIMEOUT_SECONDS,
+            ),
+            func(
+                measured(imports.IMPORT_STATEMENT_JOB, imports.import_statement),
+                name=imports.IMPORT_STATEMENT_JOB,
+                timeout=settings.imports.job_timeout_seconds,
+            ),
+            # Their ids are per organization / connection: keeping no result lets the next
+            # request after a run be queued (arq refuses an id whose result it still keeps).
+            func(
+                measured(imports.TRAIN_CATEGORIZER_JOB, imports.train_categorizer),
+                name=imports.TRAIN_CATEGORIZER_JOB,
+                timeout=settings.imports.job_timeout_seconds,
+                keep_result=0,
+            ),
+            func(
+                measured(imports.SYNC_BANK_CONNECTION_JOB, imports.sync_bank_connection),
+                name=imports.SYNC_BANK_CONNECTION_JOB,
+                timeout=settings.imports.job_timeout_seconds,
+                keep_result=0,
             ),
         ],
         "cron_jobs": [

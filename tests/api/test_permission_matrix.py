@@ -322,6 +322,47 @@ OPERATIONS = {
         'mutation { updateAnalyticsSettings(input: {riskFreeRate: "5"}) { __typename } }',
         {"OWNER", "ADMIN"},
     ),
+    # Bank import and categorization: ledger:read to see, ledger:write to change.
+    **{
+        name: (query, {"OWNER", "ADMIN", "MEMBER", "ANALYST"})
+        for name, query in {
+            "imports": "{ imports(first: 5) { edges { node { status } } } }",
+            "import": f'{{ import(id: "{NOBODY}") {{ status }} }}',
+            "bankLines": "{ bankLines(first: 5) { edges { node { payee } } } }",
+            "csvMappings": "{ csvMappings { name } }",
+            "bankConnections": "{ bankConnections { status } }",
+            "categorizationRules": "{ categorizationRules { name } }",
+            "previewRule": "{ previewRule { __typename } }",
+            "suggestCategories": f'{{ suggestCategories(lineIds: ["{NOBODY}"]) {{ confidence }} }}',
+            "categorizationModel": "{ categorizationModel { accuracy } }",
+            "recurringTransactions": "{ recurringTransactions { payee } }",
+            "spendingClusters": "{ spendingClusters { name } }",
+        }.items()
+    },
+    **{
+        name: (f"mutation {{ {name}{body} {{ __typename }} }}", LEDGER_WRITERS)
+        for name, body in {
+            "importStatement": f'(input: {{accountId: "{NOBODY}", file: "not a file"}})',
+            "saveCsvMapping": '(input: {name: "", mapping: {dateColumn: "", '
+            'descriptionColumn: ""}})',
+            "deleteCsvMapping": f'(input: {{mappingId: "{NOBODY}"}})',
+            "reconcileAccount": f'(input: {{accountId: "{NOBODY}", statementDate: "2026-01-01", '
+            'statementBalance: "1"})',
+            "createCategorizationRule": '(input: {name: "", conditions: {}, actions: {}})',
+            "updateCategorizationRule": f'(input: {{ruleId: "{NOBODY}", rule: {{name: "x", '
+            "conditions: {}, actions: {}}})",
+            "deleteCategorizationRule": f'(input: {{ruleId: "{NOBODY}"}})',
+            "reorderCategorizationRules": f'(input: {{ruleIds: ["{NOBODY}"]}})',
+            "applyCategorizationRules": f'(input: {{accountId: "{NOBODY}"}})',
+            "acceptSuggestion": f'(input: {{lineIds: ["{NOBODY}"]}})',
+            "categorizeLines": f'(input: {{lineIds: ["{NOBODY}"], accountId: "{NOBODY}"}})',
+            "trainCategorizer": "",
+            "connectPlaidItem": '(input: {publicToken: "public-x", accounts: []})',
+            "updateBankConnection": f'(input: {{connectionId: "{NOBODY}", accounts: []}})',
+            "deleteBankConnection": f'(input: {{connectionId: "{NOBODY}"}})',
+            "syncBankConnection": f'(input: {{connectionId: "{NOBODY}"}})',
+        }.items()
+    },
     # Public: whoever calls it, an unknown token is a typed error, never FORBIDDEN.
     "verifyEmail": (
         'mutation { verifyEmail(input: {token: "vfy_unknown"}) { __typename } }',
@@ -389,9 +430,10 @@ def test_every_root_field_is_covered_by_the_matrix_or_named_public():
         "ledgerActivity",
         "portfolioValuation",
         "backtestProgress",
+        "importProgress",
     }  # own tests: authentication, members, realtime, test_price_updates, test_ledger_api,
     # test_portfolio_valuation, test_tenant_isolation (backtestProgress: viewers follow their
-    # organization's runs)
+    # organization's runs), test_imports_progress
     names = set()
     for root in ("Query", "Mutation", "Subscription"):
         names |= {

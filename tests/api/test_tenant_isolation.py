@@ -949,3 +949,152 @@ async def test_properties_of_another_organization_are_invisible_and_untouchable(
         {"number": "1B", "leases": []},
     ]
     assert [e["node"]["kind"] for e in untouched["data"]["charges"]["edges"]] == ["DEPOSIT"]
+
+
+IMPORT_NODES = """query($id: ID!) { node(id: $id) { __typename id
+  ... on BankImport { status } ... on BankLine { payee } ... on CategorizationRule { name }
+  ... on CsvMapping { name } ... on BankConnection { connection: status } } }"""
+RULE = """mutation($input: RuleInput!) { createCategorizationRule(input: $input) { __typename
+  ... on CategorizationRuleSuccess { rule { id } } ... on UserError { code field }
+  ... on ValidationError { problems { field code } } } }"""
+MAPPING = """mutation { saveCsvMapping(input: {name: "Mine", mapping: {dateColumn: "Date",
+  descriptionColumn: "Text", amountColumn: "Amount"}}) { __typename
+  ... on CsvMappingSuccess { mapping { id } } } }"""
+
+
+async def bank_objects(client, settings, account) -> dict[str, str]:
+    from tests.api.imports_client import chart, import_statement, run_jobs
+    from tests.services.imports_fixtures import fixture
+
+    codes = await chart(client, account.token)
+    started = await import_statement(
+        client, account.token, {"accountId": codes["1010"]}, fixture("chase_checking.csv")
+    )
+    await run_jobs(settings)
+    lines = await gql(
+        client, "{ bankLines(first: 1) { edges { node { id } } } }", token=account.token
+    )
+    rule = await gql(
+        client,
+        RULE,
+        {
+            "input": {
+                "name": "Coffee",
+                "conditions": {"text": [{"value": "coffee"}]},
+                "actions": {"categoryAccountId": codes["5400"]},
+            }
+        },
+        token=account.token,
+    )
+    mapping = await gql(client, MAPPING, token=account.token)
+    return {
+        "codes": codes,  # type: ignore[dict-item]
+        "BankImport": started["import"]["id"],
+        "BankLine": lines["data"]["bankLines"]["edges"][0]["node"]["id"],
+        "CategorizationRule": rule["data"]["createCategorizationRule"]["rule"]["id"],
+        "CsvMapping": mapping["data"]["saveCsvMapping"]["mapping"]["id"],
+    }
+
+
+async def test_bank_import_objects_of_another_organization_are_invisible_and_untouchable(
+    client, settings
+):
+    from tests.api.imports_client import import_statement
+    from tests.services.imports_fixtures import fixture
+
+    a = await sign_up(client, "a@example.com", org="Org A")
+    b = await sign_up(client, "b@example.com", org="Org B")
+    ids_a = await bank_objects(client, settings, a)
+    ids_b = await bank_objects(client, settings, b)
+    for type_name in ("BankImport", "BankLine", "CategorizationRule", "CsvMapping"):
+        own = await gql(client, IMPORT_NODES, {"id": ids_a[type_name]}, token=a.token)
+        assert own["data"]["node"]["__typename"] == type_name, own  # the control
+        foreign = await gql(client, IMPORT_NODES, {"id": ids_b[type_name]}, token=a.token)
+        assert foreign == {"data": {"node": None}}, (type_name, foreign)
+    imported = await gql(
+        client, f'{{ import(id: "{ids_b["BankImport"]}") {{ id }} }}', token=a.token
+    )
+    assert imported == {"data": {"import": None}}
+    for query, path in (
+        ("{ imports { edges { node { id } } } }", "imports"),
+        ("{ bankLines(first: 100) { edges { node { id } } } }", "bankLines"),
+    ):
+        listed = await gql(client, query, token=a.token)
+        seen = {e["node"]["id"] for e in listed["data"][path]["edges"]}
+        assert ids_a["BankImport" if path == "imports" else "BankLine"] in seen
+        assert not seen & {ids_b["BankImport"], ids_b["BankLine"]}
+    rules = await gql(client, "{ categorizationRules { id } }", token=a.token)
+    assert rules["data"]["categorizationRules"] == [{"id": ids_a["CategorizationRule"]}]
+    mappings = await gql(client, "{ csvMappings { id } }", token=a.token)
+    assert mappings["data"]["csvMappings"] == [{"id": ids_a["CsvMapping"]}]
+
+    # Org A's account ids smuggled into org B's inputs are unknown accounts; nothing is written.
+    codes_a = ids_a["codes"]
+    smuggled_import = await import_statement(
+        client, b.token, {"accountId": codes_a["1010"]}, fixture("chase_checking.csv")
+    )
+    assert (smuggled_import["code"], smuggled_import["field"]) == ("NOT_FOUND", "input.accountId")
+    reconcile = await gql(
+        client,
+        """mutation($input: ReconcileAccountInput!) { reconcileAccount(input: $input) {
+        __typename ... on UserError { code field } } }""",
+        {
+            "input": {
+                "accountId": codes_a["1010"],
+                "statementDate": "2026-09-30",
+                "statementBalance": "0",
+            }
+        },
+        token=b.token,
+    )
+    assert reconcile["data"]["reconcileAccount"] == {
+        "__typename": "NotFoundError",
+        "code": "NOT_FOUND",
+        "field": "input.accountId",
+    }
+    smuggled_rule = await gql(
+        client,
+        RULE,
+        {
+            "input": {
+                "name": "Theirs",
+                "conditions": {"accountIds": [codes_a["1010"]]},
+                "actions": {"categoryAccountId": codes_a["5100"]},
+            }
+        },
+        token=b.token,
+    )
+    assert {
+        (p["field"], p["code"])
+        for p in smuggled_rule["data"]["createCategorizationRule"]["problems"]
+    } == {
+        ("input.conditions.accountIds[0]", "NOT_FOUND"),
+        ("input.actions.categoryAccountId", "NOT_FOUND"),
+    }
+    # Org A's lines and rules named in org B's mutations are unknown too.
+    categorize = await gql(
+        client,
+        """mutation($input: CategorizeLinesInput!) { categorizeLines(input: $input) {
+        __typename ... on ValidationError { problems { field code } } } }""",
+        {"input": {"lineIds": [ids_a["BankLine"]], "accountId": ids_b["codes"]["5100"]}},
+        token=b.token,
+    )
+    assert categorize["data"]["categorizeLines"]["problems"] == [
+        {"field": "input.lineIds[0]", "code": "NOT_FOUND"}
+    ]
+    deleted = await gql(
+        client,
+        f'mutation {{ deleteCategorizationRule(input: {{ruleId: "{ids_a["CategorizationRule"]}"}}) '
+        "{ __typename ... on UserError { code } } }",
+        token=b.token,
+    )
+    assert deleted["data"]["deleteCategorizationRule"] == {
+        "__typename": "NotFoundError",
+        "code": "NOT_FOUND",
+    }
+    suggested = await gql(
+        client,
+        f'{{ suggestCategories(lineIds: ["{ids_a["BankLine"]}"]) {{ accountId }} }}',
+        token=b.token,
+    )
+    assert suggested["data"]["suggestCategories"] == [{"accountId": None}]

@@ -75,6 +75,13 @@ async def test_every_tenant_table_has_forced_rls_with_using_and_with_check(owner
         *PROPERTIES_TABLES,
         "backtests",
         "analytics_settings",
+        "bank_imports",
+        "bank_lines",
+        "bank_import_rows",
+        "import_csv_mappings",
+        "bank_connections",
+        "categorization_rules",
+        "categorization_models",
     } <= set(tables)
     for table, column in tables.items():
         flags = await owner.fetchrow(
@@ -305,3 +312,27 @@ async def test_the_jobs_organization_lists_are_security_definer_functions_of_a_n
         ("leases", "org_id"),
         ("counterparties", "org_id"),
     }
+
+
+async def test_the_plaid_webhooks_item_lookup_is_the_only_cross_tenant_read_of_connections(
+    owner, settings: Settings
+):
+    function = await owner.fetchrow(
+        "SELECT p.prosecdef, r.rolname AS owner, r.rolcanlogin, p.proconfig "
+        "FROM pg_proc p JOIN pg_roles r ON r.oid = p.proowner "
+        "WHERE p.proname = 'fiscus_bank_connection_for_item'"
+    )
+    assert function["prosecdef"] and function["owner"] == "fiscus_maintenance"
+    assert not function["rolcanlogin"]
+    assert any(c.startswith("search_path=") for c in function["proconfig"] or [])
+    columns = await owner.fetch(
+        "SELECT column_name FROM information_schema.column_privileges "
+        "WHERE table_name = 'bank_connections' AND grantee = 'fiscus_maintenance'"
+    )
+    assert {c["column_name"] for c in columns} == {"org_id", "id", "item_id"}  # never the token
+    privileges = await owner.fetch(
+        "SELECT privilege_type FROM information_schema.role_table_grants "
+        "WHERE table_name = 'bank_import_rows' AND grantee = $1",
+        settings.database.app_user,
+    )
+    assert {p["privilege_type"] for p in privileges} == {"SELECT", "INSERT"}

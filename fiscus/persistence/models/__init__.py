@@ -4,6 +4,10 @@ from fiscus.persistence.models.analytics import AnalyticsSettingsRow, BacktestRo
 from fiscus.persistence.models.attachments import AttachmentRow
 from fiscus.persistence.models.base import Base
 from fiscus.persistence.models.budgets import BudgetAlertRow, BudgetRow
+from fiscus.persistence.models.categorization import (
+    CategorizationModelRow,
+    CategorizationRuleRow,
+)
 from fiscus.persistence.models.debts import (
     DebtDueNoticeRow,
     DebtPaymentRow,
@@ -26,6 +30,13 @@ from fiscus.persistence.models.identity import (
     PendingSignUpRow,
     RefreshTokenRow,
     UserRow,
+)
+from fiscus.persistence.models.imports import (
+    BankConnectionRow,
+    BankImportRow,
+    BankImportRowRow,
+    BankLineRow,
+    ImportCsvMappingRow,
 )
 from fiscus.persistence.models.ledger import (
     IdempotencyKeyRow,
@@ -74,10 +85,16 @@ __all__ = [
     "AuditEventRow",
     "AuthSessionRow",
     "BacktestRow",
+    "BankConnectionRow",
+    "BankImportRow",
+    "BankImportRowRow",
+    "BankLineRow",
     "Base",
     "BudgetAlertRow",
     "BudgetRow",
     "BuildingRow",
+    "CategorizationModelRow",
+    "CategorizationRuleRow",
     "ChargeRow",
     "CorporateActionRow",
     "CounterpartyRow",
@@ -92,6 +109,7 @@ __all__ = [
     "GoalMilestoneRow",
     "GoalRow",
     "IdempotencyKeyRow",
+    "ImportCsvMappingRow",
     "InstrumentRow",
     "InstrumentWatchRow",
     "InvitationRow",

@@ -20,6 +20,7 @@ if TYPE_CHECKING:
     from fiscus.persistence.reads.budgets import BudgetsReads, GoalsReads
     from fiscus.persistence.reads.debts import DebtsReads
     from fiscus.persistence.reads.identity import IdentityReads
+    from fiscus.persistence.reads.imports import ImportsReads
     from fiscus.persistence.reads.ledger import LedgerReads
     from fiscus.persistence.reads.marketdata import MarketDataReads
     from fiscus.persistence.reads.portfolio_marks import PortfolioMarkReads
@@ -70,6 +71,12 @@ class Reads:
         from fiscus.persistence.reads.marketdata import MarketDataReads
 
         return MarketDataReads(self._connection, self._org_id)
+
+    @cached_property
+    def imports(self) -> ImportsReads:
+        from fiscus.persistence.reads.imports import ImportsReads
+
+        return ImportsReads(self._connection, self._org_id)
 
     @cached_property
     def ledger(self) -> LedgerReads:

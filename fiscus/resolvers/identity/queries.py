@@ -227,6 +227,16 @@ async def _resolve_node(info: Info, principal: domain.Principal, global_id: str)
         from fiscus.resolvers.analytics.queries import resolve_backtest_node
 
         return await resolve_backtest_node(info, principal, key)
+    if type_name in (
+        "BankImport",
+        "BankLine",
+        "CsvMapping",
+        "BankConnection",
+        "CategorizationRule",
+    ):
+        from fiscus.resolvers.imports.queries import resolve_imports_node
+
+        return await resolve_imports_node(info, principal, type_name, key)
     if type_name == "AuditEvent" and principal.can(Permission.AUDIT_READ):
         event = await queries.audit_event(ctx, principal, key)
         return types.AuditEvent.from_domain(event) if event else None

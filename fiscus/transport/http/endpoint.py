@@ -96,6 +96,7 @@ class GraphQLHTTPEndpoint:
         production: bool,
         introspection: bool | None = None,
         max_body_bytes: int = DEFAULT_MAX_BODY_BYTES,
+        max_upload_bytes: int | None = None,
         logger: logging.Logger = _default_logger,
         operation_labels: OperationLabels | None = None,
         cached_documents: int = VALIDATED_DOCUMENTS_KEPT,
@@ -110,6 +111,7 @@ class GraphQLHTTPEndpoint:
             limits, production, introspection=introspection
         )
         self._max_body_bytes = max_body_bytes
+        self._max_upload_bytes = max_upload_bytes
         self._validated: DocumentCache[tuple[str, str | None], PreparedOperation] = DocumentCache(
             max_entries=cached_documents, max_bytes=cached_document_bytes
         )
@@ -141,7 +143,7 @@ class GraphQLHTTPEndpoint:
             )
 
     async def _handle(self, request: Request, media_type: str) -> Response:
-        params = await read_params(request, self._max_body_bytes)
+        params = await read_params(request, self._max_body_bytes, self._max_upload_bytes)
         try:
             prepared = self._prepare(params, request.method)
             self._check_variables(prepared, params.variables)

@@ -36,14 +36,26 @@ class GraphQLParams:
 # --- reading the request ------------------------------------------------------------
 
 
-async def read_params(request: Request, max_body_bytes: int) -> GraphQLParams:
+async def read_params(
+    request: Request, max_body_bytes: int, max_upload_bytes: int | None = None
+) -> GraphQLParams:
+    """``max_upload_bytes``: the cap of a multipart request (file uploads); None: refused."""
     if request.method == "GET":
         raw: Mapping[str, Any] = _params_from_query_string(request)
+    elif request.method == "POST" and max_upload_bytes is not None and _multipart(request):
+        from fiscus.transport.http.uploads import read_multipart
+
+        raw = await read_multipart(request, max_upload_bytes)
     elif request.method == "POST":
         raw = await _params_from_body(request, max_body_bytes)
     else:
         raise RequestError(405, "Use GET or POST.", {"Allow": "GET, POST"})
     return _validate_params(raw)
+
+
+def _multipart(request: Request) -> bool:
+    content_type = request.headers.get("content-type") or ""
+    return content_type.split(";")[0].strip().lower() == "multipart/form-data"
 
 
 def _params_from_query_string(request: Request) -> dict[str, Any]:

@@ -1,0 +1,1 @@
+"""Categorization use cases: rules, learned suggestions, recurring series, segments."""

@@ -163,6 +163,7 @@ class CsvTypeValueInput:
 
 
 @strawberry.input(
+    name="PortfolioCsvMappingInput",
     description="Which header names the file uses for each field (only `date` and `type` "
     "are required), how its dates and decimals are written, and how it spells types."
 )
@@ -268,7 +269,7 @@ class CsvTypeValue:
     type: domain.TransactionType
 
 
-@strawberry.type
+@strawberry.type(name="PortfolioCsvMapping")
 class CsvMapping:
     id: strawberry.ID
     name: str

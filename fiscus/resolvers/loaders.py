@@ -81,14 +81,6 @@ class Loaders:
             self._load_entry_attachments
         )
 
-    @cached_property
-    def receivables(self) -> ReceivablesLoaders:
-        return ReceivablesLoaders(self._context)
-
-    @cached_property
-    def properties(self) -> PropertiesLoaders:
-        return PropertiesLoaders(self._context)
-
         self.bank_imports: DataLoader[UUID, BankImport | None] = DataLoader(self._load_imports)
         self.bank_lines: DataLoader[UUID, BankLine | None] = DataLoader(self._load_bank_lines)
         self.import_problems: DataLoader[UUID, list[ImportRow]] = DataLoader(
@@ -100,6 +92,14 @@ class Loaders:
         self.balance_checks: DataLoader[BankImport, BalanceCheck | None] = DataLoader(
             self._load_balance_checks, cache_key_fn=lambda item: item.id
         )
+
+    @cached_property
+    def receivables(self) -> ReceivablesLoaders:
+        return ReceivablesLoaders(self._context)
+
+    @cached_property
+    def properties(self) -> PropertiesLoaders:
+        return PropertiesLoaders(self._context)
 
     def prime_caller(self, user: User, organization: Organization) -> None:
         """The request's authentication read these already (``confirm_caller``)."""

@@ -86,7 +86,10 @@ async def test_a_demoted_or_removed_member_posts_nothing_and_a_promoted_one_post
     assert await _entries(database_url) == 2
 
 
-async def test_posting_through_graphql_is_one_statement(client):
+async def test_posting_through_graphql_is_one_statement_plus_the_budget_and_goal_check(client):
+    """The posting is one statement; after its commit, budgets and goals look at the accounts
+    it touched (``services/budgets/alerts.py``: one read transaction of three statements on
+    the write pool, for an organization without budgets or goals too)."""
     owner = await sign_up(client, "owner@example.com")
     codes = await chart(client, owner)
     query = POST.replace("lines { amount account { code } }", "")
@@ -95,5 +98,6 @@ async def test_posting_through_graphql_is_one_statement(client):
         with count_statements() as log:
             body = await gql(client, query, variables, token=owner.token)
         assert body["data"]["postJournalEntry"]["__typename"] == "JournalEntrySuccess"
-        assert log.statements == [log.statements[0]]
         assert log.statements[0].startswith("SELECT fiscus_ledger_post(")
+        after = log.statements[1:]
+        assert len(after) == 3 and after[0].startswith("BEGIN") and after[-1] == "COMMIT", after

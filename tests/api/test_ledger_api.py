@@ -159,3 +159,21 @@ async def test_journal_entries_with_lines_and_accounts_cost_constant_statements(
     many = await statements_for(client, ENTRIES, owner.token)
     # begin, access check, entries page, lines loader, accounts loader, balances loader.
     assert few == many == 6
+
+
+async def test_entries_filter_by_a_dimension_tag(client):
+    owner = await sign_up(client, "owner@example.com")
+    codes = await chart(client, owner)
+    tagged = entry_input(codes["5100"], codes["1010"], "3", "tagged", memo="Tagged")
+    plain = entry_input(codes["5100"], codes["1010"], "4", "plain", memo="Plain")
+    plain["input"]["lines"][0]["dimensions"] = [{"key": "shop", "value": "y"}]
+    for variables in (tagged, plain):
+        posted = await gql(client, POST, variables, token=owner.token)
+        assert posted["data"]["postJournalEntry"]["__typename"] == "JournalEntrySuccess"
+    query = """query($key: String!, $value: String!) {
+      journalEntries(first: 10, dimension: {key: $key, value: $value}) {
+        edges { node { memo } } } }"""
+    for value, memos in (("x", ["Tagged"]), ("y", ["Plain"]), ("z", [])):
+        body = await gql(client, query, {"key": "shop", "value": value}, token=owner.token)
+        found = [e["node"]["memo"] for e in body["data"]["journalEntries"]["edges"]]
+        assert found == memos, (value, body)

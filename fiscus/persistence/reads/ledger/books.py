@@ -9,7 +9,6 @@ rows, the rest from the day rows (index range scans on the summaries' primary ke
 
 from __future__ import annotations
 
-import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
@@ -177,7 +176,7 @@ class LedgerReads(ReadRepository):
             account_id=filters.account_id or _NO_ID,
             from_day=filters.from_day or date(1, 1, 1),
             to_day=filters.to_day or date(9999, 12, 31),
-            dimension=json.dumps({key: value} if key else {}),
+            dimension={key: value} if key else {},  # the pool's codec encodes jsonb
             has_dimension=bool(key),
             pattern=pattern,
             after_date=after_date,

@@ -107,15 +107,6 @@ class UnitOfWork:
         self._events: list[tuple[Any, dict[str, Any]]] = []
         self._jobs: list[_PendingJob] = []
         self._committed = False
-        self._marketdata: MarketDataRepository | None = None
-        self._ledger: LedgerRepository | None = None
-        self._idempotency: IdempotencyRepository | None = None
-        self._imports: ImportsRepository | None = None
-        self._categorization: CategorizationRepository | None = None
-        self._portfolios: PortfolioRepository | None = None
-        self._receivables: ReceivablesRepository | None = None
-        self._properties: PropertiesRepository | None = None
-        self._analytics: AnalyticsRepository | None = None
         self._areas: dict[str, object] = {}
 
     @property
@@ -135,7 +126,8 @@ class UnitOfWork:
         return self._area("attachments", AttachmentsRepository)
 
     def _area(self, name: str, cls: type[AreaT]) -> AreaT:
-        """An area's repository, created on first use in the current tenant context."""
+        """An area's repository (``uow.<area>``), created on first use in the current tenant
+        context; forgotten when the context changes (``_bind_repositories``)."""
         found = self._areas.get(name)
         if not isinstance(found, cls):
             found = self._areas[name] = cls(self.session, self.org_id)
@@ -143,64 +135,39 @@ class UnitOfWork:
 
     @property
     def marketdata(self) -> MarketDataRepository:
-        """Market-data writes, created on first use in the current tenant context."""
-        if self._marketdata is None:
-            self._marketdata = MarketDataRepository(self.session, self.org_id)
-        return self._marketdata
+        return self._area("marketdata", MarketDataRepository)
 
     @property
     def ledger(self) -> LedgerRepository:
-        """Ledger writes, created on first use in the current tenant context."""
-        if self._ledger is None:
-            self._ledger = LedgerRepository(self.session, self.org_id)
-        return self._ledger
+        return self._area("ledger", LedgerRepository)
 
     @property
     def portfolios(self) -> PortfolioRepository:
-        """Portfolio writes, created on first use in the current tenant context."""
-        if self._portfolios is None:
-            self._portfolios = PortfolioRepository(self.session, self.org_id)
-        return self._portfolios
+        return self._area("portfolios", PortfolioRepository)
 
     @property
     def receivables(self) -> ReceivablesRepository:
-        """Receivables writes (counterparties, charges, payments, allocations)."""
-        if self._receivables is None:
-            self._receivables = ReceivablesRepository(self.session, self.org_id)
-        return self._receivables
+        return self._area("receivables", ReceivablesRepository)
 
     @property
     def properties(self) -> PropertiesRepository:
-        """Property-management writes (buildings, units, leases, expenses)."""
-        if self._properties is None:
-            self._properties = PropertiesRepository(self.session, self.org_id)
-        return self._properties
+        return self._area("properties", PropertiesRepository)
 
     @property
     def analytics(self) -> AnalyticsRepository:
-        """Backtest runs and analytics settings, created on first use in the tenant context."""
-        if self._analytics is None:
-            self._analytics = AnalyticsRepository(self.session, self.org_id)
-        return self._analytics
+        return self._area("analytics", AnalyticsRepository)
 
     @property
     def imports(self) -> ImportsRepository:
-        """Bank import writes, created on first use in the current tenant context."""
-        if self._imports is None:
-            self._imports = ImportsRepository(self.session, self.org_id)
-        return self._imports
+        return self._area("imports", ImportsRepository)
 
     @property
     def categorization(self) -> CategorizationRepository:
-        if self._categorization is None:
-            self._categorization = CategorizationRepository(self.session, self.org_id)
-        return self._categorization
+        return self._area("categorization", CategorizationRepository)
 
     @property
     def idempotency(self) -> IdempotencyRepository:
-        if self._idempotency is None:
-            self._idempotency = IdempotencyRepository(self.session, self.org_id)
-        return self._idempotency
+        return self._area("idempotency", IdempotencyRepository)
 
     async def __aenter__(self) -> UnitOfWork:
         self.session = self._db.sessionmaker()
@@ -262,16 +229,7 @@ class UnitOfWork:
         self.sessions = SessionRepository(s)
         self.password_resets = PasswordResetRepository(s)
         self.pending_sign_ups = PendingSignUpRepository(s)
-        self._marketdata = None
-        self._ledger = None
-        self._idempotency = None
-        self._portfolios = None
         self._areas = {}
-        self._receivables = None
-        self._properties = None
-        self._analytics = None
-        self._imports = None
-        self._categorization = None
 
     async def _send_effects(self) -> None:
         # The commit stands whatever happens here: a lost event is resynchronised from the

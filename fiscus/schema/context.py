@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar
 
 from graphql import GraphQLError
 
@@ -13,6 +13,7 @@ from fiscus.domain.errors import AuthenticationFailed
 from fiscus.domain.identity import Principal
 from fiscus.persistence.reads.scope import SharedReadScopes
 from fiscus.services.categorization.context import CategorizationContext
+from fiscus.services.context import ServiceContext
 from fiscus.services.identity.auth import confirm_caller
 from fiscus.services.identity.context import IdentityContext
 from fiscus.services.imports.context import ImportsContext
@@ -20,6 +21,8 @@ from fiscus.services.ledger.context import LedgerContext
 from fiscus.services.marketdata.context import MarketDataContext
 from fiscus.services.planning import PlanningContext
 from fiscus.services.portfolios.context import PortfolioContext
+
+SharedT = TypeVar("SharedT", bound=ServiceContext)
 
 
 @dataclass
@@ -45,11 +48,8 @@ class Context:
     _resolved: bool = False
     _reads: IdentityContext | None = None
     _read_scope: SharedReadScopes | None = None
-    _marketdata: MarketDataContext | None = None
-    _ledger: LedgerContext | None = None
-    _portfolios: PortfolioContext | None = None
-    _planning: PlanningContext | None = None
-    _imports: ImportsContext | None = None
+    _shared: dict[str, ServiceContext] = field(default_factory=dict)
+    """Area contexts reading through ``_read_scope``, by name (``_sharing``)."""
     _lock: asyncio.Lock = field(default_factory=asyncio.Lock)
 
     @classmethod
@@ -78,67 +78,38 @@ class Context:
     def reads(self) -> IdentityContext:
         return self._reads or self.identity
 
+    def _sharing(self, name: str, base: SharedT | None) -> SharedT:
+        """The process's ``name`` context, reading through this request's shared read
+        transaction once the caller is known (as ``reads`` does for identity)."""
+        if base is None:
+            raise RuntimeError(f"Context built without a {name}_context")
+        if self._read_scope is None:
+            return base
+        found = self._shared.get(name)
+        if not isinstance(found, type(base)):
+            found = self._shared[name] = base.sharing(self._read_scope)
+        return found
+
     @property
     def marketdata(self) -> MarketDataContext:
-        """The process's market-data context, reading through this request's shared read
-        transaction once the caller is known (as ``reads`` does for identity)."""
-        if self.marketdata_context is None:
-            raise RuntimeError("Context built without a marketdata_context")
-        if self._read_scope is None:
-            return self.marketdata_context
-        if self._marketdata is None:
-            self._marketdata = self.marketdata_context.sharing(self._read_scope)
-        return self._marketdata
+        return self._sharing("marketdata", self.marketdata_context)
 
     @property
     def ledger(self) -> LedgerContext:
-        """The process's ledger context, reading through this request's shared read
-        transaction once the caller is known."""
-        if self.ledger_context is None:
-            raise RuntimeError("Context built without a ledger_context")
-        if self._read_scope is None:
-            return self.ledger_context
-        if self._ledger is None:
-            self._ledger = self.ledger_context.sharing(self._read_scope)
-        return self._ledger
+        return self._sharing("ledger", self.ledger_context)
 
     @property
     def portfolios(self) -> PortfolioContext:
-        """The process's portfolio context, reading through this request's shared read
-        transaction once the caller is known."""
-        if self.portfolios_context is None:
-            raise RuntimeError("Context built without a portfolios_context")
-        if self._read_scope is None:
-            return self.portfolios_context
-        if self._portfolios is None:
-            self._portfolios = self.portfolios_context.sharing(self._read_scope)
-        return self._portfolios
+        return self._sharing("portfolios", self.portfolios_context)
 
     @property
     def planning(self) -> PlanningContext:
-        """Debts, budgets, goals, income/expenses and receipts, reading through this
-        request's shared read transaction once the caller is known."""
-        if self.planning_context is None:
-            raise RuntimeError("Context built without a planning_context")
-        if self._read_scope is None:
-            return self.planning_context
-        if self._planning is None:
-            self._planning = self.planning_context.sharing(self._read_scope)
-        return self._planning
+        """Debts, budgets, goals, income/expenses and receipts."""
+        return self._sharing("planning", self.planning_context)
 
     @property
     def imports(self) -> ImportsContext:
-        """The process's bank import context, reading through this request's shared read
-        transaction once the caller is known (its categorization context too)."""
-        if self.imports_context is None:
-            raise RuntimeError("Context built without an imports_context")
-        if self._read_scope is None:
-            return self.imports_context
-        if self._imports is None:
-            base = self.imports_context
-            self._imports = base.sharing(self._read_scope)
-            self._imports.categorization = base.categorization.sharing(self._read_scope)
-        return self._imports
+        return self._sharing("imports", self.imports_context)
 
     @property
     def categorization(self) -> CategorizationContext:

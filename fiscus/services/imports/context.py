@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
+from typing import Self
 
+from fiscus.persistence.reads.scope import ReadScopes
 from fiscus.realtime.broker import Broker
 from fiscus.services.categorization.context import Acting, Actor, CategorizationContext
 from fiscus.services.context import ServiceContext
@@ -23,6 +25,10 @@ class ImportsContext(ServiceContext):
     plaid: PlaidClient | None = None
     verification_keys: VerificationKeys | None = None
     _cipher: TokenCipher | None = field(default=None, repr=False)
+
+    def sharing(self, reads: ReadScopes) -> Self:
+        """A copy reading through ``reads``, its categorization context too."""
+        return replace(self, reads=reads, categorization=self.categorization.sharing(reads))
 
     def cipher(self) -> TokenCipher:
         """The bank-token key, read (or, outside production, made) on first use."""

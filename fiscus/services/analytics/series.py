@@ -10,31 +10,25 @@ however many instruments."""
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import date, timedelta
-from decimal import ROUND_HALF_EVEN, Decimal
+from decimal import Decimal
 
-from fiscus.domain.errors import ErrorCode, FieldIssue, NotFound, ValidationFailed
+from fiscus.domain.errors import NotFound
 from fiscus.domain.identity import Principal
-from fiscus.domain.marketdata import normalize_currency, normalize_symbol
+from fiscus.domain.marketdata import normalize_symbol
 from fiscus.domain.portfolios.portfolio import Portfolio
 from fiscus.domain.portfolios.returns import resolve_period
 from fiscus.domain.portfolios.valuation import (
     FxHistory,
     PriceHistory,
     ValuationPoint,
-    combine,
     daily_valuation,
 )
 from fiscus.persistence.repositories.portfolio_rows import StoredTransaction
-from fiscus.services.portfolios import pricing, queries
+from fiscus.services.portfolios import pricing, queries, valuation
 from fiscus.services.portfolios.context import PortfolioContext
-from fiscus.services.portfolios.valuation import (
-    Period,
-    first_day,
-    many_series,
-    valuation_series,
-)
+from fiscus.services.portfolios.valuation import Period, first_day, valuation_series
 
 _CENT = Decimal("0.0001")
 
@@ -121,61 +115,14 @@ async def _holding_series(
     )
 
 
-def _scaled(point: ValuationPoint, rate: Decimal) -> ValuationPoint:
-    def money(value: Decimal) -> Decimal:
-        return (value * rate).quantize(_CENT, ROUND_HALF_EVEN)
-
-    return replace(
-        point,
-        cash=money(point.cash),
-        market_value=money(point.market_value),
-        value=money(point.value),
-        inflow=money(point.inflow),
-        outflow=money(point.outflow),
-        income=money(point.income),
-        fees=money(point.fees),
-        cost_basis=money(point.cost_basis),
-        currency_effect=money(point.currency_effect),
-    )
-
-
 async def organization_series(
     ctx: PortfolioContext, principal: Principal, window: Window, currency: str | None
 ) -> MeasuredSeries | None:
     """None when the organization has no portfolio. ``currency``: default, the first
     portfolio's base currency (as ``organizationPortfolioSummary``)."""
-    today = ctx.clock().date()
-    found = await queries.all_portfolios(ctx, principal)
-    if not found:
+    found = await valuation.organization_series(
+        ctx, principal, currency=currency, window=window.resolve
+    )
+    if found is None:
         return None
-    target = normalize_currency(currency) if currency else found[0].base_currency
-    history = await queries.histories(ctx, principal, [p.id for p in found])
-    first = min(first_day(history[p.id], today) for p in found)
-    start, end = window.resolve(today, first)
-    async with ctx.reading(principal.org_id, principal.user_id) as reads:
-        table = await pricing.fx_table(
-            reads, target, {p.base_currency for p in found}, start - timedelta(days=1), end
-        )
-    by_portfolio = await many_series(ctx, principal, found, history, start, end)
-    series: list[list[ValuationPoint]] = []
-    for portfolio in found:
-        points = by_portfolio[portfolio.id]
-        if portfolio.base_currency != target:
-            converted = []
-            for point in points:
-                rate = table.try_rate(portfolio.base_currency, point.date)
-                if rate is None:
-                    raise ValidationFailed(
-                        [
-                            FieldIssue(
-                                "currency",
-                                ErrorCode.NOT_FOUND,
-                                f"No FX rate for {portfolio.base_currency}/{target} on "
-                                f"{point.date.isoformat()}.",
-                            )
-                        ]
-                    )
-                converted.append(_scaled(point, rate))
-            points = converted
-        series.append(points)
-    return MeasuredSeries(target, start, end, combine(series), tuple(found))
+    return MeasuredSeries(found.currency, found.start, found.end, found.points, found.portfolios)

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import enum
 from collections import defaultdict
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import date, timedelta
 from decimal import ROUND_HALF_EVEN, Decimal
@@ -151,7 +151,10 @@ async def portfolio_performance(
     return performance(points, start=start, end=end)
 
 
-def _scaled(point: ValuationPoint, rate: Decimal) -> ValuationPoint:
+def in_currency(point: ValuationPoint, rate: Decimal) -> ValuationPoint:
+    """The point's money figures times ``rate`` (units of another currency per unit of the
+    point's), each rounded half-even to 4 places."""
+
     def money(value: Decimal) -> Decimal:
         return (value * rate).quantize(_CENT, ROUND_HALF_EVEN)
 
@@ -176,30 +179,33 @@ class OrganizationSummary:
     performance: Performance | None
 
 
-async def organization_summary(
+@dataclass(frozen=True, slots=True)
+class OrganizationSeries:
+    currency: str
+    start: date
+    end: date
+    points: list[ValuationPoint]
+    """Every portfolio's series converted into ``currency`` at each day's rate, summed."""
+    portfolios: tuple[Portfolio, ...]
+
+
+async def organization_series(
     ctx: PortfolioContext,
     principal: Principal,
     *,
-    period: Period | None,
-    from_day: date | None,
-    to_day: date | None,
     currency: str | None,
-) -> OrganizationSummary:
+    window: Callable[[date, date], tuple[date, date]],
+) -> OrganizationSeries | None:
+    """None when the organization has no portfolio. ``currency``: default, the first
+    portfolio's base currency. ``window(today, first day of any history)`` gives the period
+    (``returns.resolve_period``)."""
     today = ctx.clock().date()
     found = await queries.all_portfolios(ctx, principal)
-    target = normalize_currency(currency) if currency else None
     if not found:
-        return OrganizationSummary(target or "USD", 0, None)
-    target = target or found[0].base_currency
+        return None
+    target = normalize_currency(currency) if currency else found[0].base_currency
     history = await queries.histories(ctx, principal, [p.id for p in found])
-    first = min(first_day(history[p.id], today) for p in found)
-    start, end = resolve_period(
-        period.value if period else None,
-        today=today,
-        first_date=first,
-        from_=from_day,
-        to=to_day,
-    )
+    start, end = window(today, min(first_day(history[p.id], today) for p in found))
     async with ctx.reading(principal.org_id, principal.user_id) as reads:
         table = await pricing.fx_table(
             reads, target, {p.base_currency for p in found}, start - timedelta(days=1), end
@@ -223,11 +229,38 @@ async def organization_summary(
                             )
                         ]
                     )
-                converted.append(_scaled(point, rate))
+                converted.append(in_currency(point, rate))
             points = converted
         series.append(points)
-    combined = combine(series)
-    return OrganizationSummary(target, len(found), performance(combined, start=start, end=end))
+    return OrganizationSeries(target, start, end, combine(series), tuple(found))
+
+
+async def organization_summary(
+    ctx: PortfolioContext,
+    principal: Principal,
+    *,
+    period: Period | None,
+    from_day: date | None,
+    to_day: date | None,
+    currency: str | None,
+) -> OrganizationSummary:
+    def window(today: date, first: date) -> tuple[date, date]:
+        return resolve_period(
+            period.value if period else None,
+            today=today,
+            first_date=first,
+            from_=from_day,
+            to=to_day,
+        )
+
+    found = await organization_series(ctx, principal, currency=currency, window=window)
+    if found is None:
+        return OrganizationSummary(normalize_currency(currency) if currency else "USD", 0, None)
+    return OrganizationSummary(
+        found.currency,
+        len(found.portfolios),
+        performance(found.points, start=found.start, end=found.end),
+    )
 
 
 class AllocationBy(enum.StrEnum):
